@@ -1,0 +1,91 @@
+"""The ``shinchoku`` command line.
+
+Each sub-command lives in ``shinchoku.commands.<module>`` with ``configure(parser)``
+and ``run(args) -> int``; only the module of the command being run is imported, so
+``shinchoku check`` starts fast (no GitPython, no openpyxl).
+
+Exit codes: 0 done/clean, 1 problems found or the operation refused, 2 usage errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# (name, module, one-line summary shown in `shinchoku --help`)
+COMMANDS: list[tuple[str, str, str]] = [
+    ("status", "status", "進捗状況を推進方策・年度ごとに集計し、計画通りに進んでいない施策を一覧にします"),
+    ("check", "check", "記録と計画をスキーマと計画に照らして確認します"),
+    ("fmt", "fmt", "記録を決められた書式に整えます（--check で確認だけ）"),
+    ("import-sheet", "import_sheet", "進行管理シート（タブ区切り）を取り込み records/ を作ります"),
+]
+
+_JA = {
+    "usage: ": "使い方: ",
+    "positional arguments": "引数",
+    "options": "オプション",
+    "show this help message and exit": "このヘルプを表示して終わります",
+    "the following arguments are required: %s": "次の引数が必要です: %s",
+    "unrecognized arguments: %s": "分からない引数があります: %s",
+    "invalid choice: %(value)r (choose from %(choices)s)": "「%(value)s」は選べません（選べるもの: %(choices)s）",
+    "argument %(argument_name)s: %(message)s": "引数 %(argument_name)s: %(message)s",
+    "expected one argument": "値を1つ指定してください",
+    "invalid %(type)s value: %(value)r": "「%(value)s」は正しい値ではありません",
+    "%(prog)s: error: %(message)s\n": "%(prog)s: エラー: %(message)s\n",
+}
+
+
+def _translate(text: str) -> str:
+    return _JA.get(text, text)
+
+
+argparse._ = _translate  # type: ignore[attr-defined]  # argparse looks its strings up through `_`
+
+
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    pass
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="shinchoku",
+        description="進捗（shinchoku）: 行動計画の進行管理シートを git で管理するツール",
+        formatter_class=_Formatter,
+    )
+    sub = parser.add_subparsers(dest="command", metavar="コマンド", title="コマンド")
+    for name, module, summary in COMMANDS:
+        if only is not None and name != only:
+            sub.add_parser(name, help=summary)
+            continue
+        mod = importlib.import_module(f"shinchoku.commands.{module}")
+        p = sub.add_parser(
+            name, help=summary, description=getattr(mod, "DESCRIPTION", summary),
+            formatter_class=_Formatter,
+        )
+        mod.configure(p)
+        p.set_defaults(_run=mod.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    names = {c[0] for c in COMMANDS}
+    only = argv[0] if argv and argv[0] in names else None
+    parser = build_parser(only)
+    args = parser.parse_args(argv)
+    run = getattr(args, "_run", None)
+    if run is None:
+        parser.print_help()
+        return 2
+    try:
+        return int(run(args) or 0)
+    except KeyboardInterrupt:
+        print("中断しました", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,115 @@
+"""The action plan (``records/plan.yaml``): years, strategies, goals, initiatives."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+from . import yamlio
+
+PLAN_FILE = "plan.yaml"
+
+
+@dataclass(frozen=True)
+class Initiative:
+    no: int
+    name: str
+    departments: tuple[str, ...]
+    related: tuple[str, ...]
+    strategy_no: int
+    strategy_name: str
+    goal_no: int
+    goal_name: str
+    content: Any = None
+    schedule: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
+
+    def content_for(self, department: str) -> str:
+        if isinstance(self.content, dict):
+            return self.content.get(department, "")
+        return self.content or ""
+
+
+@dataclass(frozen=True)
+class Year:
+    label: str
+    western: int
+    open: bool
+
+
+@dataclass
+class Plan:
+    data: dict[str, Any]
+
+    @property
+    def name(self) -> str:
+        return self.data.get("計画名", "")
+
+    @property
+    def period(self) -> str:
+        return self.data.get("計画期間", "")
+
+    @property
+    def plan_years(self) -> list[str]:
+        return list(self.data.get("計画年度", []))
+
+    @property
+    def years(self) -> list[Year]:
+        return [
+            Year(y["年度"], int(y["西暦"]), y.get("状態") == "受付中")
+            for y in self.data.get("年度", [])
+            if isinstance(y, dict) and "年度" in y and "西暦" in y
+        ]
+
+    def year(self, label: str) -> Year | None:
+        return next((y for y in self.years if y.label == label), None)
+
+    @property
+    def year_labels(self) -> list[str]:
+        return [y.label for y in self.years]
+
+    def strategies(self) -> Iterator[dict[str, Any]]:
+        yield from self.data.get("推進方策", [])
+
+    def initiatives(self) -> Iterator[Initiative]:
+        for s in self.data.get("推進方策", []):
+            for g in s.get("目標", []):
+                for i in g.get("施策", []):
+                    yield Initiative(
+                        no=i["No"],
+                        name=i.get("施策名", ""),
+                        departments=tuple(i.get("主管課", [])),
+                        related=tuple(i.get("関係課", [])),
+                        strategy_no=s.get("番号", 0),
+                        strategy_name=s.get("名称", ""),
+                        goal_no=g.get("番号", 0),
+                        goal_name=g.get("名称", ""),
+                        content=i.get("事業内容"),
+                        schedule=dict(i.get("計画", {}) or {}),
+                    )
+
+    def by_no(self) -> dict[int, Initiative]:
+        return {i.no: i for i in self.initiatives()}
+
+    def departments(self) -> list[str]:
+        """Every lead department, in order of first appearance."""
+        seen: dict[str, None] = {}
+        for i in self.initiatives():
+            for d in i.departments:
+                seen.setdefault(d, None)
+        return list(seen)
+
+
+def load_text(text: str | bytes) -> Plan:
+    data = yamlio.load(text)
+    return Plan(data if isinstance(data, dict) else {})
+
+
+def load(records_dir: Path) -> Plan:
+    return load_text((records_dir / PLAN_FILE).read_bytes())
+
+
+def western_year(label: str) -> int:
+    """H29 → 2017, R2 → 2020 (the calendar year the fiscal year starts in)."""
+    era, num = label[0], int(label[1:])
+    return {"H": 1988, "R": 2018}[era] + num

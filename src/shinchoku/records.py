@@ -1,0 +1,103 @@
+"""Initiative-year records: where they live and how they are read and written.
+
+A records repository looks like::
+
+    schema/record.schema.json, schema/plan.schema.json
+    records/plan.yaml
+    records/<年度>/<No, two digits>.yaml      e.g. records/R2/05.yaml
+
+This module owns paths and (de)serialisation; it knows nothing of git or Excel.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Iterator
+
+from . import schema, yamlio
+
+RECORDS = "records"
+_RECORD_NAME = re.compile(r"^(?P<year>[HR][0-9]{1,2})/(?P<no>[0-9]{2,4})\.yaml$")
+
+
+def find_root(start: Path | None = None) -> Path:
+    """The records repository containing ``start`` (the folder holding ``records/``)."""
+    here = (start or Path.cwd()).resolve()
+    for candidate in (here, *here.parents):
+        if (candidate / RECORDS / "plan.yaml").is_file():
+            return candidate
+    return here
+
+
+def record_relpath(year: str, no: int) -> str:
+    """``records/R2/05.yaml`` for (R2, 5): the path inside the repository, with '/'."""
+    return f"{RECORDS}/{year}/{no:02d}.yaml"
+
+
+def parse_relpath(relpath: str) -> tuple[str, int] | None:
+    """(年度, No) named by a record path relative to ``records/``, or None."""
+    m = _RECORD_NAME.match(relpath)
+    if not m:
+        return None
+    return m.group("year"), int(m.group("no"))
+
+
+def is_record_path(repo_relpath: str) -> bool:
+    parts = repo_relpath.split("/")
+    return len(parts) == 3 and parts[0] == RECORDS and parse_relpath("/".join(parts[1:])) is not None
+
+
+def iter_record_files(root: Path) -> Iterator[Path]:
+    """Every ``records/<year>/*.yaml`` file, in a stable order."""
+    base = root / RECORDS
+    if not base.is_dir():
+        return
+    for year_dir in sorted(p for p in base.iterdir() if p.is_dir()):
+        yield from sorted(year_dir.glob("*.yaml"))
+
+
+def dumps(record: dict[str, Any], root: Path | None = None) -> str:
+    """Canonical text of a record: schema key order, empty fields left out."""
+    cleaned = dict(record)
+    reports = cleaned.get("報告")
+    if isinstance(reports, list):
+        cleaned["報告"] = [
+            {k: v for k, v in r.items() if v not in (None, "")} if isinstance(r, dict) else r
+            for r in reports
+        ]
+    return yamlio.dump(schema.canonical(cleaned, schema.RECORD, root))
+
+
+def dumps_plan(plan: dict[str, Any], root: Path | None = None) -> str:
+    return yamlio.dump(schema.canonical(plan, schema.PLAN, root))
+
+
+def canonical_text(kind: str, data: Any, root: Path | None = None) -> str:
+    return dumps_plan(data, root) if kind == schema.PLAN else dumps(data, root)
+
+
+def load_record(path: Path) -> dict[str, Any]:
+    data = yamlio.load(path.read_bytes())
+    if not isinstance(data, dict):
+        raise yamlio.YamlError(1, "記録の形になっていません（No・年度・報告 を持つ対応表が必要です）")
+    return data
+
+
+def write_record(root: Path, record: dict[str, Any]) -> Path:
+    path = root / record_relpath(record["年度"], int(record["No"]))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = dumps(record, root)
+    tmp = path.with_suffix(".yaml.tmp")
+    tmp.write_text(text, encoding="utf-8", newline="\n")
+    tmp.replace(path)
+    return path
+
+
+def load_all(root: Path) -> Iterator[tuple[Path, dict[str, Any]]]:
+    """(path, record) for every readable record; unreadable ones are skipped (see check)."""
+    for path in iter_record_files(root):
+        try:
+            yield path, load_record(path)
+        except yamlio.YamlError:
+            continue

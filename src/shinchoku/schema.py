@@ -1,0 +1,120 @@
+"""The JSON Schemas: where they are found, and what the rest of the tool reads from them.
+
+``schema/`` at the top of a records repository is the single source of truth for
+field names, their order, labels (``title``), allowed values and length limits.
+A repository without one (or code running outside any repository) falls back to the
+copy shipped inside the package.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+RECORD = "record"
+PLAN = "plan"
+ACCESS = "access"
+
+_PACKAGED = Path(__file__).resolve().parent / "_schema"
+_SOURCE_TREE = Path(__file__).resolve().parents[2] / "schema"
+
+
+def schema_dir(root: Path | None = None) -> Path:
+    """The schema folder for a records repository rooted at ``root``."""
+    if root is not None and (root / "schema" / "record.schema.json").is_file():
+        return root / "schema"
+    if (_PACKAGED / "record.schema.json").is_file():
+        return _PACKAGED
+    return _SOURCE_TREE
+
+
+@lru_cache(maxsize=None)
+def _load(directory: str, name: str) -> dict[str, Any]:
+    with open(Path(directory) / f"{name}.schema.json", encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def load(name: str, root: Path | None = None) -> dict[str, Any]:
+    return _load(str(schema_dir(root)), name)
+
+
+@lru_cache(maxsize=None)
+def _validator(directory: str, name: str):
+    from jsonschema import Draft202012Validator
+
+    schema = _load(directory, name)
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema)
+
+
+def validator(name: str, root: Path | None = None):
+    return _validator(str(schema_dir(root)), name)
+
+
+def resolve(node: dict[str, Any], whole: dict[str, Any]) -> dict[str, Any]:
+    """Follow local ``$ref``s (``#/$defs/...``) and merge the sibling keywords."""
+    seen = 0
+    while "$ref" in node and seen < 20:
+        ref = node["$ref"]
+        if not ref.startswith("#/"):
+            break
+        target: Any = whole
+        for part in ref[2:].split("/"):
+            target = target[part]
+        merged = {k: v for k, v in node.items() if k != "$ref"}
+        node = {**target, **merged}
+        seen += 1
+    return node
+
+
+def ordered(data: Any, node: dict[str, Any], whole: dict[str, Any]) -> Any:
+    """``data`` with mapping keys in schema order (unknown keys last, in their own order)."""
+    node = resolve(node, whole)
+    if isinstance(data, dict):
+        props = node.get("properties", {})
+        extra = node.get("additionalProperties")
+        out: dict[str, Any] = {}
+        for key in props:
+            if key in data:
+                out[key] = ordered(data[key], props[key], whole)
+        for key, value in data.items():
+            if key not in out:
+                sub = extra if isinstance(extra, dict) else {}
+                out[key] = ordered(value, sub, whole)
+        return out
+    if isinstance(data, list):
+        items = node.get("items", {})
+        return [ordered(v, items if isinstance(items, dict) else {}, whole) for v in data]
+    return data
+
+
+def canonical(data: Any, name: str, root: Path | None = None) -> Any:
+    whole = load(name, root)
+    return ordered(data, whole, whole)
+
+
+def report_schema(root: Path | None = None) -> dict[str, Any]:
+    whole = load(RECORD, root)
+    return resolve(whole["$defs"]["報告"], whole)
+
+
+def report_fields(root: Path | None = None) -> list[str]:
+    """The report's field names in sheet order, 主管課 first."""
+    return list(report_schema(root)["properties"])
+
+
+def field_schema(field: str, root: Path | None = None) -> dict[str, Any]:
+    whole = load(RECORD, root)
+    return resolve(report_schema(root)["properties"][field], whole)
+
+
+def status_values(root: Path | None = None) -> list[str]:
+    """The 進捗状況 vocabulary, in the schema's order."""
+    return list(field_schema("進捗状況", root)["enum"])
+
+
+def text_fields(root: Path | None = None) -> list[str]:
+    """Free-text fields of a report (everything but 主管課 and 進捗状況)."""
+    return [f for f in report_fields(root) if f not in ("主管課", "進捗状況")]

@@ -1,0 +1,243 @@
+"""Safe, text-preserving YAML loading and canonical YAML writing.
+
+Two promises live here and nowhere else:
+
+* **Loading is safe and text stays text.**  Only integers are resolved implicitly
+  (``No: 5``); ``yes``, ``1.10``, ``2020-04-01``, ``~`` and an empty value all load
+  as the strings they look like.  Python tags are refused, duplicate keys are an
+  error (PyYAML would silently keep the last one).
+* **Writing is canonical.**  The same data always gives the same bytes: keys in
+  the order the caller (usually :mod:`shinchoku.schema`) gives, UTF-8 without
+  escapes, multi-line text as literal blocks, no line folding, a final newline.
+
+The libyaml C parser/emitter is used when PyYAML was built with it; the pure-Python
+one otherwise.  Both are configured to emit identical bytes (a test holds them to it).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+from yaml.constructor import ConstructorError, SafeConstructor
+from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+from yaml.representer import SafeRepresenter
+from yaml.resolver import BaseResolver
+
+HAVE_LIBYAML = bool(getattr(yaml, "__with_libyaml__", False))
+
+_INT_TAG = "tag:yaml.org,2002:int"
+_STR_TAG = "tag:yaml.org,2002:str"
+
+
+class _TextResolver(BaseResolver):
+    """Resolve plain scalars to int when they are decimal integers, else to str."""
+
+
+_TextResolver.add_implicit_resolver(_INT_TAG, re.compile(r"^(?:[-+]?[0-9]+)$"), list("-+0123456789"))
+
+
+class _Constructor(SafeConstructor):
+    def construct_mapping(self, node, deep=False):  # noqa: D401 - PyYAML hook
+        if isinstance(node, MappingNode):
+            seen: dict[Any, Any] = {}
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=True)
+                try:
+                    if key in seen:
+                        raise ConstructorError(
+                            None, None, f"キー「{key}」が2回書かれています", key_node.start_mark
+                        )
+                except TypeError:  # unhashable key; SafeConstructor reports it
+                    break
+                seen[key] = True
+        return super().construct_mapping(node, deep=deep)
+
+    def construct_yaml_int(self, node):
+        value = self.construct_scalar(node)
+        text = value.replace("_", "")
+        return int(text, 10)
+
+
+_Constructor.add_constructor(_INT_TAG, _Constructor.construct_yaml_int)
+# Timestamps, floats, bools and nulls are never resolved implicitly, but an explicit
+# tag (``!!bool yes``) still reaches these constructors; keep SafeConstructor's.
+
+if HAVE_LIBYAML:
+    from yaml._yaml import CParser as _Parser  # type: ignore[import-not-found]
+
+    class _Loader(_Parser, _Constructor, _TextResolver):
+        def __init__(self, stream):
+            _Parser.__init__(self, stream)
+            _Constructor.__init__(self)
+            _TextResolver.__init__(self)
+
+else:  # pragma: no cover - exercised only where PyYAML lacks libyaml
+    from yaml.composer import Composer
+    from yaml.parser import Parser
+    from yaml.reader import Reader
+    from yaml.scanner import Scanner
+
+    class _Loader(Reader, Scanner, Parser, Composer, _Constructor, _TextResolver):  # type: ignore[no-redef]
+        def __init__(self, stream):
+            Reader.__init__(self, stream)
+            Scanner.__init__(self)
+            Parser.__init__(self)
+            Composer.__init__(self)
+            _Constructor.__init__(self)
+            _TextResolver.__init__(self)
+
+
+@dataclass
+class YamlError(Exception):
+    """A YAML document that cannot be read; ``line`` is 1-based (0 if unknown)."""
+
+    line: int
+    message: str
+
+    def __str__(self) -> str:  # pragma: no cover - convenience
+        return f"{self.line}: {self.message}"
+
+
+def _describe(exc: yaml.YAMLError) -> YamlError:
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    line = mark.line + 1 if mark is not None else 0
+    if isinstance(exc, ConstructorError):
+        problem = exc.problem or ""
+        if "could not determine a constructor" in problem:
+            tag = problem.split("tag ", 1)[-1]
+            return YamlError(line, f"YAMLの書き方に誤りがあります：使えないタグ {tag} があります")
+        if problem.startswith("キー"):
+            return YamlError(line, f"YAMLの書き方に誤りがあります：{problem}")
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    return YamlError(line, f"YAMLの書き方に誤りがあります（{problem}）")
+
+
+def load(text: str | bytes) -> Any:
+    """Load one YAML document; raise :class:`YamlError` with a line number on failure."""
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = text[: exc.start].count(b"\n") + 1
+            raise YamlError(line, "文字コードがUTF-8ではありません") from None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    loader = _Loader(text)
+    try:
+        return loader.get_single_data()
+    except yaml.YAMLError as exc:
+        raise _describe(exc) from None
+    except (ValueError, TypeError, RecursionError) as exc:
+        raise YamlError(0, f"YAMLの書き方に誤りがあります（{exc}）") from None
+    finally:
+        loader.dispose()
+
+
+def compose(text: str) -> Any:
+    """The node tree of a document (for locating lines), or None when it cannot be read."""
+    loader = _Loader(text)
+    try:
+        return loader.get_single_node()
+    except yaml.YAMLError:
+        return None
+    finally:
+        loader.dispose()
+
+
+def line_of(root: Any, path: tuple[Any, ...]) -> int:
+    """1-based line of the node at ``path`` (keys and indices); the nearest parent if absent."""
+    node = root
+    line = node.start_mark.line + 1 if node is not None else 0
+    for step in path:
+        found = None
+        if isinstance(node, MappingNode):
+            for key_node, value_node in node.value:
+                if isinstance(key_node, ScalarNode) and key_node.value == str(step):
+                    found = value_node
+                    line = key_node.start_mark.line + 1
+                    break
+        elif isinstance(node, SequenceNode) and isinstance(step, int) and 0 <= step < len(node.value):
+            found = node.value[step]
+            line = found.start_mark.line + 1
+        if found is None:
+            return line
+        node = found
+    return line
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def _represent_str(dumper: SafeRepresenter, value: str):
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar(_STR_TAG, value, style=style)
+
+
+def _represent_dict(dumper: SafeRepresenter, value: dict):
+    # Keep the caller's order: ordering is decided by the schema, not alphabetically.
+    return dumper.represent_mapping("tag:yaml.org,2002:map", value.items())
+
+
+class _PyDumper(yaml.SafeDumper):
+    pass
+
+
+_DUMPERS: list[type] = [_PyDumper]
+if HAVE_LIBYAML:
+
+    class _CDumper(yaml.CSafeDumper):  # type: ignore[name-defined, misc]
+        pass
+
+    _DUMPERS.append(_CDumper)
+
+for _d in _DUMPERS:
+    _d.add_representer(str, _represent_str)
+    _d.add_representer(dict, _represent_dict)
+    # Resolve as the loader does, so that the emitter quotes exactly the plain
+    # scalars that would otherwise read back as something other than text.
+    _d.yaml_implicit_resolvers = {}
+    _d.add_implicit_resolver(_INT_TAG, re.compile(r"^(?:[-+]?[0-9]+)$"), list("-+0123456789"))
+    # ...and still quote what *other* YAML readers (PyYAML's default, yq, editors)
+    # would take for a bool, null, float or date, so the files read the same everywhere.
+    for tag, regexp, first in (
+        ("tag:yaml.org,2002:bool", yaml.resolver.Resolver.yaml_implicit_resolvers["y"][0][1], list("yYnNtTfFoO")),
+        ("tag:yaml.org,2002:null", re.compile(r"^(?: ~ |null|Null|NULL | )$", re.X), ["~", "n", "N", ""]),
+        ("tag:yaml.org,2002:float", yaml.resolver.Resolver.yaml_implicit_resolvers["."][0][1], list("-+0123456789.")),
+        ("tag:yaml.org,2002:timestamp", yaml.resolver.Resolver.yaml_implicit_resolvers["2"][-1][1], list("0123456789")),
+        ("tag:yaml.org,2002:merge", re.compile(r"^(?:<<)$"), ["<"]),
+        ("tag:yaml.org,2002:value", re.compile(r"^(?:=)$"), ["="]),
+    ):
+        _d.add_implicit_resolver(tag, regexp, first)
+
+
+def _resolve(self, kind, value, implicit):
+    # ``No`` is the sheet's own column name and the records' first key; write it plain
+    # (our loader reads it back as the string "No" either way).
+    if value == "No" and kind is ScalarNode and implicit[0]:
+        return _STR_TAG
+    return BaseResolver.resolve(self, kind, value, implicit)
+
+
+for _d in _DUMPERS:
+    _d.resolve = _resolve
+
+_DUMP_OPTIONS = dict(
+    allow_unicode=True,
+    default_flow_style=False,
+    sort_keys=False,
+    width=2**30,
+    indent=2,
+    line_break="\n",
+    explicit_start=False,
+    encoding=None,
+)
+
+
+def dump(data: Any, *, pure: bool = False) -> str:
+    """Canonical YAML text of ``data`` (mappings keep their insertion order)."""
+    dumper = _DUMPERS[0] if pure or len(_DUMPERS) == 1 else _DUMPERS[1]
+    text = yaml.dump(data, Dumper=dumper, **_DUMP_OPTIONS)
+    return text if text.endswith("\n") else text + "\n"
