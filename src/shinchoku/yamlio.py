@@ -10,8 +10,9 @@ Two promises live here and nowhere else:
   the order the caller (usually :mod:`shinchoku.schema`) gives, UTF-8 without
   escapes, multi-line text as literal blocks, no line folding, a final newline.
 
-The libyaml C parser/emitter is used when PyYAML was built with it; the pure-Python
-one otherwise.  Both are configured to emit identical bytes (a test holds them to it).
+Reading uses the libyaml C parser when PyYAML was built with it (the pure-Python one
+otherwise); writing always uses the pure-Python emitter so that output never depends
+on how PyYAML was built.
 """
 
 from __future__ import annotations
@@ -181,36 +182,33 @@ def _represent_dict(dumper: SafeRepresenter, value: dict):
     return dumper.represent_mapping("tag:yaml.org,2002:map", value.items())
 
 
-class _PyDumper(yaml.SafeDumper):
-    pass
+class _Dumper(yaml.SafeDumper):
+    """The one emitter used for writing (pure Python, so every machine writes the same
+    bytes; libyaml's emitter cannot indent a sequence inside a mapping)."""
+
+    def increase_indent(self, flow=False, indentless=False):
+        # `報告:` followed by an indented `  - 主管課: …`, as the sheet's records are shown.
+        return super().increase_indent(flow, False)
 
 
-_DUMPERS: list[type] = [_PyDumper]
-if HAVE_LIBYAML:
-
-    class _CDumper(yaml.CSafeDumper):  # type: ignore[name-defined, misc]
-        pass
-
-    _DUMPERS.append(_CDumper)
-
-for _d in _DUMPERS:
-    _d.add_representer(str, _represent_str)
-    _d.add_representer(dict, _represent_dict)
-    # Resolve as the loader does, so that the emitter quotes exactly the plain
-    # scalars that would otherwise read back as something other than text.
-    _d.yaml_implicit_resolvers = {}
-    _d.add_implicit_resolver(_INT_TAG, re.compile(r"^(?:[-+]?[0-9]+)$"), list("-+0123456789"))
-    # ...and still quote what *other* YAML readers (PyYAML's default, yq, editors)
-    # would take for a bool, null, float or date, so the files read the same everywhere.
-    for tag, regexp, first in (
-        ("tag:yaml.org,2002:bool", yaml.resolver.Resolver.yaml_implicit_resolvers["y"][0][1], list("yYnNtTfFoO")),
-        ("tag:yaml.org,2002:null", re.compile(r"^(?: ~ |null|Null|NULL | )$", re.X), ["~", "n", "N", ""]),
-        ("tag:yaml.org,2002:float", yaml.resolver.Resolver.yaml_implicit_resolvers["."][0][1], list("-+0123456789.")),
-        ("tag:yaml.org,2002:timestamp", yaml.resolver.Resolver.yaml_implicit_resolvers["2"][-1][1], list("0123456789")),
-        ("tag:yaml.org,2002:merge", re.compile(r"^(?:<<)$"), ["<"]),
-        ("tag:yaml.org,2002:value", re.compile(r"^(?:=)$"), ["="]),
-    ):
-        _d.add_implicit_resolver(tag, regexp, first)
+_Dumper.add_representer(str, _represent_str)
+_Dumper.add_representer(dict, _represent_dict)
+# Resolve as the loader does, so that the emitter quotes exactly the plain scalars
+# that would otherwise read back as something other than text...
+_Dumper.yaml_implicit_resolvers = {}
+_Dumper.add_implicit_resolver(_INT_TAG, re.compile(r"^(?:[-+]?[0-9]+)$"), list("-+0123456789"))
+# ...and still quote what *other* YAML readers (PyYAML's default, yq, editors) would
+# take for a bool, null, float or date, so the files read the same everywhere.
+_YAML11 = yaml.resolver.Resolver.yaml_implicit_resolvers
+for _tag, _regexp, _first in (
+    ("tag:yaml.org,2002:bool", _YAML11["y"][0][1], list("yYnNtTfFoO")),
+    ("tag:yaml.org,2002:null", re.compile(r"^(?: ~ |null|Null|NULL | )$", re.X), ["~", "n", "N", ""]),
+    ("tag:yaml.org,2002:float", _YAML11["."][0][1], list("-+0123456789.")),
+    ("tag:yaml.org,2002:timestamp", _YAML11["2"][-1][1], list("0123456789")),
+    ("tag:yaml.org,2002:merge", re.compile(r"^(?:<<)$"), ["<"]),
+    ("tag:yaml.org,2002:value", re.compile(r"^(?:=)$"), ["="]),
+):
+    _Dumper.add_implicit_resolver(_tag, _regexp, _first)
 
 
 def _resolve(self, kind, value, implicit):
@@ -221,8 +219,7 @@ def _resolve(self, kind, value, implicit):
     return BaseResolver.resolve(self, kind, value, implicit)
 
 
-for _d in _DUMPERS:
-    _d.resolve = _resolve
+_Dumper.resolve = _resolve
 
 _DUMP_OPTIONS = dict(
     allow_unicode=True,
@@ -236,8 +233,7 @@ _DUMP_OPTIONS = dict(
 )
 
 
-def dump(data: Any, *, pure: bool = False) -> str:
+def dump(data: Any) -> str:
     """Canonical YAML text of ``data`` (mappings keep their insertion order)."""
-    dumper = _DUMPERS[0] if pure or len(_DUMPERS) == 1 else _DUMPERS[1]
-    text = yaml.dump(data, Dumper=dumper, **_DUMP_OPTIONS)
+    text = yaml.dump(data, Dumper=_Dumper, **_DUMP_OPTIONS)
     return text if text.endswith("\n") else text + "\n"
