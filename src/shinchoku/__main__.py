@@ -1,0 +1,7 @@
+"""`python -m shinchoku …` (what git hooks and drivers call when no `shinchoku` is on PATH)."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())
