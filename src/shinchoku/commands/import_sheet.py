@@ -1,0 +1,76 @@
+"""`shinchoku import-sheet`: import the published progress sheet into records/."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+DESCRIPTION = """\
+公表されている進行管理シート（PDFをタブ区切りテキストに書き出したもの）を読み込み、
+records/plan.yaml（計画）と records/<年度>/<No>.yaml（施策ごと・年度ごとの記録）を作ります。
+空でないセルはすべて、記録・計画のどこかに入れるか、records/IMPORT_REPORT.md に
+位置（行・列）と理由を書き出します。黙って捨てるセルはありません。
+
+例:
+  shinchoku import-sheet tests/data/fuchu_shinkou_kanri.tsv
+  shinchoku import-sheet シート.tsv --repo ../records-repo
+  shinchoku import-sheet シート.tsv --dry-run        # 書き込まずに集計だけ表示
+  shinchoku import-sheet シート.tsv --force          # 既存の記録を上書き
+
+終了コード: 0 取り込み完了、1 取り込めなかった、2 使い方の誤り
+"""
+
+
+def configure(p) -> None:
+    p.add_argument("file", metavar="FILE", help="取り込むファイル（タブ区切りテキスト）")
+    p.add_argument("--repo", metavar="DIR", default=".", help="書き込む記録リポジトリ（省略すると現在のフォルダ）")
+    p.add_argument("--dry-run", action="store_true", help="ファイルを書かずに、結果の集計だけ表示します")
+    p.add_argument("--force", action="store_true", help="records/ にすでに記録があっても上書きします")
+
+
+def run(args) -> int:
+    from .. import importer, importreport, records, validate
+
+    src = Path(args.file)
+    if not src.is_file():
+        print(f"shinchoku: ファイルがありません: {src}", file=sys.stderr)
+        return 2
+    if src.suffix.lower() in (".xlsx", ".xlsm"):
+        try:
+            from .. import xlsxgrid  # the published layout, written by `shinchoku export xlsx`
+        except ImportError:
+            print("shinchoku: この版では .xlsx の取り込みに対応していません", file=sys.stderr)
+            return 1
+        result = xlsxgrid.import_xlsx(src)
+    else:
+        result = importer.import_file(src)
+    if not result.records or not result.plan:
+        print(f"shinchoku: {src} から施策を読み取れませんでした（進行管理シートの形になっているか確かめてください）", file=sys.stderr)
+        return 1
+    root = Path(args.repo)
+    existing = list(records.iter_record_files(root))
+    if existing and not args.force and not args.dry_run:
+        print(f"shinchoku: {root / records.RECORDS} にはすでに記録が{len(existing)}件あります。"
+              "上書きするときは --force を付けてください（git で管理していれば元に戻せます）", file=sys.stderr)
+        return 1
+    report = importreport.render(result)
+    unplaced = sum(1 for e in result.ledger.entries.values() if e.kind == "unplaced")
+    summary = (f"施策 {len({r['No'] for r in result.records})} 件・記録 {len(result.records)} 件を読み取りました"
+               f"（空でないセル {result.cell_count} 件のうち、置き場所が決められなかったもの {unplaced} 件）")
+    if args.dry_run:
+        print(summary)
+        return 0
+    base = root / records.RECORDS
+    base.mkdir(parents=True, exist_ok=True)
+    (base / "plan.yaml").write_text(records.dumps_plan(result.plan, root), encoding="utf-8", newline="\n")
+    for path in existing:
+        path.unlink()
+    for rec in result.records:
+        records.write_record(root, rec)
+    (base / "IMPORT_REPORT.md").write_text(report, encoding="utf-8", newline="\n")
+    print(summary)
+    print(f"詳しくは {base / 'IMPORT_REPORT.md'} を確かめてください")
+    problems = validate.check_paths(root)
+    for p in problems:
+        print(p)
+    return 1 if problems else 0
