@@ -27,7 +27,9 @@ def record_findings(relpath: str, data: dict[str, Any], plan: Plan | None,
         if isinstance(year, str) and year != f_year:
             out.append((("年度",), f"年度「{year}」がフォルダ名「{f_year}」と合っていません"))
         if isinstance(no, int) and not isinstance(no, bool) and no != f_no:
+            # Which initiative is meant is unclear: say so, and check nothing against the plan.
             out.append((("No",), f"No {no} がファイル名「{f_no:02d}.yaml」と合っていません"))
+            return out
     if plan is None:
         return out
     if isinstance(year, str) and year not in plan.year_labels:
@@ -56,7 +58,7 @@ def record_findings(relpath: str, data: dict[str, Any], plan: Plan | None,
                 ("報告", index, "主管課"),
                 f"「{dept}」はNo {no}（{initiative.name}）の主管課ではありません（主管課：{'・'.join(initiative.departments)}）",
             ))
-    if initiative is not None and len(seen) == len(reports):
+    if initiative is not None and len(seen) == len(reports) and all(d in initiative.departments for d in seen):
         order = [d for d in initiative.departments if d in seen]
         if list(seen) != order:
             out.append((("報告",), f"報告の順番が計画の主管課の順（{'・'.join(order)}）と違います"))
