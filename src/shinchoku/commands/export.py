@@ -1,0 +1,54 @@
+"""`shinchoku export`: the published sheet (xlsx, pdf) and flat tables (csv, jsonl)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+DESCRIPTION = """\
+記録を書き出します。
+
+  xlsx   公表用の進行管理シート（表題・3段の見出し・推進方策と目標の行・施策と主管課ごとの行）。
+         A3 横・見出し行をページごとに繰り返す印刷設定付き
+  pdf    上の xlsx を LibreOffice で PDF にしたもの（LibreOffice が入っている PC のみ）
+  csv    施策 × 主管課 × 年度 を1行にした表（Excel でそのまま開ける UTF-8・BOM 付き）
+  jsonl  同じ内容を1行1件の JSON で（BI ツール・オープンデータ向け）
+
+例:
+  shinchoku export xlsx 進行管理シート.xlsx
+  shinchoku export pdf 進行管理シート.pdf --years R1,R2
+  shinchoku export csv opendata.csv
+
+終了コード: 0 書き出した、1 書き出せなかった、2 使い方の誤り
+"""
+
+KINDS = ("xlsx", "pdf", "csv", "jsonl")
+
+
+def configure(p) -> None:
+    p.add_argument("kind", choices=KINDS, metavar="形式", help="xlsx・pdf・csv・jsonl のどれか")
+    p.add_argument("out", metavar="OUT", help="書き出すファイル")
+    p.add_argument("--years", metavar="年度", help="書き出す年度（例: R1,R2。省略すると記録のある年度すべて）")
+    p.add_argument("--repo", metavar="DIR", help="記録リポジトリの場所（省略すると現在のフォルダから探します）")
+
+
+def run(args) -> int:
+    from .. import export, records
+
+    root = records.find_root(Path(args.repo) if args.repo else None)
+    out = Path(args.out)
+    if out.suffix.lower() != f".{args.kind}":
+        print(f"shinchoku: 注意: 書き出すファイル名の拡張子が .{args.kind} ではありません（{out.name}）", file=sys.stderr)
+    try:
+        count, warnings = export.export(root, args.kind, out, export.parse_years(args.years))
+    except export.ExportError as exc:
+        print(f"shinchoku: {exc}", file=sys.stderr)
+        return 1
+    except PermissionError:
+        print(f"shinchoku: {out} に書き込めません（Excel などで開いていれば閉じてから、もう一度実行してください）", file=sys.stderr)
+        return 1
+    for w in warnings:
+        print(f"注意: {w}", file=sys.stderr)
+    unit = "行" if args.kind in ("csv", "jsonl") else "件の記録"
+    print(f"{out} に書き出しました（{count}{unit}）")
+    return 0
