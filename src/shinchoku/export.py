@@ -162,15 +162,21 @@ def export(root: Path, kind: str, out: Path, years: list[str] | None = None) -> 
     raise ExportError(f"「{kind}」の形式には書き出せません（xlsx・pdf・csv・jsonl から選んでください）")
 
 
+# Where LibreOffice installs itself when it is not on PATH (macOS, Windows).
+OFFICE_PLACES = (
+    "/Applications/LibreOffice.app/Contents/MacOS/soffice",
+    r"C:\Program Files\LibreOffice\program\soffice.exe",
+    r"C:\Program Files (x86)\LibreOffice\program\soffice.exe",
+)
+
+
 def find_office() -> str | None:
     """The LibreOffice program (``soffice``), or None when it is not installed."""
     for name in ("soffice", "libreoffice"):
         found = shutil.which(name)
         if found:
             return found
-    for candidate in ("/Applications/LibreOffice.app/Contents/MacOS/soffice",
-                      r"C:\Program Files\LibreOffice\program\soffice.exe",
-                      r"C:\Program Files (x86)\LibreOffice\program\soffice.exe"):
+    for candidate in OFFICE_PLACES:
         if os.path.exists(candidate):
             return candidate
     return None

@@ -155,14 +155,20 @@ class XlsxImporter:
         block_cols: dict[int, tuple[str, str]] = {}
         headers = {h for _k, h, _w in published.FIXED}
         by_header = {h: k for k, h, _w in published.FIXED}
+        # A sheet typed by hand may leave the cells right of a header blank instead of
+        # merging them: a blank top or year header continues the one to its left.
+        group, year = "", None
         for c in range(1, ws.max_column + 1):
             top, mid, low = (grid.text(h1 + k, c).strip() for k in range(3))
+            group = top or group
+            if mid:
+                year = published.parse_year(mid)
             if top in headers and by_header[top] not in fixed:
                 fixed[by_header[top]] = c
-            elif top == published.PLAN_HEADER and published.parse_year(mid):
+            elif group == published.PLAN_HEADER and published.parse_year(mid) and low in ("", mid):
                 plan_cols[c] = published.parse_year(mid)
-            elif published.parse_year(mid) and published.parse_field(low, fields):
-                block_cols[c] = (published.parse_year(mid), published.parse_field(low, fields))
+            elif year and published.parse_field(low, fields):
+                block_cols[c] = (year, published.parse_field(low, fields))
         for r in range(h1, h1 + 3):
             for c in range(1, ws.max_column + 1):
                 self._put(r, c, "heading")
