@@ -21,6 +21,7 @@ COMMANDS: list[tuple[str, str, str]] = [
     ("import-sheet", "import_sheet", "進行管理シート（タブ区切り）を取り込み records/ を作ります"),
     ("export", "export", "公表用の進行管理シート（xlsx・pdf）や一覧表（csv・jsonl）を書き出します"),
     ("report", "report", "進捗状況のダッシュボード（HTML）を書き出します"),
+    ("year", "year", "年度の受付を始める（open）・締め切る（close）"),
 ]
 
 _JA = {

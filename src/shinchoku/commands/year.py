@@ -1,0 +1,61 @@
+"""`shinchoku year open|close 年度`: the fiscal-year cycle."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+DESCRIPTION = """\
+年度の受付を始める・締め切る。
+
+  open   その年度を受付中にし（plan.yaml にない年度は西暦とともに加えます）、施策ごとに
+         主管課の欄だけを持つ記録を作ります（すでにある記録は変えません）
+  close  その年度を締切にします。締切の年度は協働推進課（調整担当）だけが変更できます
+
+git で管理しているリポジトリでは、変更をコミットし、中央のリポジトリへ送ります。
+
+例:
+  shinchoku year open R3
+  shinchoku year close R2
+
+終了コード: 0 できた、1 できなかった、2 使い方の誤り
+"""
+
+
+def configure(p) -> None:
+    p.add_argument("action", choices=("open", "close"), metavar="open|close",
+                   help="open（受付を始める）または close（締め切る）")
+    p.add_argument("year", metavar="年度", help="R3、H30 のような年度")
+    p.add_argument("--no-commit", action="store_true", help="ファイルを書き換えるだけで、コミットしません")
+    p.add_argument("--repo", metavar="DIR", help="記録リポジトリの場所（省略すると現在のフォルダから探します）")
+
+
+def run(args) -> int:
+    from .. import records, yearcycle
+
+    root = records.find_root(Path(args.repo) if args.repo else None)
+    action = yearcycle.open_year if args.action == "open" else yearcycle.close_year
+    try:
+        outcome = action(root, args.year)
+    except yearcycle.YearError as exc:
+        print(f"shinchoku: {exc}", file=sys.stderr)
+        return 1
+    print(outcome.message)
+    if outcome.paths and not args.no_commit and (root / ".git").exists():
+        return _commit(root, outcome, args.action)
+    return 0
+
+
+def _commit(root: Path, outcome, action: str) -> int:
+    from .. import yearcycle
+    from ..store import Store
+
+    store = Store(root)
+    try:
+        sha = yearcycle.commit(store, outcome, action)
+    except Exception as exc:  # the files stay written; say how to finish by hand
+        print(f"shinchoku: 変更をコミットできませんでした（{str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__}）。"
+              "ファイルは書き換えてあります", file=sys.stderr)
+        return 1
+    print(f"コミットしました（{sha[:7]}）")
+    return 0

@@ -1,0 +1,65 @@
+"""The fiscal-year cycle: `shinchoku year open R3` / `shinchoku year close R2`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import small_plan
+from shinchoku import plan as plan_mod
+from shinchoku import records, validate, yamlio
+from shinchoku.cli import main
+
+
+def years_of(root: Path) -> list[tuple[str, int, str]]:
+    data = yamlio.load((root / "records" / "plan.yaml").read_bytes())
+    return [(y["年度"], y["西暦"], y["状態"]) for y in data["年度"]]
+
+
+def test_open_new_year_adds_it_and_creates_blank_records(small_repo, capsys):
+    before = {p: p.read_bytes() for p in records.iter_record_files(small_repo)}
+    assert main(["year", "open", "R3", "--repo", str(small_repo)]) == 0
+    out = capsys.readouterr().out
+    assert "R3年度（2021年度）を受付中にしました" in out and "記録を3件作りました" in out
+    assert years_of(small_repo)[-1] == ("R3", 2021, "受付中")
+    assert years_of(small_repo)[:3] == [("H30", 2018, "締切"), ("R1", 2019, "締切"), ("R2", 2020, "受付中")]
+    five = records.load_record(small_repo / "records" / "R3" / "05.yaml")
+    assert five == {"No": 5, "年度": "R3", "報告": [{"主管課": "指導室"}, {"主管課": "児童青少年課"}]}
+    assert (small_repo / "records" / "R3" / "05.yaml").read_text(encoding="utf-8") == \
+        "No: 5\n年度: R3\n報告:\n  - 主管課: 指導室\n  - 主管課: 児童青少年課\n"
+    # nothing else changed, and everything is valid and canonical
+    assert {p: p.read_bytes() for p in before} == before
+    assert validate.check_paths(small_repo, None, canonical=True) == []
+
+
+def test_open_keeps_existing_records_and_is_idempotent(small_repo, capsys):
+    path = small_repo / "records" / "R2" / "01.yaml"
+    original = path.read_bytes()
+    assert main(["year", "open", "R2", "--repo", str(small_repo)]) == 0
+    out = capsys.readouterr().out
+    assert "R2年度はすでに受付中です" in out and "すでにある記録3件はそのままです" in out
+    assert path.read_bytes() == original
+
+
+def test_close_marks_the_year_closed(small_repo, capsys):
+    assert main(["year", "close", "R2", "--repo", str(small_repo)]) == 0
+    assert "R2年度を締切にしました" in capsys.readouterr().out
+    assert ("R2", 2020, "締切") in years_of(small_repo)
+    assert plan_mod.load(small_repo / "records").year("R2").open is False
+    assert main(["year", "close", "R2", "--repo", str(small_repo)]) == 0
+    assert "R2年度はすでに締切です" in capsys.readouterr().out
+
+
+def test_year_errors_are_japanese_and_change_nothing(small_repo, capsys):
+    plan_before = (small_repo / "records" / "plan.yaml").read_bytes()
+    assert main(["year", "close", "R5", "--repo", str(small_repo)]) == 1
+    assert "年度「R5」は計画（plan.yaml）にありません（ある年度: H30・R1・R2）" in capsys.readouterr().err
+    assert main(["year", "open", "令和3", "--repo", str(small_repo)]) == 1
+    assert "「令和3」は年度として読めません" in capsys.readouterr().err
+    assert (small_repo / "records" / "plan.yaml").read_bytes() == plan_before
+    assert not (small_repo / "records" / "R3").exists()
+
+
+def test_label_spellings(small_repo, capsys):
+    assert main(["year", "open", "ｒ３年度", "--repo", str(small_repo)]) == 0
+    assert years_of(small_repo)[-1] == ("R3", 2021, "受付中")
+    assert small_plan()["年度"][-1]["年度"] == "R2"          # the fixture itself is untouched
