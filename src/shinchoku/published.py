@@ -50,7 +50,7 @@ FIXED = [
 PLAN_HEADER = "計画"
 PROGRESS_HEADER = "進捗状況"
 PLAN_WIDTH = 7.5
-FIELD_WIDTHS = {"進捗状況": 10, "実績": 36, "課題": 24, "次年度へ向けた取組": 24, "備考": 12}
+FIELD_WIDTHS = {"進捗状況": 14, "実績": 36, "課題": 24, "次年度へ向けた取組": 24, "備考": 12}
 DEFAULT_FIELD_WIDTH = 20
 RELATED_SEPARATOR = "、"
 
