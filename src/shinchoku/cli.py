@@ -19,6 +19,7 @@ COMMANDS: list[tuple[str, str, str]] = [
     ("check", "check", "記録と計画をスキーマと計画に照らして確認します"),
     ("fmt", "fmt", "記録を決められた書式に整えます（--check で確認だけ）"),
     ("import-sheet", "import_sheet", "進行管理シート（タブ区切り）を取り込み records/ を作ります"),
+    ("review", "review", "前回の確認以降に各課が変更した内容を表示し、承認・取り消しをします"),
     ("export", "export", "公表用の進行管理シート（xlsx・pdf）や一覧表（csv・jsonl）を書き出します"),
     ("report", "report", "進捗状況のダッシュボード（HTML）を書き出します"),
     ("year", "year", "年度の受付を始める（open）・締め切る（close）"),

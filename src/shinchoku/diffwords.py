@@ -20,7 +20,7 @@ EQUAL, DELETE, INSERT = "=", "-", "+"
 
 # A text at least this long (or with a line break) is shown as a word diff rather
 # than as "before → after".
-LONG_TEXT = 30
+LONG_TEXT = 20
 
 
 def script_of(ch: str) -> str:

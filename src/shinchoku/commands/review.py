@@ -1,0 +1,115 @@
+"""`shinchoku review`: what every department changed since the last approved review."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+DESCRIPTION = """\
+前回の確認（reviewed/年-月-日 の印）のあとに各課が変更した内容を、主管課・施策ごとに
+まとめて表示します。年度・項目・変更前 → 変更後・変更した人・日時・コミットを示し、
+長い文章は変わった語句だけに印を付けます（[-削除-]{+追加+}）。
+
+例:
+  shinchoku review                              # 前回の確認以降の変更
+  shinchoku review --since 2025-04-01           # その日以降の変更
+  shinchoku review --since reviewed/2025-04-01  # その印以降の変更
+  shinchoku review --html 変更確認.html          # ブラウザーで見るページを書き出す
+  shinchoku review --approve --note "4月分確認"  # ここまで確認済みの印を付けて中央へ送る
+  shinchoku review --revert 1a2b3c4 --note "別の施策の内容が入っていたため"
+
+終了コード: 0 表示した／承認した／取り消した、1 できなかった、2 使い方の誤り
+"""
+
+
+def configure(p) -> None:
+    p.add_argument("--since", metavar="REF|DATE", help="この印・コミット・日付（2025-04-01）より後の変更を表示します")
+    p.add_argument("--html", metavar="FILE", help="ブラウザーで見るページ（HTML）に書き出します")
+    p.add_argument("--json", action="store_true", help="変更を JSON で出力します（ほかのツール向け）")
+    p.add_argument("--approve", action="store_true", help="今の状態までを確認済みにする印を付け、中央のリポジトリへ送ります")
+    p.add_argument("--revert", metavar="COMMIT", help="このコミットの変更を取り消す新しいコミットを作ります")
+    p.add_argument("--note", metavar="TEXT", help="承認のメモ、または取り消しの理由（--revert には必須）")
+    p.add_argument("--no-fetch", action="store_true", help="中央のリポジトリを確認せずに表示します")
+    p.add_argument("--repo", metavar="DIR", help="記録リポジトリの場所（省略すると現在のフォルダから探します）")
+
+
+def _store(root: Path):
+    from ..store import Store
+
+    return Store(root)
+
+
+def run(args) -> int:
+    from .. import records, review
+
+    root = records.find_root(Path(args.repo) if args.repo else None)
+    if sum(bool(x) for x in (args.approve, args.revert, args.html or args.json)) > 1:
+        print("shinchoku: --approve・--revert・表示（--html/--json）は1つずつ実行してください", file=sys.stderr)
+        return 2
+    if args.revert and not (args.note and args.note.strip()):
+        print("shinchoku: 取り消しには理由が必要です（--note \"理由\" を付けてください）", file=sys.stderr)
+        return 2
+    if not (root / ".git").exists():
+        print(f"shinchoku: {root} は git で管理された記録リポジトリではありません", file=sys.stderr)
+        return 1
+    store = _store(root)
+    try:
+        if args.revert:
+            return _revert(store, args.revert, args.note)
+        if not args.no_fetch:
+            _fetch(store)
+        if args.approve:
+            tag, count = review.approve(store, args.note)
+            pushed = "中央のリポジトリへ送りました" if review._has_remote(store) else "（中央のリポジトリがないため、この PC にだけ付けました）"
+            print(f"確認済みの印 {tag} を付けました（変更 {count}件）。{pushed}")
+            return 0
+        result = review.collect(store, args.since)
+    except review.ReviewError as exc:
+        print(f"shinchoku: {exc}", file=sys.stderr)
+        return 1
+    if args.json:
+        sys.stdout.write(review.to_json(result) + "\n")
+        return 0
+    if args.html:
+        out = Path(args.html)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(review.render_html(result), encoding="utf-8", newline="\n")
+        print(f"{out} に書き出しました（{review.summary_line(result)}）")
+        return 0
+    sys.stdout.write(review.render_text(result, color=sys.stdout.isatty()))
+    return 0
+
+
+def _fetch(store) -> None:
+    """Bring the central repository's news in; tell (not fail) when it cannot be reached
+    or when HEAD is behind it."""
+    from .. import review
+
+    if not review._has_remote(store):
+        return
+    try:
+        store.fetch()
+    except Exception:
+        print("注意: 中央のリポジトリに接続できなかったため、この PC にある内容で表示します", file=sys.stderr)
+        return
+    try:
+        behind = store.git("rev-list", "--count", "HEAD..@{upstream}").strip()
+    except Exception:
+        return
+    if behind not in ("", "0"):
+        print(f"注意: 中央のリポジトリに、まだ取り込んでいないコミットが{behind}件あります。"
+              "shinchoku sync で取り込んでから確認してください", file=sys.stderr)
+
+
+def _revert(store, sha: str, note: str) -> int:
+    from .. import review
+    from ..store import Author
+
+    commit, recs, changes = review.reverted_records(store, sha)
+    name = store.git("config", "user.name").strip()
+    email = store.git("config", "user.email").strip()
+    store.commit_records(recs, Author(name, email), review.revert_note(commit, note))
+    print(f"{commit.short}（{commit.author}「{commit.subject}」）の変更 {len(changes)}件を取り消すコミットを作りました")
+    for c in changes:
+        print(f"  {c.year} No {c.no} {c.department} {c.field}")
+    return 0
