@@ -88,41 +88,47 @@ def diff(before: str, after: str) -> list[Piece]:
         else:
             add(DELETE, "".join(a[i1:i2]))
             add(INSERT, "".join(b[j1:j2]))
-    return _absorb_small_equals(pieces)
+    return _trim_replacements(pieces)
 
 
-def _absorb_small_equals(pieces: list[Piece]) -> list[Piece]:
-    """Fold a one-character common run squeezed between two edits into the edits, so
-    that a replaced phrase reads as one edit instead of confetti."""
+def _trim_replacements(pieces: list[Piece]) -> list[Piece]:
+    """In a run replaced by another (「実施」→「年3回実施」), keep a common beginning or
+    end of two characters or more as unchanged text: 「{+年3回+}実施」."""
     out: list[Piece] = []
-    dele = ins = ""
-    pending = False
-
-    def flush() -> None:
-        nonlocal dele, ins, pending
-        if dele:
-            out.append(Piece(DELETE, dele))
-        if ins:
-            out.append(Piece(INSERT, ins))
-        dele = ins = ""
-        pending = False
-
-    for i, p in enumerate(pieces):
-        if p.op == DELETE:
-            dele += p.text
-            pending = True
-        elif p.op == INSERT:
-            ins += p.text
-            pending = True
-        elif (pending and len(p.text) == 1 and p.text != "\n"
-              and i + 1 < len(pieces) and pieces[i + 1].op != EQUAL):
-            dele += p.text
-            ins += p.text
+    i = 0
+    while i < len(pieces):
+        p = pieces[i]
+        nxt = pieces[i + 1] if i + 1 < len(pieces) else None
+        if p.op == DELETE and nxt is not None and nxt.op == INSERT:
+            a, b = p.text, nxt.text
+            pre = len(_common_prefix(a, b))
+            pre = pre if pre >= 2 else 0
+            suf = len(_common_prefix(a[pre:][::-1], b[pre:][::-1]))
+            suf = suf if suf >= 2 else 0
+            parts = [Piece(EQUAL, a[:pre]), Piece(DELETE, a[pre:len(a) - suf]),
+                     Piece(INSERT, b[pre:len(b) - suf]), Piece(EQUAL, a[len(a) - suf:])]
+            for q in parts:
+                if not q.text:
+                    continue
+                if out and out[-1].op == q.op:
+                    out[-1] = Piece(q.op, out[-1].text + q.text)
+                else:
+                    out.append(q)
+            i += 2
+            continue
+        if out and out[-1].op == p.op:
+            out[-1] = Piece(p.op, out[-1].text + p.text)
         else:
-            flush()
             out.append(p)
-    flush()
+        i += 1
     return out
+
+
+def _common_prefix(a: str, b: str) -> str:
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    return a[:n]
 
 
 def changed_share(pieces: list[Piece]) -> float:
@@ -130,6 +136,12 @@ def changed_share(pieces: list[Piece]) -> float:
     changed = sum(len(p.text) for p in pieces if p.op != EQUAL)
     total = sum(len(p.text) for p in pieces)
     return changed / total if total else 0.0
+
+
+def rewritten(pieces: list[Piece]) -> bool:
+    """Whether the text was rewritten rather than edited (most of it changed), in which
+    case before and after read better whole than as a word diff."""
+    return changed_share(pieces) > 0.6
 
 
 def is_long(before: str | None, after: str | None) -> bool:

@@ -347,9 +347,14 @@ def render_text(review: Review, color: bool = False) -> str:
             lines.append(f"  No {no} {name}")
             for c in changes:
                 lines.append(f"    {c.year} {c.field} ─ {c.commit.author}  {c.commit.when_text}  {c.commit.short}")
-                if diffwords.is_long(c.before, c.after):
-                    pieces = diffwords.context(diffwords.diff(c.before or "", c.after or ""), 30)
-                    text = diffwords.render_text(pieces, color)
+                pieces = diffwords.diff(c.before or "", c.after or "") if diffwords.is_long(c.before, c.after) else None
+                if pieces is not None and diffwords.rewritten(pieces):
+                    for label, text in (("変更前", c.before), ("変更後", c.after)):
+                        body = (text or "").split("\n")
+                        lines.append(f"      {label}: {body[0]}")
+                        lines.extend(f"              {ln}" for ln in body[1:])
+                elif pieces is not None:
+                    text = diffwords.render_text(diffwords.context(pieces, 30), color)
                     lines.extend("      " + ln for ln in text.split("\n"))
                 else:
                     lines.append(f"      {_value(c.before)} → {_value(c.after)}".replace("\n", "↵"))
@@ -388,6 +393,8 @@ code{font-family:Consolas,"Courier New",monospace;font-size:12px}
 del{background:#ffd7d5;color:#8b1a13;text-decoration:line-through}
 ins{background:#d4f7d9;color:#0b5d1e;text-decoration:none}
 .empty{color:#888}
+.rewritten del,.rewritten ins{display:block;padding:2px 4px}
+.arrow{font-size:12px;color:#666;margin:2px 0}
 details summary{cursor:pointer;color:#1f4e79;font-size:12px;margin-top:4px}
 .full{display:grid;grid-template-columns:1fr 1fr;gap:10px;margin-top:6px}
 .full div{border:1px solid #e1e4e8;border-radius:4px;padding:6px 8px;white-space:pre-wrap;background:#fbfbfc}
@@ -432,7 +439,11 @@ def _diff_html(before: str | None, after: str | None) -> str:
         b = f'<span class="empty">{EMPTY}</span>' if before in (None, "") else f"<del>{escape(before)}</del>"
         a = f'<span class="empty">{EMPTY}</span>' if after in (None, "") else f"<ins>{escape(after)}</ins>"
         return f'<div class="diff">{b} → {a}</div>'
-    pieces = diffwords.context(diffwords.diff(before or "", after or ""), 40)
+    pieces = diffwords.diff(before or "", after or "")
+    if diffwords.rewritten(pieces):
+        return (f'<div class="diff rewritten"><del>{escape(before or "")}</del>'
+                f'<div class="arrow">↓ 書き換え</div><ins>{escape(after or "")}</ins></div>')
+    pieces = diffwords.context(pieces, 40)
     out = []
     for p in pieces:
         if p.op == diffwords.EQUAL:
