@@ -515,10 +515,19 @@ def render_html(review: Review, title: str = "変更確認", generated: _dt.date
     return "\n".join(h) + "\n"
 
 
-def to_json(review: Review) -> str:
-    """The changes as JSON (for the add-in's 変更確認 sheet and other tools)."""
-    return json.dumps([
-        {"主管課": c.department, "No": c.no, "年度": c.year, "項目": c.field,
+ROW_KEYS = ["主管課", "No", "施策名", "年度", "項目", "変更前", "変更後", "変更者", "日時", "コミット", "コミットの説明"]
+
+
+def rows(review: Review) -> list[dict[str, Any]]:
+    """The changes as flat rows in review order (department, initiative, oldest first):
+    what the add-in's 変更確認 sheet lists, one row per change."""
+    return [
+        {"主管課": c.department, "No": c.no, "施策名": name, "年度": c.year, "項目": c.field,
          "変更前": c.before, "変更後": c.after, "変更者": c.commit.author,
-         "日時": c.commit.when.isoformat(), "コミット": c.commit.sha}
-        for _d, items in review.groups() for _n, _t, cs in items for c in cs], ensure_ascii=False, indent=1)
+         "日時": c.commit.when.isoformat(), "コミット": c.commit.sha, "コミットの説明": c.commit.subject}
+        for _d, items in review.groups() for _n, name, cs in items for c in cs]
+
+
+def to_json(review: Review) -> str:
+    """The changes as JSON (for the add-in and other tools)."""
+    return json.dumps(rows(review), ensure_ascii=False, indent=1)
