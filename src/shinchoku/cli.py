@@ -19,6 +19,8 @@ COMMANDS: list[tuple[str, str, str]] = [
     ("check", "check", "記録と計画をスキーマと計画に照らして確認します"),
     ("fmt", "fmt", "記録を決められた書式に整えます（--check で確認だけ）"),
     ("import-sheet", "import_sheet", "進行管理シート（タブ区切り）を取り込み records/ を作ります"),
+    ("merge-driver", "merge_driver", "git のマージドライバー（記録を項目ごとにマージします）"),
+    ("textconv", "textconv", "git の差分表示用に記録を項目ごとの行に変換します"),
     ("review", "review", "前回の確認以降に各課が変更した内容を表示し、承認・取り消しをします"),
     ("export", "export", "公表用の進行管理シート（xlsx・pdf）や一覧表（csv・jsonl）を書き出します"),
     ("report", "report", "進捗状況のダッシュボード（HTML）を書き出します"),

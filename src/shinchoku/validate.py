@@ -149,6 +149,12 @@ class Checker:
         validator = self._plan_validator if is_plan else self._record_validator
         for err in validator.iter_errors(data):
             findings.append(_message(err))
+        conflicts = list(_conflict_paths(data))
+        if conflicts:
+            # An unresolved merge: say so once per field, not also "not an allowed value".
+            findings = [f for f in findings if not any(f[0][: len(c)] == c for c in conflicts)]
+            findings += [(c, "競合が解決されていません（自分の変更と相手の変更の両方が入っています。どちらかに直してから保存してください）")
+                         for c in conflicts]
         if is_plan:
             findings.extend(integrity.plan_findings(Plan(data)))
         else:
@@ -172,6 +178,21 @@ class Checker:
             line = yamlio.line_of(root, path) if root is not None else 0
             out.add(Problem(relpath, line, field_name(path, data), message))
         return sorted(out, key=lambda p: (p.line, p.field, p.message))
+
+
+def _conflict_paths(data: Any, path: tuple[Any, ...] = ()):
+    """Paths of text values still holding merge conflict markers (see shinchoku.merge)."""
+    if isinstance(data, dict):
+        for k, v in data.items():
+            yield from _conflict_paths(v, (*path, k))
+    elif isinstance(data, list):
+        for i, v in enumerate(data):
+            yield from _conflict_paths(v, (*path, i))
+    elif isinstance(data, str) and "\n" in data:
+        from .merge import has_conflict_markers
+
+        if has_conflict_markers(data):
+            yield path
 
 
 def _first_difference(a: str, b: str) -> int:
