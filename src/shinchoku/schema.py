@@ -44,13 +44,25 @@ def load(name: str, root: Path | None = None) -> dict[str, Any]:
 def _validator(directory: str, name: str):
     from jsonschema import Draft202012Validator
 
-    schema = _load(directory, name)
-    Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema)
+    # The schemas themselves are checked against the meta-schema in the tests; doing it
+    # here on every run would cost more than checking one record.
+    return Draft202012Validator(_load(directory, name))
 
 
 def validator(name: str, root: Path | None = None):
     return _validator(str(schema_dir(root)), name)
+
+
+@lru_cache(maxsize=None)
+def _fast(directory: str, name: str):
+    from .fastcheck import compile_schema
+
+    return compile_schema(_load(directory, name))
+
+
+def fast_validator(name: str, root: Path | None = None):
+    """A predicate True only for documents certainly valid (None: always ask jsonschema)."""
+    return _fast(str(schema_dir(root)), name)
 
 
 def resolve(node: dict[str, Any], whole: dict[str, Any]) -> dict[str, Any]:

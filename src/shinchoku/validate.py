@@ -128,8 +128,8 @@ class Checker:
         self.root = root
         self.plan = plan
         self._initiatives = plan.by_no() if plan is not None else None
-        self._record_validator = schema.validator(schema.RECORD, root)
-        self._plan_validator = schema.validator(schema.PLAN, root)
+        self._record_fast = schema.fast_validator(schema.RECORD, root)
+        self._plan_fast = schema.fast_validator(schema.PLAN, root)
 
     # -- one document -------------------------------------------------------------------
     def check(self, relpath: str, content: bytes, *, canonical: bool = False) -> list[Problem]:
@@ -146,9 +146,13 @@ class Checker:
         if not isinstance(data, dict):
             return [Problem(relpath, 1, "", "記録の形になっていません（項目と値の対応表が必要です）")]
         findings: list[tuple[tuple[Any, ...], str]] = []
-        validator = self._plan_validator if is_plan else self._record_validator
-        for err in validator.iter_errors(data):
-            findings.append(_message(err))
+        fast = self._plan_fast if is_plan else self._record_fast
+        if fast is None or not fast(data):
+            validator = schema.validator(schema.PLAN if is_plan else schema.RECORD, self.root)
+            # Only documents the fast pre-check cannot vouch for go to jsonschema,
+            # which also words the messages.
+            for err in validator.iter_errors(data):
+                findings.append(_message(err))
         conflicts = list(_conflict_paths(data))
         if conflicts:
             # An unresolved merge: say so once per field, not also "not an allowed value".
@@ -202,14 +206,13 @@ def _first_difference(a: str, b: str) -> int:
     return min(len(a.splitlines()), len(b.splitlines())) + 1
 
 
-def load_plan_for_check(root: Path) -> tuple[Plan | None, list[Problem]]:
-    """The plan of ``root`` and the problems found in it (None when unreadable)."""
+def load_plan_for_check(root: Path, *, check: bool = True) -> tuple[Plan | None, list[Problem]]:
+    """The plan of ``root`` and (when ``check``) the problems found in it (None when unreadable)."""
     path = root / PLAN_RELPATH
     if not path.is_file():
         return None, [Problem(PLAN_RELPATH, 0, "", "計画ファイル（records/plan.yaml）がありません")]
     content = path.read_bytes()
-    probe = Checker(root, None)
-    problems = probe.check(PLAN_RELPATH, content)
+    problems = Checker(root, None).check(PLAN_RELPATH, content) if check else []
     try:
         data = yamlio.load(content)
     except yamlio.YamlError:
@@ -223,10 +226,10 @@ def check_paths(root: Path, paths: list[Path] | None = None, *, canonical: bool 
     The plan is always read (records are checked against it); its own problems are
     reported when the whole repository or the plan itself is checked.
     """
-    plan, plan_problems = load_plan_for_check(root)
-    checker = Checker(root, plan)
     targets = list(records.iter_record_files(root)) if paths is None else list(paths)
     names = [relpath_of(root, p) for p in targets]
+    plan, plan_problems = load_plan_for_check(root, check=paths is None or PLAN_RELPATH in names)
+    checker = Checker(root, plan)
     problems: list[Problem] = []
     if paths is None or PLAN_RELPATH in names:
         problems += plan_problems
@@ -245,6 +248,10 @@ def check_paths(root: Path, paths: list[Path] | None = None, *, canonical: bool 
 
 
 def relpath_of(root: Path, path: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        pass
     try:
         return path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:

@@ -40,9 +40,19 @@ class _TextResolver(BaseResolver):
 _TextResolver.add_implicit_resolver(_INT_TAG, re.compile(r"^(?:[-+]?[0-9]+)$"), list("-+0123456789"))
 
 
+def _plain_unique(node: MappingNode) -> bool:
+    """True when every key is a plain scalar and no two are alike (the common case)."""
+    keys = []
+    for key_node, _ in node.value:
+        if not isinstance(key_node, ScalarNode) or key_node.tag != _STR_TAG and key_node.tag != _INT_TAG:
+            return False
+        keys.append(key_node.value)
+    return len(set(keys)) == len(keys)
+
+
 class _Constructor(SafeConstructor):
     def construct_mapping(self, node, deep=False):  # noqa: D401 - PyYAML hook
-        if isinstance(node, MappingNode):
+        if isinstance(node, MappingNode) and not _plain_unique(node):
             seen: dict[Any, Any] = {}
             for key_node, _ in node.value:
                 key = self.construct_object(key_node, deep=True)
