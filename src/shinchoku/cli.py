@@ -25,6 +25,7 @@ COMMANDS: list[tuple[str, str, str]] = [
     ("export", "export", "公表用の進行管理シート（xlsx・pdf）や一覧表（csv・jsonl）を書き出します"),
     ("report", "report", "進捗状況のダッシュボード（HTML）を書き出します"),
     ("year", "year", "年度の受付を始める（open）・締め切る（close）"),
+    ("hook", "hook", "git のフックから呼び出される確認（pre-commit・pre-receive）"),
 ]
 
 _JA = {

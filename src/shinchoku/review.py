@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from html import escape
 from typing import Any
 
-from . import diffwords, fielddiff, records, yamlio
+from . import diffwords, fielddiff, records, schema, yamlio
 from .plan import Plan, load_text as load_plan_text
 
 TAG_PREFIX = "reviewed/"
@@ -168,7 +168,7 @@ def commit_changes(store, commit: Commit, parent: str | None = None) -> list[Cha
         year, no = records.parse_relpath(path.split("/", 1)[1])
         old = _record_at(store, parent, path)
         new = _record_at(store, commit.sha, path)
-        for fc in fielddiff.changes(old, new):
+        for fc in fielddiff.changes(old, new, schema.report_fields()):
             if fc.field == "主管課":
                 continue            # a report added or removed shows through its fields
             out.append(Change(commit, path, year, no, fc.department, fc.field, fc.before, fc.after))
@@ -188,6 +188,8 @@ def collect(store, since: str | None = None) -> Review:
             base, base_commit = since, sha
         elif _DATE.match(since.strip()):
             base, date = since.strip(), since.strip()
+            if len(date) <= 10:
+                date += " 00:00"   # git's approxidate would keep the current time of day
         else:
             raise ReviewError(f"「{since}」はコミット・タグ・日付（2025-04-01 の形）のどれとしても読めません")
     else:

@@ -137,3 +137,14 @@ def _write_plan(root: Path, data: dict[str, Any]) -> None:
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(records.dumps_plan(data, root), encoding="utf-8", newline="\n")
     tmp.replace(path)
+
+
+def commit(store, outcome: Outcome, action: str) -> str | None:
+    """Commit what ``open_year``/``close_year`` wrote, as the repository's git user, and
+    send it to the central repository when there is one.  Returns the commit."""
+    verb = "受付開始" if action == "open" else "締切"
+    message = f"{outcome.year}年度の{verb}\n\n{outcome.message}\n"
+    sha = store.commit(outcome.paths, store.author_from_config(), message)
+    if sha and store.has_remote():
+        store.push()
+    return sha

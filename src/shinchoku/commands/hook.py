@@ -1,0 +1,49 @@
+"""`shinchoku hook pre-commit|pre-receive`: what the scripts in hooks/ call."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+DESCRIPTION = """\
+git のフック（hooks/ のスクリプト）から呼び出されます。直接使うことはあまりありません。
+
+  pre-commit   コミットしようとしている記録（インデックスの内容）を確認し、
+               問題があればコミットを止めます
+  pre-receive  中央のリポジトリで、送られてきたコミットを1件ずつ確認し、
+               records/access.yaml の決まり（どの人がどの課の報告を変えられるか、
+               締切の年度は協働推進課だけ）に合わないものを受け付けません
+
+例:
+  shinchoku hook pre-commit
+"""
+
+
+def configure(p) -> None:
+    p.add_argument("name", choices=("pre-commit", "pre-receive"), metavar="pre-commit|pre-receive",
+                   help="フックの名前")
+    p.add_argument("rest", nargs="*", help="git がフックに渡す引数")
+
+
+def run(args) -> int:
+    if args.name == "pre-commit":
+        return _pre_commit()
+    from .. import receive
+
+    return receive.main(sys.stdin)
+
+
+def _pre_commit() -> int:
+    from .. import precommit
+    from ..store import Store
+    from .check import report
+
+    store = Store(Path.cwd())
+    problems, checked = precommit.check_index(store)
+    if not problems:
+        return 0
+    sys.stdout = sys.stderr
+    files = report(problems)
+    print(f"コミットを止めました: {files}件のファイルで{len(problems)}件の問題が見つかりました"
+          f"（{checked}件のファイルを確認）。直してから、もう一度コミットしてください", file=sys.stderr)
+    return 1

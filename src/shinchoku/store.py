@@ -1,0 +1,376 @@
+"""The records repository in git: the one module that runs git (through GitPython).
+
+* reads records at any revision straight from git objects (no checkout), through one
+  long-lived ``git cat-file --batch`` process;
+* writes records and commits them under the editor's own name and e-mail, with a
+  generated message (``R2 No.5 児童青少年課: 課題, 実績 を更新``);
+* fetches, merges field by field (the ``shinchoku`` merge driver) and pushes, retrying
+  when the central repository moved meanwhile, never forcing.
+
+Everything else (review, history, hooks, the add-in) asks this module for git.
+Errors are :class:`GitError` with a Japanese message for staff and git's own words in
+``detail``.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+import git as _gitpython
+from git.exc import GitCommandError
+
+from . import fielddiff, records, schema, yamlio
+
+DRIVER = "shinchoku"
+ATTRIBUTES = "records/**/*.yaml merge=shinchoku diff=shinchoku\n"
+UNSENT_PREFIX = "refs/shinchoku/unsent/"
+
+
+class GitError(Exception):
+    """A git operation that failed: ``message`` for staff (Japanese), ``detail`` from git."""
+
+    def __init__(self, message: str, detail: str = ""):
+        super().__init__(message)
+        self.message = message
+        self.detail = detail.strip()
+
+    def __str__(self) -> str:
+        return f"{self.message}\n{self.detail}" if self.detail else self.message
+
+
+@dataclass(frozen=True)
+class Author:
+    name: str
+    email: str
+
+    def env(self) -> dict[str, str]:
+        return {"GIT_AUTHOR_NAME": self.name, "GIT_AUTHOR_EMAIL": self.email,
+                "GIT_COMMITTER_NAME": self.name, "GIT_COMMITTER_EMAIL": self.email}
+
+
+def python_command() -> str:
+    """How git should start this Python (quoted for git's shell)."""
+    exe = os.environ.get("SHINCHOKU_PYTHON") or sys.executable or "python3"
+    return shlex.quote(exe.replace("\\", "/"))
+
+
+def driver_config(python: str | None = None) -> dict[str, str]:
+    """The merge and diff drivers' git configuration (what ``shinchoku install`` writes)."""
+    py = python or python_command()
+    return {
+        f"merge.{DRIVER}.name": "shinchoku field-level merge",
+        f"merge.{DRIVER}.driver": f"{py} -m shinchoku merge-driver %O %A %B %P",
+        f"diff.{DRIVER}.textconv": f"{py} -m shinchoku textconv",
+        f"diff.{DRIVER}.cachetextconv": "false",
+    }
+
+
+def remote_lines(text: str) -> str:
+    """What the server said (``remote: …`` lines), without git's own noise."""
+    lines = []
+    for line in text.splitlines():
+        if line.startswith("remote: "):
+            body = line[len("remote: "):].rstrip()
+            if body and not body.startswith(("error: hook declined", "To ")):
+                lines.append(body)
+    return "\n".join(lines)
+
+
+class Store:
+    """A git clone (or bare repository) holding ``records/``."""
+
+    def __init__(self, root: Path | str, *, bare: bool = False):
+        self.root = Path(root)
+        try:
+            self.repo = _gitpython.Repo(self.root, search_parent_directories=False)
+        except (_gitpython.InvalidGitRepositoryError, _gitpython.NoSuchPathError):
+            raise GitError(f"{self.root} は git のリポジトリではありません") from None
+        self.bare = bare or self.repo.bare
+
+    def close(self) -> None:
+        self.repo.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- the one place git runs -----------------------------------------------------------
+    def git(self, *args: str, env: dict[str, str] | None = None, input: bytes | None = None,
+            config: dict[str, str] | None = None, raw: bool = False) -> Any:
+        """Run ``git ARGS`` in the repository; stdout as text (bytes when ``raw``).
+
+        Raises :class:`GitError` (git's stderr in ``detail``) when git fails."""
+        cmd = ["git"]
+        for key, value in (config or {}).items():
+            cmd += ["-c", f"{key}={value}"]
+        cmd += list(args)
+        kwargs: dict[str, Any] = {"with_extended_output": True, "strip_newline_in_stdout": False,
+                                  "as_process": False, "stdout_as_string": not raw}
+        if env:
+            kwargs["env"] = env
+        if input is not None:
+            return self._run_with_input(cmd, input, env, raw)
+        try:
+            _status, out, _err = self.repo.git.execute(cmd, **kwargs)
+        except GitCommandError as exc:
+            raise GitError(f"git {args[0] if args else ''} が失敗しました", _stderr(exc)) from None
+        return out
+
+    def _run_with_input(self, cmd: list[str], data: bytes, env: dict[str, str] | None, raw: bool) -> Any:
+        import subprocess
+
+        full_env = {**os.environ, **(env or {})}
+        done = subprocess.run(cmd, cwd=self.root, input=data, capture_output=True, env=full_env)
+        if done.returncode != 0:
+            raise GitError(f"git {cmd[1]} が失敗しました", done.stderr.decode("utf-8", "replace"))
+        return done.stdout if raw else done.stdout.decode("utf-8", "replace")
+
+    def try_git(self, *args: str, **kwargs) -> tuple[bool, str]:
+        """(succeeded, stdout or git's stderr) without raising."""
+        try:
+            return True, self.git(*args, **kwargs)
+        except GitError as exc:
+            return False, exc.detail
+
+    # -- reading -------------------------------------------------------------------------
+    def rev(self, ref: str) -> str | None:
+        ok, out = self.try_git("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+        return out.strip() or None if ok else None
+
+    def head(self) -> str | None:
+        return self.rev("HEAD")
+
+    def branch(self) -> str:
+        ok, out = self.try_git("symbolic-ref", "--short", "-q", "HEAD")
+        return out.strip() if ok and out.strip() else "main"
+
+    def config(self, key: str) -> str:
+        ok, out = self.try_git("config", "--get", key)
+        return out.strip() if ok else ""
+
+    def author_from_config(self) -> Author:
+        name, email = self.config("user.name"), self.config("user.email")
+        if not name or not email:
+            raise GitError("git の名前とメールアドレスが設定されていません"
+                           "（git config user.name「氏名」、git config user.email「メール」を設定してください）")
+        return Author(name, email)
+
+    def read_blob(self, rev: str, path: str) -> bytes | None:
+        """The bytes of ``path`` at ``rev`` (None when it is not there)."""
+        return self.read_object(f"{rev}:{path}")
+
+    def read_object(self, spec: str) -> bytes | None:
+        try:
+            _sha, kind, _size, data = self.repo.git.get_object_data(spec)
+        except (ValueError, GitCommandError):
+            return None
+        return data if kind in (b"blob", "blob") else None
+
+    def tree_entries(self, rev: str, path: str = records.RECORDS) -> dict[str, str]:
+        """{repository path: blob sha} of every file under ``path`` at ``rev``."""
+        ok, out = self.try_git("ls-tree", "-r", "-z", "--full-tree", rev, "--", path)
+        if not ok:
+            return {}
+        entries = {}
+        for item in out.split("\0"):
+            if not item:
+                continue
+            meta, name = item.split("\t", 1)
+            _mode, kind, sha = meta.split()
+            if kind == "blob":
+                entries[name] = sha
+        return entries
+
+    def read_records(self, rev: str = "HEAD") -> dict[tuple[str, int], dict[str, Any]]:
+        """{(年度, No): record} at ``rev``, straight from git objects (unreadable ones left out)."""
+        out: dict[tuple[str, int], dict[str, Any]] = {}
+        for path, sha in self.tree_entries(rev).items():
+            if not records.is_record_path(path):
+                continue
+            data = self.read_object(sha)
+            try:
+                rec = yamlio.load(data) if data is not None else None
+            except yamlio.YamlError:
+                continue
+            if isinstance(rec, dict):
+                out[records.parse_relpath(path.split("/", 1)[1])] = rec
+        return out
+
+    def record_at(self, rev: str, year: str, no: int) -> dict[str, Any] | None:
+        raw = self.read_blob(rev, records.record_relpath(year, no))
+        if raw is None:
+            return None
+        try:
+            data = yamlio.load(raw)
+        except yamlio.YamlError:
+            return None
+        return data if isinstance(data, dict) else None
+
+    def dirty_paths(self) -> list[str]:
+        """Tracked or untracked paths under records/ that differ from HEAD."""
+        out = self.git("status", "--porcelain", "-z", "--untracked-files=all", "--", records.RECORDS)
+        paths = []
+        for item in out.split("\0"):
+            if len(item) > 3:
+                paths.append(item[3:])
+        return paths
+
+    # -- writing -------------------------------------------------------------------------
+    def write_records(self, recs: Iterable[dict[str, Any]]) -> list[str]:
+        """Write records into the working tree in canonical form; their repository paths."""
+        paths = []
+        for rec in recs:
+            records.write_record(self.root, rec)
+            paths.append(records.record_relpath(rec["年度"], int(rec["No"])))
+        return paths
+
+    def commit(self, paths: list[str], author: Author, message: str, *, verify: bool = True) -> str | None:
+        """Stage ``paths`` and commit them as ``author`` (None when nothing changed).
+
+        The commit runs the repository's hooks (pre-commit validates the staged records)."""
+        if not paths:
+            return None
+        self.git("add", "--", *paths)
+        ok, _ = self.try_git("diff", "--cached", "--quiet", "--", *paths)
+        if ok:
+            return None                                  # nothing staged differs from HEAD
+        args = ["commit", "-q", "-F", "-", "--", *paths]
+        if not verify:
+            args.insert(1, "--no-verify")
+        try:
+            self.git(*args, env=author.env(), input=message.encode("utf-8"))
+        except GitError as exc:
+            # Leave the index as HEAD has it; the files stay written.
+            self.try_git("reset", "-q", "--", *paths)
+            msg = "記録をコミットできませんでした"
+            if "pre-commit" in exc.detail or exc.detail:
+                msg += "（入力内容の確認で問題が見つかりました）"
+            raise GitError(msg, exc.detail) from None
+        return self.head()
+
+    def commit_records(self, recs: list[dict[str, Any]], author: Author, message: str | None = None,
+                       *, note: str | None = None) -> str | None:
+        """Write ``recs`` and commit them; the message is generated when not given."""
+        head = self.head()
+        before = {(r["年度"], int(r["No"])): self.record_at(head, r["年度"], int(r["No"])) if head else None
+                  for r in recs}
+        paths = self.write_records(recs)
+        if message is None:
+            message = commit_message([(r["年度"], int(r["No"]), before[(r["年度"], int(r["No"]))], r) for r in recs],
+                                     note)
+        return self.commit(paths, author, message)
+
+    # -- the central repository ----------------------------------------------------------
+    def has_remote(self, name: str = "origin") -> bool:
+        return name in self.git("remote").split()
+
+    def upstream(self) -> str:
+        """The remote-tracking ref of the current branch (``origin/main``)."""
+        return f"origin/{self.branch()}"
+
+    def fetch(self) -> None:
+        if not self.has_remote():
+            return
+        try:
+            self.git("fetch", "-q", "--prune", "origin", "+refs/heads/*:refs/remotes/origin/*",
+                     "+refs/tags/*:refs/tags/*")
+        except GitError as exc:
+            raise GitError("中央のリポジトリに接続できませんでした（ネットワークをご確認ください）", exc.detail) from None
+
+    def ahead_behind(self) -> tuple[int, int]:
+        """(commits only here, commits only on the central repository)."""
+        if self.rev(self.upstream()) is None or self.head() is None:
+            return 0, 0
+        out = self.git("rev-list", "--left-right", "--count", f"HEAD...{self.upstream()}").split()
+        return int(out[0]), int(out[1])
+
+    def push(self) -> None:
+        """Push the current branch; :class:`GitError` with what the server said on refusal
+        (``detail`` starts with ``rejected`` when the central repository moved meanwhile)."""
+        branch = self.branch()
+        try:
+            self.git("push", "-q", "--porcelain", "origin", f"HEAD:refs/heads/{branch}")
+        except GitError as exc:
+            said = remote_lines(exc.detail)
+            if not said and ("fetch first" in exc.detail or "non-fast-forward" in exc.detail
+                             or "[rejected]" in exc.detail):
+                raise GitError("中央のリポジトリが先に更新されていました", "rejected") from None
+            if said:
+                raise GitError("中央のリポジトリが受け付けませんでした", said) from None
+            raise GitError("中央のリポジトリに送れませんでした（ネットワークをご確認ください）", exc.detail) from None
+
+    def merge_upstream(self, author: Author) -> list[str]:
+        """Merge the central repository's branch into HEAD with the field-level driver.
+
+        Returns [] when merged (or nothing to merge); on conflicts the merge is aborted,
+        HEAD is as it was, and the conflicted paths are returned."""
+        upstream = self.upstream()
+        if self.rev(upstream) is None:
+            return []
+        ahead, behind = self.ahead_behind()
+        if behind == 0:
+            return []
+        if ahead == 0:
+            self.git("merge", "-q", "--ff-only", upstream)
+            return []
+        ok, detail = self.try_git("merge", "-q", "--no-ff", "--no-edit", "-m",
+                                  f"中央の変更を取り込み（{upstream}）", upstream,
+                                  env=author.env(), config=driver_config())
+        if ok:
+            return []
+        conflicted = [p for p in self.git("diff", "--name-only", "--diff-filter=U", "-z").split("\0") if p]
+        self.try_git("merge", "--abort")
+        if not conflicted:
+            raise GitError("中央の変更を取り込めませんでした", detail)
+        return conflicted
+
+    def save_unsent(self, label: str = "") -> str:
+        """Keep HEAD under ``refs/shinchoku/unsent/…`` (so a reset never loses a commit)."""
+        import datetime as _dt
+
+        head = self.head()
+        if head is None:
+            return ""
+        stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        ref = f"{UNSENT_PREFIX}{stamp}-{head[:7]}{('-' + label) if label else ''}"
+        self.git("update-ref", ref, head)
+        return ref
+
+    def reset_to(self, rev: str) -> None:
+        self.git("reset", "-q", "--hard", rev)
+
+
+def _stderr(exc: GitCommandError) -> str:
+    err = exc.stderr
+    if isinstance(err, bytes):
+        err = err.decode("utf-8", "replace")
+    err = (err or "").strip()
+    if err.startswith("stderr: "):
+        err = err[len("stderr: "):]
+    return err.strip().strip("'").strip()
+
+
+def commit_message(changed: list[tuple[str, int, dict | None, dict]], note: str | None = None) -> str:
+    """``R2 No.5 児童青少年課: 課題, 実績 を更新`` (one line per record and department; the
+    first is the subject, ``ほかN件`` when there are more), then the editor's note."""
+    fields = schema.report_fields()
+    lines = []
+    for year, no, old, new in changed:
+        by_dept: dict[str, list[str]] = {}
+        for fc in fielddiff.changes(old, new, fields):
+            by_dept.setdefault(fc.department, []).append(fc.field)
+        for dept, names in by_dept.items():
+            lines.append(f"{year} No.{no} {dept}: {', '.join(names)} を更新")
+    if not lines:
+        lines = [f"{year} No.{no}: 記録を更新" for year, no, _o, _n in changed] or ["記録を更新"]
+    subject = lines[0] if len(lines) == 1 else f"{lines[0]} ほか{len(lines) - 1}件"
+    body = "\n".join(lines) if len(lines) > 1 else ""
+    parts = [subject] + ([body] if body else []) + ([note.strip()] if note and note.strip() else [])
+    return "\n\n".join(parts) + "\n"
