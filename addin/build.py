@@ -1,0 +1,140 @@
+"""Build addin/shinchoku.xlam from addin/vba/ and addin/customUI.xml, reproducibly.
+
+    python addin/build.py [OUT.xlam]
+
+Starts from xlwings' own ribbon add-in template (what `xlwings quickstart NAME --addin
+--ribbon` copies), keeps its xlwings VBA modules (RunPython and its helpers, with the
+project name set to "shinchoku"), replaces the template's ribbon module with ours from
+addin/vba/, its ribbon with addin/customUI.xml, and writes a new vbaProject.bin whose
+modules are stored as source only (Excel compiles them on open).  Zip entries, their
+dates and the document properties are fixed, so the same inputs give the same bytes.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import struct
+import subprocess
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+import ovba  # noqa: E402
+
+PROJECT_NAME = "shinchoku"
+PROJECT_ID = "{6B1F3A52-2C4D-4E8A-9F0B-5A7C1D3E9B24}"
+FIXED_DATE = (1980, 1, 1, 0, 0, 0)
+TEMPLATE_RIBBON_MODULE = "RibbonMyAddin"
+CORE_XML = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
+    'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" '
+    'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+    "<dc:title>shinchoku</dc:title><dc:creator>shinchoku</dc:creator><cp:lastModifiedBy>shinchoku</cp:lastModifiedBy>"
+    '<dcterms:created xsi:type="dcterms:W3CDTF">2026-01-01T00:00:00Z</dcterms:created>'
+    '<dcterms:modified xsi:type="dcterms:W3CDTF">2026-01-01T00:00:00Z</dcterms:modified>'
+    "</cp:coreProperties>"
+)
+
+
+def template_bytes() -> bytes:
+    """xlwings' ribbon add-in template, obtained the way `xlwings quickstart` gives it."""
+    with tempfile.TemporaryDirectory() as tmp:
+        xlwings_cli = Path(sys.executable).with_name("xlwings")
+        cmd = [str(xlwings_cli)] if xlwings_cli.exists() else [sys.executable, "-m", "xlwings.cli"]
+        subprocess.run([*cmd, "quickstart", "template", "--addin", "--ribbon"], cwd=tmp, check=True,
+                       capture_output=True)
+        return (Path(tmp) / "template" / "template.xlam").read_bytes()
+
+
+def _dir_records(data: bytes):
+    """(id, raw bytes) of each record of a decompressed dir stream."""
+    pos = 0
+    while pos + 6 <= len(data):
+        rid, size = struct.unpack_from("<HI", data, pos)
+        length = 6 + (6 if rid == 0x0009 else size)   # PROJECTVERSION's size field says 4, holds 6
+        yield rid, data[pos:pos + length]
+        pos += length
+
+
+def template_project(vba_bin: bytes) -> tuple[list[ovba.Module], bytes]:
+    """The template's modules (source with Attribute lines) and its references, raw."""
+    import olefile
+    from oletools.olevba import VBA_Parser, decompress_stream
+
+    ole = olefile.OleFileIO(io.BytesIO(vba_bin))
+    kinds = {}
+    for line in ole.openstream("PROJECT").read().decode("latin-1").splitlines():
+        key, _, value = line.partition("=")
+        if key in ("Document", "Class", "Module"):
+            name = value.split("/")[0]
+            kinds[name] = {"Document": "document", "Class": "class", "Module": "standard"}[key]
+    directory = decompress_stream(bytearray(ole.openstream("VBA/dir").read()))
+    refs = bytearray()
+    in_refs = False
+    for rid, raw in _dir_records(bytes(directory)):
+        if rid == 0x0016:
+            in_refs = True
+        if rid == 0x000F:
+            break
+        if in_refs:
+            refs += raw
+    parser = VBA_Parser("template.xlam", data=vba_bin)
+    modules = []
+    for _f, stream, _name, code in parser.extract_macros():
+        name = stream.split("/")[-1]
+        modules.append(ovba.Module(name, code.replace("\r\n", "\n"), kinds.get(name, "standard")))
+    order = list(kinds)
+    modules.sort(key=lambda m: order.index(m.name) if m.name in order else len(order))
+    return modules, bytes(refs)
+
+
+def build(out: Path | None = None) -> bytes:
+    template = zipfile.ZipFile(io.BytesIO(template_bytes()))
+    modules, references = template_project(template.read("xl/vbaProject.bin"))
+    ours = {p.stem: p.read_text(encoding="utf-8") for p in sorted((HERE / "vba").glob("*.bas"))}
+    result: list[ovba.Module] = []
+    for m in modules:
+        if m.name == TEMPLATE_RIBBON_MODULE:
+            continue
+        if m.name == "xlwings":
+            m.source = re.sub(r'(?m)^(Public Const PROJECT_NAME As String = )"[^"]*"',
+                              rf'\1"{PROJECT_NAME}"', m.source)
+        result.append(m)
+    result += [ovba.Module(name, source.replace("\r\n", "\n"), "standard") for name, source in ours.items()]
+    vba_bin = ovba.vba_project(PROJECT_NAME, PROJECT_ID, result, references)
+
+    parts: dict[str, bytes] = {}
+    for name in template.namelist():
+        parts[name] = template.read(name)
+    parts["xl/vbaProject.bin"] = vba_bin
+    parts["customUI/customUI.xml"] = (HERE / "customUI.xml").read_bytes()
+    parts["docProps/core.xml"] = CORE_XML.encode("utf-8")
+    workbook = parts["xl/workbook.xml"].decode("utf-8")
+    workbook = re.sub(r"<mc:AlternateContent.*?</mc:AlternateContent>", "", workbook)   # the template author's path
+    workbook = workbook.replace('name="_myaddin.conf"', f'name="_{PROJECT_NAME}.conf"')
+    parts["xl/workbook.xml"] = workbook.encode("utf-8")
+
+    buf = io.BytesIO()
+    names = ["[Content_Types].xml", *sorted(n for n in parts if n != "[Content_Types].xml")]
+    with zipfile.ZipFile(buf, "w") as z:
+        for name in names:
+            info = zipfile.ZipInfo(name, date_time=FIXED_DATE)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 0
+            info.external_attr = 0
+            z.writestr(info, parts[name], compresslevel=9)
+    data = buf.getvalue()
+    if out is not None:
+        out.write_bytes(data)
+    return data
+
+
+if __name__ == "__main__":
+    target = Path(sys.argv[1]) if len(sys.argv) > 1 else HERE / "shinchoku.xlam"
+    build(target)
+    print(f"{target}: {target.stat().st_size:,} bytes")

@@ -1,0 +1,10 @@
+Attribute VB_Name = "Shinchoku"
+Option Explicit
+
+' Ribbon callbacks of the shinchoku tab (customUI.xml).
+' Every button calls the same Python entry point with its control id;
+' shinchoku.addin.on_button does the work and reports back in Japanese.
+
+Sub ShinchokuButton(control As IRibbonControl)
+    RunPython "import shinchoku.addin; shinchoku.addin.on_button('" & control.Id & "')"
+End Sub
