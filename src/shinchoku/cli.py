@@ -23,6 +23,7 @@ COMMANDS: list[tuple[str, str, str]] = [
     ("textconv", "textconv", "git の差分表示用に記録を項目ごとの行に変換します"),
     ("review", "review", "前回の確認以降に各課が変更した内容を表示し、承認・取り消しをします"),
     ("export", "export", "公表用の進行管理シート（xlsx・pdf）や一覧表（csv・jsonl）を書き出します"),
+    ("workbook", "workbook", "各課が Excel で入力するブック（アドイン用）を作ります"),
     ("report", "report", "進捗状況のダッシュボード（HTML）を書き出します"),
     ("year", "year", "年度の受付を始める（open）・締め切る（close）"),
     ("hook", "hook", "git のフックから呼び出される確認（pre-commit・pre-receive）"),

@@ -1,0 +1,265 @@
+"""The staff workbook (``shinchoku workbook``): the template the add-in works in.
+
+Everything staff see is set up here, once, with openpyxl — the published sheet's layout
+(:mod:`shinchoku.sheetmodel` says where each column is), fonts, borders, widths, wrapped
+text, frozen header and No columns, the 進捗状況 dropdown built from the schema's enum,
+a length limit on text cells, closed years and the plan greyed and locked (sheet
+protection; only the open years' cells are unlocked), the previous year's
+次年度へ向けた取組 beside each open year's 実績, and the hidden state sheet.  The
+add-in itself then only writes values and colours, which every xlwings client can do.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from . import published, schema, sheetmodel as sm
+from .plan import Plan
+
+FONT_NAME = published.FONT_NAME
+FONT_SIZE = published.FONT_SIZE
+CONTEXT_WIDTH = 22
+HEADER_FILL = "DDEBF7"
+STRATEGY_FILL = "BDD7EE"
+GOAL_FILL = "EDF3FA"
+LOCKED_FILL = "E7E6E6"      # closed years, plan
+CONTEXT_FILL = "F2F2F2"
+OPEN_HEADER_FILL = "FFF2CC"
+CLOSED_HEADER_FILL = "D9D9D9"
+
+
+def column_width(col: sm.Column) -> float:
+    if col.kind == "fixed":
+        return next(w for k, _h, w in published.FIXED if k == col.key)
+    if col.kind == "plan":
+        return published.PLAN_WIDTH
+    if col.kind == "context":
+        return CONTEXT_WIDTH
+    return published.FIELD_WIDTHS.get(col.key, published.DEFAULT_FIELD_WIDTH)
+
+
+def write(path: Path, plan: Plan, records: dict[tuple[str, int], dict[str, Any]], *,
+          base: str = "", department: str = "", root: Path | None = None) -> int:
+    """Write the staff workbook to ``path``; the number of data rows."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = sm.SHEET_NAME
+    layout = sm.Layout.build(plan, root)
+    keys = _write_main(ws, layout, plan, records, department, root)
+    state = sm.State(layout, base=base, department=department)
+    for no, dept in keys:
+        for col in layout.field_columns():
+            state.set((no, dept), col, sm.record_value(records, col.year, no, dept, col.key))
+    st = wb.create_sheet(sm.STATE_SHEET)
+    for r, line in enumerate(state.grid(keys), start=1):
+        for c, value in enumerate(line, start=1):
+            if value not in (None, ""):
+                cell = st.cell(row=r, column=c, value=value[1:] if isinstance(value, str) and value.startswith("'") else value)
+                if isinstance(value, str):
+                    cell.data_type = "s"
+    st.sheet_state = "hidden"
+    st.protection.sheet = False
+    wb.properties.title = published.title(plan)
+    wb.properties.creator = "shinchoku"
+    wb.active = 0
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    wb.save(tmp)
+    tmp.replace(path)
+    return len(keys)
+
+
+def _write_main(ws, layout: sm.Layout, plan: Plan, records, department: str, root) -> list[tuple[int, str]]:
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+    from openpyxl.worksheet.properties import PageSetupProperties
+
+    last = layout.width
+    thin = Side(style="thin", color="808080")
+    border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    font = Font(name=FONT_NAME, size=FONT_SIZE)
+    bold = Font(name=FONT_NAME, size=FONT_SIZE, bold=True)
+    grey_font = Font(name=FONT_NAME, size=FONT_SIZE, color="595959")
+    wrap_top = Alignment(wrap_text=True, vertical="top")
+    centre = Alignment(wrap_text=True, horizontal="center", vertical="center")
+    centre_top = Alignment(wrap_text=True, horizontal="center", vertical="top")
+    fill = {k: PatternFill("solid", fgColor=v) for k, v in {
+        "header": HEADER_FILL, "strategy": STRATEGY_FILL, "goal": GOAL_FILL, "locked": LOCKED_FILL,
+        "context": CONTEXT_FILL, "open": OPEN_HEADER_FILL, "closed": CLOSED_HEADER_FILL,
+        "edit": sm.EDITABLE_FILL.lstrip("#")}.items()}
+    unlocked = Protection(locked=False)
+    by_index = {c.index: c for c in layout.columns}
+
+    # title
+    t = ws.cell(row=sm.TITLE_ROW, column=1, value=f"{published.title(plan)}（入力用）")
+    t.font = Font(name=FONT_NAME, size=14, bold=True)
+    t.alignment = Alignment(vertical="center")
+    ws.row_dimensions[sm.TITLE_ROW].height = 24
+
+    # two header rows
+    top, sub = layout.headers(root)
+    h1, h2 = sm.HEADER_ROW, sm.SUBHEADER_ROW
+    for c in range(1, last + 1):
+        col = by_index.get(c)
+        f = fill["header"]
+        if col is not None and col.kind in ("edit", "context"):
+            f = fill["open"]
+        elif col is not None and col.kind == "closed":
+            f = fill["closed"]
+        for r, texts in ((h1, top), (h2, sub)):
+            cell = ws.cell(row=r, column=c, value=texts[c - 1] or None)
+            cell.font, cell.alignment, cell.border, cell.fill = bold, centre, border, f
+    for col in layout.columns:
+        if col.kind == "fixed":
+            ws.merge_cells(start_row=h1, start_column=col.index, end_row=h2, end_column=col.index)
+    plan_cols = [c.index for c in layout.columns if c.kind == "plan"]
+    if len(plan_cols) > 1:
+        ws.merge_cells(start_row=h1, start_column=min(plan_cols), end_row=h1, end_column=max(plan_cols))
+    for year in layout.years():
+        first, end = layout.block(year)
+        if end > first:
+            ws.merge_cells(start_row=h1, start_column=first, end_row=h1, end_column=end)
+    ws.row_dimensions[h1].height = 18
+    ws.row_dimensions[h2].height = 40
+    for col in layout.columns:
+        ws.column_dimensions[get_column_letter(col.index)].width = column_width(col)
+
+    # body
+    status_values = schema.status_values(root)
+    limit = schema.field_schema("実績", root).get("maxLength", 2000)
+    status_dv = DataValidation(type="list", formula1='"' + ",".join(status_values) + '"', allow_blank=True,
+                               showErrorMessage=True, errorTitle="進捗状況",
+                               error="一覧から選んでください（" + "／".join(status_values) + "）",
+                               promptTitle="進捗状況", prompt="一覧から選んでください", showInputMessage=True)
+    text_dv = DataValidation(type="textLength", operator="lessThanOrEqual", formula1=str(limit), allow_blank=True,
+                             showErrorMessage=True, errorTitle="文字数",
+                             error=f"{limit}文字以内で入力してください")
+    ws.add_data_validation(status_dv)
+    ws.add_data_validation(text_dv)
+
+    def style_row(r: int, row_fill, *, label: str | None = None) -> None:
+        for c in range(1, last + 1):
+            cell = ws.cell(row=r, column=c)
+            cell.fill, cell.border, cell.font = row_fill, border, bold
+            col = by_index.get(c)
+            if col is not None and col.kind == "edit":
+                cell.protection = unlocked
+        if label is not None:
+            cell = ws.cell(row=r, column=1, value=label)
+            cell.alignment = Alignment(vertical="center", wrap_text=False)
+
+    row = sm.FIRST_DATA_ROW
+    keys: list[tuple[int, str]] = []
+    labels = plan.year_labels
+    fields = published.report_fields(root)
+    for strategy in plan.strategies():
+        items = [(g, [i for i in g.get("施策", []) if _wanted(i, department)]) for g in strategy.get("目標", [])]
+        if not any(its for _g, its in items):
+            continue
+        style_row(row, fill["strategy"], label=published.strategy_label(strategy.get("番号", 0), strategy.get("名称", "")))
+        ws.row_dimensions[row].height = 18
+        row += 1
+        for goal, its in items:
+            if not its:
+                continue
+            style_row(row, fill["goal"], label=published.goal_label(goal.get("番号", 0), goal.get("名称", "")))
+            ws.row_dimensions[row].height = 16
+            row += 1
+            for item in its:
+                content = item.get("事業内容")
+                for dept in dict.fromkeys(item.get("主管課", [])):
+                    if department and dept != department:
+                        continue
+                    keys.append((item["No"], dept))
+                    lines = 2
+                    for col in layout.columns:
+                        value: Any = None
+                        if col.kind == "fixed":
+                            value = {"No": item["No"], "施策名": item.get("施策名", ""), "主管課": dept,
+                                     "関係課": published.RELATED_SEPARATOR.join(item.get("関係課", [])),
+                                     "事業内容": content.get(dept, "") if isinstance(content, dict) else (content or "")}[col.key]
+                        elif col.kind == "plan":
+                            value = (item.get("計画") or {}).get(col.key, "")
+                        elif col.kind == "context":
+                            value = sm.record_value(records, col.year, item["No"], dept, col.key)
+                        else:
+                            value = sm.record_value(records, col.year, item["No"], dept, col.key)
+                        cell = ws.cell(row=row, column=col.index)
+                        if value not in (None, ""):
+                            cell.value = value
+                            if isinstance(value, str):
+                                cell.data_type = "s"
+                                lines = max(lines, published.lines_needed(value, column_width(col)))
+                        cell.border = border
+                        cell.font = grey_font if col.kind in ("closed", "context", "plan") else font
+                        cell.alignment = centre_top if col.key in ("No", "進捗状況") or col.kind == "plan" else wrap_top
+                        if col.kind == "edit":
+                            cell.protection = unlocked
+                            cell.fill = fill["edit"]
+                            if col.key != "進捗状況":
+                                cell.number_format = "@"
+                        elif col.kind in ("closed", "plan"):
+                            cell.fill = fill["locked"]
+                        elif col.kind == "context":
+                            cell.fill = fill["context"]
+                    ws.row_dimensions[row].height = round(min(lines, 30) * published.LINE_HEIGHT + 3, 1)
+                    row += 1
+    last_row = max(row - 1, sm.FIRST_DATA_ROW)
+    for col in layout.editable():
+        rng = f"{get_column_letter(col.index)}{sm.FIRST_DATA_ROW}:{get_column_letter(col.index)}{last_row}"
+        (status_dv if col.key == "進捗状況" else text_dv).add(rng)
+
+    # protection: only the open years' cells can be typed into; formatting stays
+    # allowed (the add-in colours cells), and so do filters and sorting.
+    prot = ws.protection
+    prot.sheet = True
+    prot.formatCells = False
+    prot.formatColumns = False
+    prot.formatRows = False
+    prot.autoFilter = False
+    prot.sort = False
+    prot.selectLockedCells = False
+    prot.selectUnlockedCells = False
+    ws.auto_filter.ref = f"A{h2}:{get_column_letter(last)}{last_row}"
+
+    ws.freeze_panes = f"{get_column_letter(layout.fixed('関係課'))}{sm.FIRST_DATA_ROW}"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A3
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.print_title_rows = f"{h1}:{h2}"
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    return keys
+
+
+def _wanted(item: dict[str, Any], department: str) -> bool:
+    return not department or department in item.get("主管課", [])
+
+
+def from_repository(root: Path, out: Path, department: str = "") -> tuple[int, str]:
+    """Write the workbook from the records repository at ``root`` (at HEAD when it is a
+    git clone, else from the files); (rows, base commit or "")."""
+    from . import records as records_mod, validate
+    from .plan import load_text
+
+    if (root / ".git").exists():
+        from .store import Store
+
+        with Store(root) as store:
+            head = store.head() or ""
+            if head:
+                raw = store.read_blob(head, validate.PLAN_RELPATH)
+                plan = load_text(raw or b"")
+                recs = store.read_records(head)
+                return write(out, plan, recs, base=head, department=department, root=root), head
+    plan, _problems = validate.load_plan_for_check(root, check=False)
+    if plan is None:
+        raise FileNotFoundError(f"{root} に records/plan.yaml がありません")
+    recs = {(r["年度"], int(r["No"])): r for _p, r in records_mod.load_all(root)
+            if isinstance(r.get("年度"), str) and isinstance(r.get("No"), int)}
+    return write(out, plan, recs, base="", department=department, root=root), ""
