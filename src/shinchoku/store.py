@@ -298,11 +298,12 @@ class Store:
         (``detail`` starts with ``rejected`` when the central repository moved meanwhile)."""
         branch = self.branch()
         try:
-            self.git("push", "-q", "--porcelain", "origin", f"HEAD:refs/heads/{branch}")
+            self.git("push", "-q", "origin", f"HEAD:refs/heads/{branch}")
         except GitError as exc:
             said = remote_lines(exc.detail)
-            if not said and ("fetch first" in exc.detail or "non-fast-forward" in exc.detail
-                             or "[rejected]" in exc.detail):
+            moved = ("fetch first", "non-fast-forward", "[rejected]", "Updates were rejected",
+                     "remote contains work")
+            if not said and any(m in exc.detail for m in moved):
                 raise GitError("中央のリポジトリが先に更新されていました", "rejected") from None
             if said:
                 raise GitError("中央のリポジトリが受け付けませんでした", said) from None
