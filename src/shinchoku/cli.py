@@ -26,6 +26,11 @@ COMMANDS: list[tuple[str, str, str]] = [
     ("workbook", "workbook", "各課が Excel で入力するブック（アドイン用）を作ります"),
     ("report", "report", "進捗状況のダッシュボード（HTML）を書き出します"),
     ("year", "year", "年度の受付を始める（open）・締め切る（close）"),
+    ("history", "history", "1つの項目を、いつ・誰が・どう変えたかを新しい順に表示します"),
+    ("blame", "blame", "報告の項目ごとに、最後に変更した人と日時を表示します"),
+    ("sync", "sync", "中央のリポジトリの変更を取り込み、この PC の変更を送ります"),
+    ("init", "init", "新しい記録リポジトリを作ります"),
+    ("install", "install", "記録リポジトリの複製にフックとマージの設定をします"),
     ("hook", "hook", "git のフックから呼び出される確認（pre-commit・pre-receive）"),
 ]
 

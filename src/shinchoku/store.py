@@ -120,7 +120,8 @@ class Store:
         try:
             _status, out, _err = self.repo.git.execute(cmd, **kwargs)
         except GitCommandError as exc:
-            raise GitError(f"git {args[0] if args else ''} が失敗しました", _stderr(exc)) from None
+            detail = _stderr(exc)
+            raise GitError(_explain(args[0] if args else "", detail), detail) from None
         return out
 
     def _run_with_input(self, cmd: list[str], data: bytes, env: dict[str, str] | None, raw: bool) -> Any:
@@ -129,7 +130,8 @@ class Store:
         full_env = {**os.environ, **(env or {})}
         done = subprocess.run(cmd, cwd=self.root, input=data, capture_output=True, env=full_env)
         if done.returncode != 0:
-            raise GitError(f"git {cmd[1]} が失敗しました", done.stderr.decode("utf-8", "replace"))
+            detail = done.stderr.decode("utf-8", "replace")
+            raise GitError(_explain(cmd[1], detail), detail)
         return done.stdout if raw else done.stdout.decode("utf-8", "replace")
 
     def try_git(self, *args: str, **kwargs) -> tuple[bool, str]:
@@ -296,11 +298,12 @@ class Store:
         (``detail`` starts with ``rejected`` when the central repository moved meanwhile)."""
         branch = self.branch()
         try:
-            self.git("push", "-q", "--porcelain", "origin", f"HEAD:refs/heads/{branch}")
+            self.git("push", "-q", "origin", f"HEAD:refs/heads/{branch}")
         except GitError as exc:
             said = remote_lines(exc.detail)
-            if not said and ("fetch first" in exc.detail or "non-fast-forward" in exc.detail
-                             or "[rejected]" in exc.detail):
+            moved = ("fetch first", "non-fast-forward", "[rejected]", "Updates were rejected",
+                     "remote contains work")
+            if not said and any(m in exc.detail for m in moved):
                 raise GitError("中央のリポジトリが先に更新されていました", "rejected") from None
             if said:
                 raise GitError("中央のリポジトリが受け付けませんでした", said) from None
@@ -345,6 +348,16 @@ class Store:
 
     def reset_to(self, rev: str) -> None:
         self.git("reset", "-q", "--hard", rev)
+
+
+def _explain(command: str, detail: str) -> str:
+    """A Japanese sentence for staff from what git said."""
+    if "index.lock" in detail or ".lock': File exists" in detail:
+        return ("別の git の操作が実行中のため、記録を変更できませんでした。しばらく待ってからもう一度実行してください"
+                "（それでも続くときは .git/index.lock を確認してください）")
+    if "would be overwritten" in detail:
+        return "まだコミットしていない記録の変更があるため、中央の変更を取り込めませんでした"
+    return f"git {command} が失敗しました"
 
 
 def _stderr(exc: GitCommandError) -> str:

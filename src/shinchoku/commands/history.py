@@ -1,0 +1,91 @@
+"""`shinchoku history No 年度 項目`: every change of one field, newest first."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+DESCRIPTION = """\
+1つの施策・年度の1つの項目（課題・実績など）が、いつ、誰に、どう変更されたかを
+新しい順に表示します。日時・変更した人・コミット・変更前・変更後・コミットの説明を示します。
+
+例:
+  shinchoku history 5 R2 課題                      # No 5 の R2 年度の課題の変更すべて
+  shinchoku history 5 R2 課題 --department 指導室   # 指導室の報告だけ
+  shinchoku history 5 R2 進捗状況 --json            # ほかのツール向けに JSON で
+
+終了コード: 0 表示した、1 リポジトリの問題、2 使い方の誤り
+"""
+
+
+def configure(p) -> None:
+    p.add_argument("no", metavar="No", help="施策の番号（5 など）")
+    p.add_argument("year", metavar="年度", help="R2、H30 のような年度")
+    p.add_argument("field", metavar="項目", help="進捗状況・実績・課題・次年度へ向けた取組・備考")
+    p.add_argument("--department", metavar="課", help="この主管課の報告だけを表示します")
+    p.add_argument("--json", action="store_true", help="JSON で出力します（ほかのツール向け）")
+    p.add_argument("--repo", metavar="DIR", help="記録リポジトリの場所（省略すると現在のフォルダから探します）")
+
+
+def parse_target(no: str, year: str) -> tuple[int, str] | None:
+    """(No, 年度) from the two arguments, in either order (``5 R2`` or ``R2 5``)."""
+    from ..yearcycle import YearError, normalise_label
+
+    for n, y in ((no, year), (year, no)):
+        if n.strip().isdigit():
+            try:
+                return int(n), normalise_label(y)
+            except YearError:
+                return None
+    return None
+
+
+def open_store(args):
+    """(store, None) or (None, exit code) after saying why, for the git-reading commands."""
+    from .. import records
+    from ..store import GitError, Store
+
+    root = records.find_root(Path(args.repo) if args.repo else None)
+    try:
+        return Store(root), None
+    except GitError as exc:
+        print(f"shinchoku: {exc.message}（git で管理された記録リポジトリの中で実行してください）", file=sys.stderr)
+        return None, 1
+
+
+def run(args) -> int:
+    from .. import history, schema
+    from ..textwidth import clip
+
+    target = parse_target(args.no, args.year)
+    if target is None:
+        print(f"shinchoku: 「{args.no} {args.year}」を No と年度として読めません（例: shinchoku history 5 R2 課題）",
+              file=sys.stderr)
+        return 2
+    no, year = target
+    fields = [f for f in schema.report_fields() if f != "主管課"]
+    if args.field not in fields:
+        print(f"shinchoku: 「{args.field}」という項目はありません（選べる項目: {'・'.join(fields)}）", file=sys.stderr)
+        return 2
+    store, code = open_store(args)
+    if store is None:
+        return code
+    with store:
+        changes = history.field_history(store, year, no, args.field, args.department)
+    if args.json:
+        json.dump([c.as_json() for c in changes], sys.stdout, ensure_ascii=False, indent=1)
+        sys.stdout.write("\n")
+        return 0
+    who = f"（{args.department}）" if args.department else ""
+    print(f"{year} No.{no} {args.field}{who}の変更: {len(changes)}件（新しい順）")
+    for c in changes:
+        print()
+        print(f"{c.when.astimezone().strftime('%Y-%m-%d %H:%M')}  {c.author}  {c.commit[:7]}  {c.department}")
+        for label, value in (("変更前", c.before), ("変更後", c.after)):
+            lines = (value or "（空欄）").split("\n")
+            print(f"  {label}: {lines[0]}")
+            for line in lines[1:]:
+                print(f"          {line}")
+        print(f"  説明:   {clip(c.subject, 100)}")
+    return 0

@@ -1,0 +1,71 @@
+"""`shinchoku init DIR`: a new records repository, ready to push to a central server."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+DESCRIPTION = """\
+新しい記録リポジトリを作ります。スキーマ（schema/）、計画（records/plan.yaml）、
+フック（hooks/）、.gitattributes、利用者の決まりのひな形（records/access.yaml）を置き、
+フックとマージの設定をして、最初のコミットをします（git の user.name と user.email が
+設定されていれば）。計画は、進行管理シートから取り込む（--sheet）か、plan.yaml を
+指定します（--plan）。
+
+例:
+  shinchoku init shinchoku-records --sheet 進行管理シート.xlsx
+  shinchoku init shinchoku-records --plan plan.yaml
+  cd shinchoku-records
+  git remote add origin https://git.example.city.lg.jp/kyodo/shinchoku-records.git
+  git push -u origin main
+
+終了コード: 0 できた、1 できなかった、2 使い方の誤り
+"""
+
+
+def configure(p) -> None:
+    p.add_argument("dir", metavar="DIR", help="作るフォルダ（なければ作ります。空である必要があります）")
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--sheet", metavar="FILE", help="取り込む進行管理シート（.xlsx か、タブ区切りの .txt/.tsv）")
+    src.add_argument("--plan", metavar="FILE", help="計画ファイル（plan.yaml）")
+
+
+def run(args) -> int:
+    from .. import repo_setup
+    from ..cli import main
+    from ..store import GitError, Store
+
+    root = Path(args.dir).resolve()
+    if root.exists() and any(root.iterdir()):
+        print(f"shinchoku: {root} は空ではありません。新しいフォルダを指定してください", file=sys.stderr)
+        return 2
+    for given in (args.sheet, args.plan):
+        if given and not Path(given).is_file():
+            print(f"shinchoku: ファイルがありません: {given}", file=sys.stderr)
+            return 2
+    root.mkdir(parents=True, exist_ok=True)
+    repo_setup.scaffold(root)
+    if args.plan:
+        shutil.copyfile(args.plan, root / "records" / "plan.yaml")
+    elif main(["import-sheet", args.sheet, "--repo", str(root)]) != 0:
+        print("shinchoku: シートの取り込みで問題が見つかりました（上の行を確かめてください）", file=sys.stderr)
+        return 1
+    import subprocess
+
+    done = subprocess.run(["git", "init", "-q", "-b", "main", str(root)], capture_output=True, text=True)
+    if done.returncode != 0:
+        print(f"shinchoku: git init ができませんでした（{done.stderr.strip()}）", file=sys.stderr)
+        return 1
+    for line in repo_setup.install(root):
+        print(line)
+    try:
+        with Store(root) as store:
+            author = store.author_from_config()
+            store.git("add", "-A")
+            store.git("commit", "-q", "-m", "記録リポジトリを作成", env=author.env())
+    except GitError as exc:
+        print(f"{root} を作りました。最初のコミットはまだです（{exc.message}）")
+        return 0
+    print(f"{root} を作り、最初のコミットをしました。中央のリポジトリへ送る手順は README をご覧ください")
+    return 0

@@ -1,0 +1,49 @@
+"""`shinchoku sync`: merge the central repository's changes, then send this clone's."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+DESCRIPTION = """\
+中央のリポジトリの変更を項目ごとに取り込み（マージ）、この PC でコミットした変更を確認して
+中央へ送ります。送る途中でほかの人が先に送っていたときは、取り込み直して送り直します。
+強制的に上書きすることはありません。同じ項目が両方で変更されていれば「競合」として止まり、
+両方の値を確かめられるようにします。
+
+例:
+  shinchoku sync
+  shinchoku sync --repo path/to/records
+
+終了コード: 0 できた、1 競合・確認の問題・中央が受け付けなかった、2 使い方の誤り
+"""
+
+
+def configure(p) -> None:
+    p.add_argument("--repo", metavar="DIR", help="記録リポジトリの場所（省略すると現在のフォルダから探します）")
+
+
+def run(args) -> int:
+    from .. import records, sync
+    from ..store import GitError, Store
+
+    root = records.find_root(Path(args.repo) if args.repo else None)
+    try:
+        with Store(root) as store:
+            if not store.has_remote():
+                print("shinchoku: 中央のリポジトリ（origin）が設定されていません", file=sys.stderr)
+                return 1
+            done = sync.sync(store, store.author_from_config(),
+                             progress=lambda m: print(m, file=sys.stderr))
+    except sync.Rejected as exc:
+        for p in exc.problems:
+            print(p)
+        print("記録に問題があるため送りませんでした。直してからもう一度実行してください", file=sys.stderr)
+        return 1
+    except GitError as exc:
+        print(f"shinchoku: {exc.message}", file=sys.stderr)
+        if exc.detail and exc.detail != "rejected":
+            print(exc.detail, file=sys.stderr)
+        return 1
+    print(f"中央から{done.received}件のコミットを取り込み、{done.pushed}件を送りました（{done.head[:7]}）")
+    return 0

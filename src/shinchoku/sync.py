@@ -1,0 +1,277 @@
+"""Sharing edits with the central repository without losing anyone's.
+
+* :func:`update` brings the clone to the central head (fast-forward, or a field-level
+  merge when the clone has commits of its own).
+* :func:`publish` sends field edits made elsewhere (the Excel sheet): each edit carries
+  the value it was made against, so a field someone else changed meanwhile is a
+  :class:`Conflict` — kept out of the commit, with who changed it and when — while the
+  rest is applied to the central head, validated, committed under the editor's name and
+  pushed.  When the central repository moves in between, the edits are applied again to
+  its new head (the same result as a field-level merge); nothing is ever forced.
+* :func:`sync` does the same for commits made in the clone itself (``shinchoku sync``):
+  merge with the field-level driver, re-validate, push, retry.
+
+On any failure the clone is left at the central head and a commit that could not be
+sent is kept under ``refs/shinchoku/unsent/…``: nothing is lost.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from . import fielddiff, history, records, validate, yamlio
+from .plan import Plan
+from .store import Author, GitError, Store
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Edit:
+    year: str
+    no: int
+    department: str
+    field: str
+    before: str | None      # the value the edit was made against (None: empty)
+    after: str | None       # the new value (None: empty, the field is removed)
+
+    @property
+    def where(self) -> str:
+        return f"{self.year} No.{self.no} {self.department} {self.field}"
+
+
+@dataclass(frozen=True)
+class Conflict:
+    edit: Edit
+    theirs: str | None
+    author: str
+    when: _dt.datetime | None
+    commit: str
+
+
+@dataclass
+class PublishResult:
+    commit: str | None
+    head: str
+    sent: list[Edit] = field(default_factory=list)
+    already: list[Edit] = field(default_factory=list)
+    conflicts: list[Conflict] = field(default_factory=list)
+
+
+class Rejected(Exception):
+    """The records would be invalid: nothing was committed."""
+
+    def __init__(self, problems: list[validate.Problem]):
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+
+def _quiet(_message: str) -> None:
+    pass
+
+
+def _empty(value: Any) -> str | None:
+    return None if value in (None, "") else str(value)
+
+
+def _require_clean(store: Store) -> None:
+    dirty = store.dirty_paths()
+    if dirty:
+        shown = "、".join(dirty[:3]) + (f" ほか{len(dirty) - 3}件" if len(dirty) > 3 else "")
+        raise GitError(f"記録のフォルダーに、まだコミットしていない変更があります（{shown}）。"
+                       "shinchoku sync で送るか、元に戻してから、もう一度実行してください")
+
+
+def update(store: Store, author: Author | None = None) -> str:
+    """Fetch and bring the clone to the central head; returns HEAD.
+
+    Commits of the clone's own that the central repository lacks are merged field by
+    field (not pushed: that is :func:`sync`'s job); a conflict raises GitError and leaves
+    the clone as it was."""
+    if store.has_remote():
+        store.fetch()
+        if store.rev(store.upstream()) is not None:
+            if store.head() is None:
+                store.git("reset", "-q", "--hard", store.upstream())
+            else:
+                conflicted = store.merge_upstream(author or _merge_author(store))
+                if conflicted:
+                    raise GitError("中央の変更と、この PC でコミットした変更が同じ項目で重なっています"
+                                   f"（{'、'.join(conflicted)}）。shinchoku sync で内容を確かめてください")
+    head = store.head()
+    if head is None:
+        raise GitError("記録リポジトリにまだコミットがありません")
+    return head
+
+
+def _merge_author(store: Store) -> Author:
+    try:
+        return store.author_from_config()
+    except GitError:
+        return Author("shinchoku", "shinchoku@localhost")
+
+
+def _plan_at(store: Store, rev: str) -> Plan:
+    raw = store.read_blob(rev, f"{records.RECORDS}/plan.yaml")
+    try:
+        data = yamlio.load(raw) if raw else {}
+    except yamlio.YamlError as exc:
+        raise GitError(f"中央の計画ファイル records/plan.yaml:{exc.line} が読めません（{exc.message}）") from None
+    return Plan(data if isinstance(data, dict) else {})
+
+
+def _report(record: dict[str, Any], department: str, order: list[str]) -> dict[str, Any]:
+    reports = record.setdefault("報告", [])
+    for r in reports:
+        if isinstance(r, dict) and r.get("主管課") == department:
+            return r
+    new = {"主管課": department}
+    reports.append(new)
+    rank = {d: i for i, d in enumerate(order)}
+    reports.sort(key=lambda r: rank.get(r.get("主管課"), len(rank)))
+    return new
+
+
+def _who_changed(store: Store, edit: Edit, value: str | None, base: str | None) -> tuple[str, _dt.datetime | None, str]:
+    for change in history.field_history(store, edit.year, edit.no, edit.field, edit.department):
+        if change.after == value and (base is None or change.commit != base):
+            return change.author, change.when, change.commit
+    return "", None, ""
+
+
+def apply_edits(store: Store, edits: list[Edit], rev: str) -> tuple[dict[tuple[str, int], dict], PublishResult]:
+    """The records at ``rev`` with ``edits`` applied; which were sent, already there, or
+    in conflict (someone changed the field to another value meanwhile)."""
+    plan = _plan_at(store, rev)
+    initiatives = plan.by_no()
+    result = PublishResult(None, rev)
+    changed: dict[tuple[str, int], dict[str, Any]] = {}
+    loaded: dict[tuple[str, int], dict[str, Any]] = {}
+    for edit in edits:
+        key = (edit.year, edit.no)
+        if key not in loaded:
+            loaded[key] = store.record_at(rev, edit.year, edit.no) or {"No": edit.no, "年度": edit.year, "報告": []}
+        record = loaded[key]
+        order = list(initiatives[edit.no].departments) if edit.no in initiatives else []
+        current = fielddiff.reports_by_department(record).get(edit.department, {})
+        theirs, mine, base = _empty(current.get(edit.field)), _empty(edit.after), _empty(edit.before)
+        if theirs == mine:
+            result.already.append(edit)
+        elif theirs == base:
+            report = _report(record, edit.department, order)
+            if mine is None:
+                report.pop(edit.field, None)
+            else:
+                report[edit.field] = mine
+            changed[key] = record
+            result.sent.append(edit)
+        else:
+            who, when, commit = _who_changed(store, edit, theirs, None)
+            result.conflicts.append(Conflict(edit, theirs, who, when, commit))
+    return changed, result
+
+
+def _validate(store: Store, recs: list[dict[str, Any]], rev: str) -> None:
+    checker = validate.Checker(Path(store.root), _plan_at(store, rev))
+    problems = []
+    for rec in recs:
+        rel = records.record_relpath(rec["年度"], int(rec["No"]))
+        problems += checker.check(rel, records.dumps(rec, Path(store.root)).encode("utf-8"), canonical=True)
+    if problems:
+        raise Rejected(problems)
+
+
+def _target(store: Store) -> str:
+    return store.rev(store.upstream()) or store.head() or ""
+
+
+def publish(store: Store, edits: list[Edit], author: Author, note: str | None = None, *,
+            retries: int = 3, progress: Progress | None = None) -> PublishResult:
+    """Apply ``edits`` to the central head, commit as ``author`` and push (see module doc)."""
+    say = progress or _quiet
+    _require_clean(store)
+    remote = store.has_remote()
+    for attempt in range(retries + 1):
+        say("中央のリポジトリの最新の内容を確認しています…")
+        if remote:
+            store.fetch()
+        target = _target(store)
+        if not target:
+            raise GitError("記録リポジトリにまだコミットがありません")
+        if store.head() != target:
+            ahead, _behind = store.ahead_behind()
+            if ahead:
+                store.save_unsent("before-publish")
+            store.reset_to(target)
+        changed, result = apply_edits(store, edits, target)
+        if not changed:
+            result.head = target
+            return result
+        recs = list(changed.values())
+        _validate(store, recs, target)
+        say(f"{len(result.sent)}件の変更を記録しています…")
+        result.commit = store.commit_records(recs, author, note=note)
+        result.head = store.head() or target
+        if not remote:
+            return result
+        say("中央のリポジトリへ送っています…")
+        try:
+            store.push()
+            return result
+        except GitError as exc:
+            store.save_unsent()
+            _back_to_central(store, target)
+            if exc.detail == "rejected" and attempt < retries:
+                continue                      # the central repository moved: apply again to its new head
+            raise
+    raise GitError("中央のリポジトリが続けて更新されているため、送れませんでした。少し待ってからもう一度実行してください")
+
+
+def _back_to_central(store: Store, fallback: str) -> None:
+    try:
+        store.fetch()
+    except GitError:
+        pass
+    store.reset_to(_target(store) or fallback)
+
+
+@dataclass
+class SyncResult:
+    head: str
+    pushed: int        # commits sent
+    received: int      # commits brought in
+
+
+def sync(store: Store, author: Author, *, retries: int = 3, progress: Progress | None = None) -> SyncResult:
+    """Merge the central head into the clone field by field, re-validate, push; retry
+    when the central repository moved.  GitError on a conflict (the clone as it was)."""
+    say = progress or _quiet
+    _require_clean(store)
+    received = 0
+    for attempt in range(retries + 1):
+        say("中央のリポジトリの最新の内容を確認しています…")
+        store.fetch()
+        ahead, behind = store.ahead_behind()
+        received += behind
+        conflicted = store.merge_upstream(author)
+        if conflicted:
+            raise GitError("中央の変更と同じ項目を変更しているため、取り込めませんでした"
+                           f"（{'、'.join(conflicted)}）。git merge {store.upstream()} で両方の値を確かめ、"
+                           "どちらかに直してからコミットしてください")
+        if ahead == 0:
+            return SyncResult(store.head() or "", 0, received)
+        problems = validate.check_paths(Path(store.root), None, canonical=True)
+        if problems:
+            raise Rejected(problems)
+        say("中央のリポジトリへ送っています…")
+        try:
+            store.push()
+            return SyncResult(store.head() or "", ahead, received)
+        except GitError as exc:
+            if exc.detail == "rejected" and attempt < retries:
+                continue
+            raise
+    raise GitError("中央のリポジトリが続けて更新されているため、送れませんでした。少し待ってからもう一度実行してください")

@@ -1,0 +1,339 @@
+"""The git-backed store on real repositories: a bare central repo and staff clones wired
+with `shinchoku install` (real pre-commit hook, real merge and diff drivers)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import SEED, write_small_repo
+from shinchoku import history, records, sync
+from shinchoku.cli import main
+from shinchoku.store import Author, GitError, Store, commit_message
+
+YAMADA = Author("山田 花子", "yamada@city.example")     # 指導室
+SATO = Author("佐藤 一郎", "sato@city.example")         # 児童青少年課
+COORD = Author("協働推進課 調整担当", "kyodo@city.example")
+
+
+def git(cwd: Path, *args: str, who: Author | None = None, check: bool = True) -> subprocess.CompletedProcess:
+    env = {**os.environ, "SHINCHOKU_PYTHON": sys.executable, **(who.env() if who else {})}
+    done = subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, text=True)
+    if check:
+        assert done.returncode == 0, done.stderr
+    return done
+
+
+def out(cwd: Path, *args: str) -> str:
+    return git(cwd, *args).stdout
+
+
+def clone(central: Path, path: Path, who: Author) -> Path:
+    git(path.parent, "clone", "-q", str(central), path.name)
+    git(path, "config", "user.name", who.name)
+    git(path, "config", "user.email", who.email)
+    assert main(["install", "--repo", str(path)]) == 0
+    return path
+
+
+@pytest.fixture
+def office(tmp_path, capsys):
+    """(central, yamada's clone, sato's clone): the small repo pushed to a bare central repo."""
+    central = tmp_path / "central.git"
+    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(central))
+    seed = tmp_path / "seed"
+    write_small_repo(seed)
+    (seed / "hooks").mkdir()
+    for name in ("pre-commit", "pre-receive"):
+        (seed / "hooks" / name).write_bytes((Path(__file__).parents[1] / "hooks" / name).read_bytes())
+        (seed / "hooks" / name).chmod(0o755)
+    (seed / ".gitattributes").write_text("records/**/*.yaml merge=shinchoku diff=shinchoku\n", encoding="utf-8")
+    git(tmp_path, "init", "-q", "-b", "main", str(seed))
+    git(seed, "add", "-A")
+    git(seed, "commit", "-q", "-m", "取り込み", who=COORD)
+    git(seed, "push", "-q", str(central), "main")
+    yamada = clone(central, tmp_path / "yamada", YAMADA)
+    sato = clone(central, tmp_path / "sato", SATO)
+    capsys.readouterr()
+    return central, yamada, sato
+
+
+def edit_file(root: Path, year: str, no: int, dept: str, **fields) -> None:
+    rec = records.load_record(root / records.record_relpath(year, no))
+    report = next(r for r in rec["報告"] if r["主管課"] == dept)
+    for k, v in fields.items():
+        if v is None:
+            report.pop(k, None)
+        else:
+            report[k] = v
+    records.write_record(root, rec)
+
+
+def field(root_or_central: Path, year: str, no: int, dept: str, name: str, rev: str = "HEAD"):
+    with Store(root_or_central) as s:
+        rec = s.record_at(rev, year, no)
+    return next(r for r in rec["報告"] if r["主管課"] == dept).get(name)
+
+
+# -- pre-commit ---------------------------------------------------------------------------
+
+def test_pre_commit_refuses_an_invalid_record_with_one_line_naming_file_line_and_field(office):
+    _central, yamada, _sato = office
+    head = out(yamada, "rev-parse", "HEAD")
+    edit_file(yamada, "R2", 5, "児童青少年課", 進捗状況="計画通り")
+    done = git(yamada, "commit", "-qam", "誤り", who=YAMADA, check=False)
+    assert done.returncode != 0
+    assert ("records/R2/05.yaml:10: 報告[児童青少年課].進捗状況: 「計画通り」は選べる値ではありません"
+            in done.stderr), done.stderr
+    assert "コミットを止めました: 1件のファイルで1件の問題" in done.stderr
+    assert out(yamada, "rev-parse", "HEAD") == head
+
+
+def test_pre_commit_checks_the_index_not_the_working_tree(office):
+    _central, yamada, _sato = office
+    edit_file(yamada, "R2", 5, "児童青少年課", 進捗状況="計画通り")
+    git(yamada, "add", "records/R2/05.yaml")
+    edit_file(yamada, "R2", 5, "児童青少年課", 進捗状況="計画通りに進んでいる")   # fixed on disk, not staged
+    assert git(yamada, "commit", "-qm", "x", who=YAMADA, check=False).returncode != 0
+    git(yamada, "add", "records/R2/05.yaml")
+    assert git(yamada, "commit", "-qm", "x", who=YAMADA, check=False).returncode == 0
+
+
+def test_pre_commit_requires_canonical_form_and_broken_yaml_gets_a_line(office):
+    _central, yamada, _sato = office
+    path = yamada / "records" / "R2" / "01.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("No: 1\n", "No:    1\n"), encoding="utf-8")
+    done = git(yamada, "commit", "-qam", "x", who=YAMADA, check=False)
+    assert done.returncode != 0 and "records/R2/01.yaml:1: 決められた書式になっていません" in done.stderr
+    path.write_text("No: 1\n年度: R2\n報告: [\n", encoding="utf-8")
+    done = git(yamada, "commit", "-qam", "x", who=YAMADA, check=False)
+    assert done.returncode != 0 and "records/R2/01.yaml:" in done.stderr and "YAMLの書き方に誤りがあります" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+# -- publish (the add-in's push path) -----------------------------------------------------
+
+def test_two_staff_edit_different_fields_of_one_record_and_both_land(office):
+    central, yamada, sato = office
+    with Store(yamada) as s:
+        r1 = sync.publish(s, [sync.Edit("R2", 5, "指導室", "課題", None, "人材が足りない。")], YAMADA)
+    with Store(sato) as s:   # sato pulled before yamada pushed: his base is the import
+        r2 = sync.publish(s, [sync.Edit("R2", 5, "児童青少年課", "実績", "イベントを実施した。", "イベントを2回実施した。")], SATO)
+    assert r1.commit and r2.commit and not r2.conflicts
+    assert field(central, "R2", 5, "指導室", "課題") == "人材が足りない。"
+    assert field(central, "R2", 5, "児童青少年課", "実績") == "イベントを2回実施した。"
+    log = out(central, "log", "--format=%an|%s", "main").splitlines()
+    assert log[:2] == ["佐藤 一郎|R2 No.5 児童青少年課: 実績 を更新", "山田 花子|R2 No.5 指導室: 課題 を更新"]
+    with Store(sato) as s:
+        assert [(c.author, c.after) for c in history.field_history(s, "R2", 5, "課題", "指導室")] == \
+            [("山田 花子", "人材が足りない。")]
+        assert history.field_history(s, "R2", 5, "実績", "児童青少年課")[0].author == "佐藤 一郎"
+
+
+def test_the_same_field_two_ways_is_a_conflict_and_nothing_is_lost(office):
+    central, yamada, sato = office
+    with Store(yamada) as s:
+        sync.publish(s, [sync.Edit("R2", 5, "児童青少年課", "課題", "協力者との情報交換が足りない。", "情報交換の場が少ない。")], YAMADA)
+    central_head = out(central, "rev-parse", "main")
+    with Store(sato) as s:
+        result = sync.publish(s, [
+            sync.Edit("R2", 5, "児童青少年課", "課題", "協力者との情報交換が足りない。", "連絡会を月1回にする。"),
+            sync.Edit("R2", 1, "協働推進課", "備考", None, "追記"),
+        ], SATO)
+        assert [e.field for e in result.sent] == ["備考"]
+        [c] = result.conflicts
+        assert (c.edit.after, c.theirs, c.author) == ("連絡会を月1回にする。", "情報交換の場が少ない。", "山田 花子")
+        assert c.commit == central_head.strip() and c.when is not None
+    # the central value stays yamada's; sato's other edit landed; sato's text is in the conflict
+    assert field(central, "R2", 5, "児童青少年課", "課題") == "情報交換の場が少ない。"
+    assert field(central, "R2", 1, "協働推進課", "備考") == "追記"
+
+
+def test_a_conflict_alone_sends_nothing_and_leaves_central_unchanged(office):
+    central, yamada, sato = office
+    with Store(yamada) as s:
+        sync.publish(s, [sync.Edit("R2", 9, "協働推進課", "備考", "0回", "1回")], YAMADA)
+    before = out(central, "rev-parse", "main")
+    with Store(sato) as s:
+        result = sync.publish(s, [sync.Edit("R2", 9, "協働推進課", "備考", "0回", "2回")], SATO)
+    assert result.commit is None and len(result.conflicts) == 1 and not result.sent
+    assert out(central, "rev-parse", "main") == before
+    assert out(sato, "rev-parse", "HEAD") == before                  # the clone stands on the central head
+    assert out(sato, "status", "--porcelain") == ""
+
+
+def test_publish_applies_again_when_the_central_repo_moves_meanwhile(office):
+    central, yamada, sato = office
+    raced = []
+
+    def race(message: str) -> None:
+        if "送っています" in message and not raced:
+            raced.append(1)                                          # yamada pushes first, right now
+            with Store(yamada) as y:
+                sync.publish(y, [sync.Edit("R2", 5, "指導室", "備考", None, "先に送った")], YAMADA)
+
+    with Store(sato) as s:
+        result = sync.publish(s, [sync.Edit("R2", 5, "児童青少年課", "備考", None, "あとから送った")], SATO,
+                              progress=race)
+    assert raced and result.commit
+    assert field(central, "R2", 5, "指導室", "備考") == "先に送った"
+    assert field(central, "R2", 5, "児童青少年課", "備考") == "あとから送った"
+    assert out(central, "rev-list", "--count", "main").strip() == "3"        # linear: import, yamada, sato
+    assert out(sato, "for-each-ref", "refs/shinchoku/unsent/")               # the first attempt is kept
+
+
+def test_a_push_refused_by_the_server_keeps_the_commit_and_resets_the_clone(office):
+    central, _yamada, sato = office
+    hook = central / "hooks" / "pre-receive"
+    hook.write_text("#!/bin/sh\necho 'records/R2/05.yaml: この年度は締め切られています' >&2\nexit 1\n", encoding="utf-8")
+    hook.chmod(0o755)
+    before = out(central, "rev-parse", "main")
+    with Store(sato) as s, pytest.raises(GitError) as err:
+        sync.publish(s, [sync.Edit("R2", 5, "児童青少年課", "備考", None, "送れない")], SATO)
+    assert err.value.message == "中央のリポジトリが受け付けませんでした"
+    assert "この年度は締め切られています" in err.value.detail
+    assert out(central, "rev-parse", "main") == before
+    assert out(sato, "rev-parse", "HEAD") == before and out(sato, "status", "--porcelain") == ""
+    unsent = out(sato, "for-each-ref", "--format=%(objectname)", "refs/shinchoku/unsent/").split()
+    assert len(unsent) == 1
+    assert "送れない" in out(sato, "show", f"{unsent[0]}:records/R2/05.yaml")
+
+
+def test_an_invalid_value_is_rejected_before_anything_is_committed(office):
+    central, _yamada, sato = office
+    before = out(sato, "rev-parse", "HEAD")
+    with Store(sato) as s, pytest.raises(sync.Rejected) as err:
+        sync.publish(s, [sync.Edit("R2", 5, "児童青少年課", "進捗状況", "計画通りに進んでいない", "順調")], SATO)
+    assert "「順調」は選べる値ではありません" in str(err.value)
+    assert out(sato, "rev-parse", "HEAD") == before == out(central, "rev-parse", "main")
+
+
+def test_a_held_git_lock_is_explained_and_nothing_changes(office):
+    _central, _yamada, sato = office
+    (sato / ".git" / "index.lock").write_text("", encoding="utf-8")
+    before = out(sato, "rev-parse", "HEAD")
+    with Store(sato) as s, pytest.raises(GitError) as err:
+        sync.publish(s, [sync.Edit("R2", 5, "児童青少年課", "備考", None, "x")], SATO)
+    assert "別の git の操作が実行中" in err.value.message
+    (sato / ".git" / "index.lock").unlink()
+    assert out(sato, "rev-parse", "HEAD") == before
+
+
+# -- sync (commits made in the clone) and the merge driver ---------------------------------
+
+def test_sync_merges_other_departments_edits_of_the_same_record(office, capsys):
+    central, yamada, sato = office
+    edit_file(yamada, "R2", 5, "指導室", 課題="山田の課題")
+    git(yamada, "commit", "-qam", "指導室の課題", who=YAMADA)
+    assert main(["sync", "--repo", str(yamada)]) == 0
+    edit_file(sato, "R2", 5, "児童青少年課", 課題="佐藤の課題")
+    git(sato, "commit", "-qam", "児童青少年課の課題", who=SATO)
+    assert main(["sync", "--repo", str(sato)]) == 0
+    assert "中央から1件のコミットを取り込み、1件を送りました" in capsys.readouterr().out
+    assert field(central, "R2", 5, "指導室", "課題") == "山田の課題"
+    assert field(central, "R2", 5, "児童青少年課", "課題") == "佐藤の課題"
+    with Store(central) as s:       # the merge is nobody's edit of these fields
+        assert [c.author for c in history.field_history(s, "R2", 5, "課題", "指導室")] == ["山田 花子"]
+        assert [c.author for c in history.field_history(s, "R2", 5, "課題", "児童青少年課")][0] == "佐藤 一郎"
+
+
+def test_sync_stops_on_the_same_field_and_leaves_everything_as_it_was(office, capsys):
+    central, yamada, sato = office
+    edit_file(yamada, "R2", 1, "協働推進課", 課題="山田の案")
+    git(yamada, "commit", "-qam", "a", who=YAMADA)
+    assert main(["sync", "--repo", str(yamada)]) == 0
+    edit_file(sato, "R2", 1, "協働推進課", 課題="佐藤の案")
+    git(sato, "commit", "-qam", "b", who=SATO)
+    head, central_head = out(sato, "rev-parse", "HEAD"), out(central, "rev-parse", "main")
+    capsys.readouterr()
+    assert main(["sync", "--repo", str(sato)]) == 1
+    assert "同じ項目を変更しているため、取り込めませんでした（records/R2/01.yaml）" in capsys.readouterr().err
+    assert out(sato, "rev-parse", "HEAD") == head and out(central, "rev-parse", "main") == central_head
+    assert not (sato / ".git" / "MERGE_HEAD").exists() and out(sato, "status", "--porcelain") == ""
+    # by hand, git's own merge keeps both values inside the field, and the hook refuses it
+    done = git(sato, "merge", "origin/main", check=False)
+    assert done.returncode != 0
+    text = (sato / "records" / "R2" / "01.yaml").read_text(encoding="utf-8")
+    assert "<<<<<<< 自分の変更\n      佐藤の案\n      =======\n      山田の案\n      >>>>>>> 相手の変更" in text
+    done = git(sato, "commit", "-qam", "merge", who=SATO, check=False)
+    assert done.returncode != 0 and "競合が解決されていません" in done.stderr
+
+
+# -- history, blame, textconv, commit messages ----------------------------------------------
+
+def test_history_and_blame_commands(office, capsys):
+    _central, yamada, sato = office
+    for text in ("一回目", "二回目"):
+        with Store(yamada) as s:
+            sync.publish(s, [sync.Edit("R2", 5, "指導室", "課題", None if text == "一回目" else "一回目", text)], YAMADA)
+    with Store(sato) as s:
+        sync.publish(s, [sync.Edit("R2", 5, "指導室", "課題", "二回目", "三回目")], SATO)
+    capsys.readouterr()
+    assert main(["history", "5", "R2", "課題", "--department", "指導室", "--repo", str(sato)]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith("R2 No.5 課題（指導室）の変更: 3件（新しい順）")
+    assert text.index("佐藤 一郎") < text.index("山田 花子")
+    assert "  変更前: 二回目\n  変更後: 三回目\n" in text and "  変更前: （空欄）\n  変更後: 一回目\n" in text
+    import json
+    assert main(["history", "R2", "5", "課題", "--json", "--repo", str(sato)]) == 0       # either order
+    items = json.loads(capsys.readouterr().out)
+    assert [(i["author"], i["before"], i["after"]) for i in items] == [
+        ("佐藤 一郎", "二回目", "三回目"), ("山田 花子", "一回目", "二回目"), ("山田 花子", None, "一回目"),
+        ("協働推進課 調整担当", None, "協力者との情報交換が足りない。")]
+    assert main(["history", "5", "R2", "感想", "--repo", str(sato)]) == 2
+    assert "「感想」という項目はありません（選べる項目: 進捗状況・実績・課題・次年度へ向けた取組・備考）" in capsys.readouterr().err
+    assert main(["blame", "R2", "5", "--json", "--repo", str(sato)]) == 0
+    last = {(i["department"], i["field"]): i["author"] for i in json.loads(capsys.readouterr().out)}
+    assert last[("指導室", "課題")] == "佐藤 一郎" and last[("指導室", "実績")] == "協働推進課 調整担当"
+
+
+def test_git_log_p_shows_field_level_changes(office):
+    _central, yamada, _sato = office
+    edit_file(yamada, "R2", 5, "児童青少年課", 課題="新しい課題")
+    git(yamada, "commit", "-qam", "x", who=YAMADA)
+    diff = out(yamada, "log", "-p", "-1", "--", "records/")
+    assert "-報告[児童青少年課].課題: 協力者との情報交換が足りない。" in diff
+    assert "+報告[児童青少年課].課題: 新しい課題" in diff
+    assert "+    課題:" not in diff                                    # not raw YAML
+
+
+def test_commit_messages_say_what_changed():
+    old = {"No": 5, "年度": "R2", "報告": [{"主管課": "児童青少年課", "実績": "a", "課題": "b"}]}
+    new = {"No": 5, "年度": "R2", "報告": [{"主管課": "児童青少年課", "実績": "A", "課題": "B"}]}
+    assert commit_message([("R2", 5, old, new)]) == "R2 No.5 児童青少年課: 実績, 課題 を更新\n"
+    two = commit_message([("R2", 5, old, new), ("R1", 9, None, new)], "課長確認済み")
+    assert two.startswith("R2 No.5 児童青少年課: 実績, 課題 を更新 ほか1件\n\n")
+    assert "R1 No.9 児童青少年課: 実績, 課題 を更新" in two and two.endswith("\n\n課長確認済み\n")
+
+
+def test_init_from_the_real_sheet_and_history_answers_with_the_import_commit(tmp_path, capsys):
+    git(tmp_path, "config", "--global", "--get", "user.name", check=False)
+    repo = tmp_path / "records-repo"
+    env_backup = {k: os.environ.get(k) for k in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL")}
+    os.environ.update(COORD.env())
+    os.environ["GIT_CONFIG_GLOBAL"] = str(tmp_path / "gitconfig")
+    (tmp_path / "gitconfig").write_text(f"[user]\n\tname = {COORD.name}\n\temail = {COORD.email}\n", encoding="utf-8")
+    try:
+        assert main(["init", str(repo), "--sheet", str(SEED)]) == 0
+    finally:
+        os.environ.pop("GIT_CONFIG_GLOBAL")
+        for k, v in env_backup.items():
+            os.environ.pop(k) if v is None else os.environ.__setitem__(k, v)
+    assert "最初のコミットをしました" in capsys.readouterr().out
+    for part in ("schema/record.schema.json", "hooks/pre-commit", ".gitattributes", "records/plan.yaml"):
+        assert (repo / part).is_file(), part
+    assert out(repo, "config", "core.hooksPath").strip() == "hooks"
+    with Store(repo) as s:
+        import_commit = s.head()
+        recs = s.read_records()
+        assert len({no for _y, no in recs}) == 35
+        blamed = history.blame(s, "R2")
+        fields = {(r["No"], d["主管課"], f) for r in recs.values() if r["年度"] == "R2"
+                  for d in r["報告"] for f in d if f != "主管課"}
+        assert len(blamed) == len(fields) > 50
+        assert {c.commit for c in blamed} == {import_commit}
+        assert [c.commit for c in history.field_history(s, "R2", 5, "実績")] == [import_commit] * 2
