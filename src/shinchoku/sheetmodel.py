@@ -501,12 +501,46 @@ class Fill:
     and the new state."""
     first_row: int
     last_row: int
-    runs: list[tuple[int, int, list[list[str]]]]   # (first col, last col, values rows)
     state: State
+    cells: dict[tuple[int, int], str | None] = field(default_factory=dict)   # (row, col) -> new text
     updated: int = 0          # cells that took a new value from the repository
     kept: int = 0             # cells left as the user typed them (not sent yet)
     missing: list[tuple[int, str]] = field(default_factory=list)   # plan rows the sheet lacks
     closed_changed: int = 0   # closed-year cells whose value changed upstream
+
+
+def _bands(self, values: list[list[Any]]) -> list[tuple[int, int, list[list[Any]]]]:
+    """(first col, first row, block) to write: per run of editable columns, the rows from
+    the first to the last cell whose value changes (cells in between keep their value)."""
+    out = []
+    for first, last in self.state.layout.runs(("edit",)):
+        changed = []
+        for (r, c), new in self.cells.items():
+            if first <= c <= last:
+                cur = values[r - 1][c - 1] if r - 1 < len(values) and c - 1 < len(values[r - 1]) else None
+                if is_error_value(new) and new == cur:
+                    continue
+                if new != text_of(cur) or not isinstance(cur, (str, type(None))):
+                    changed.append(r)
+        if not changed:
+            continue
+        top, bottom = min(changed), max(changed)
+        block = []
+        for r in range(top, bottom + 1):
+            line = []
+            for c in range(first, last + 1):
+                if (r, c) in self.cells:
+                    v = self.cells[(r, c)]
+                else:
+                    v = values[r - 1][c - 1] if r - 1 < len(values) and c - 1 < len(values[r - 1]) else None
+                    v = v if is_error_value(v) else text_of(v)
+                line.append(v if is_error_value(v) else to_cell(v))
+            block.append(line)
+        out.append((first, top, block))
+    return out
+
+
+Fill.bands = _bands  # type: ignore[attr-defined]
 
 
 def fill(values: list[list[Any]], state: State, records: dict[tuple[str, int], dict[str, Any]],
@@ -527,8 +561,8 @@ def fill(values: list[list[Any]], state: State, records: dict[tuple[str, int], d
     last_row = max([len(values), FIRST_DATA_ROW] + [r.row for r in rows])
     grid: dict[int, DataRow] = {r.row: r for r in rows}
     seen: set[tuple[int, str]] = set()
-    result = Fill(FIRST_DATA_ROW, last_row, [], new)
-    cells: dict[tuple[int, int], str | None] = {}
+    result = Fill(FIRST_DATA_ROW, last_row, new)
+    cells: dict[tuple[int, int], str | None] = {}     # only cells that take a value from the records
     for row in rows:
         if row.key in seen:
             continue
@@ -543,35 +577,23 @@ def fill(values: list[list[Any]], state: State, records: dict[tuple[str, int], d
             head = record_value(records, col.year, row.no, row.department, col.key)
             if code_key in keep:
                 new.set(row.key, col, keep[code_key])
-                cells[(row.row, col.index)] = now
             elif not mine:
                 new.set(row.key, col, pulled)
-                cells[(row.row, col.index)] = now
             elif col.kind == "closed":
-                new.set(row.key, col, head)
+                # locked cells keep what the workbook was made with (the add-in does not
+                # write into them); a change upstream is only counted
+                new.set(row.key, col, pulled)
                 if head != pulled:
                     result.closed_changed += 1
             elif edited and row.key in state.values:
                 new.set(row.key, col, pulled)
-                cells[(row.row, col.index)] = now
                 result.kept += 1
             else:
                 new.set(row.key, col, head)
                 if head != now:
                     result.updated += 1
                 cells[(row.row, col.index)] = head
-    for first, last in layout.runs(("edit",)):
-        block = []
-        for r in range(FIRST_DATA_ROW, last_row + 1):
-            line = []
-            for c in range(first, last + 1):
-                if r in grid:
-                    v = cells.get((r, c), text_of(grid[r].get(c)))
-                else:
-                    v = text_of(values[r - 1][c - 1]) if r - 1 < len(values) and c - 1 < len(values[r - 1]) else None
-                line.append(v if is_error_value(v) else to_cell(v))
-            block.append(line)
-        result.runs.append((first, last, block))
+    result.cells = cells
     if plan is not None:
         for i in plan.initiatives():
             for d in i.departments:

@@ -1,0 +1,459 @@
+"""The Excel add-in's Python side: the five ribbon buttons.
+
+Each button of the 進捗管理 tab runs
+``RunPython "import shinchoku.addin; shinchoku.addin.on_button('<id>')"``;
+:func:`on_button` takes the calling workbook and runs :func:`pull` (取得),
+:func:`push` (送信), :func:`history` (履歴), :func:`check` (チェック) or :func:`review`
+(変更確認).  Each of those can be called with any xlwings ``Book`` (the tests drive them
+through xlwings' remote engine).
+
+This is the only module that imports xlwings.  It only reads values and writes values,
+colours, sheets and alerts — operations every xlwings client carries out; the look of
+the workbook is set once by :mod:`shinchoku.workbook`, and the sheet logic lives in
+:mod:`shinchoku.sheetmodel`.  Nothing is written to the sheet before git has done its
+part, so a failure at any step leaves the sheet, the records and the clone as they were
+(the user's edits stay in their cells).
+
+取得 keeps edits not sent yet: a cell changed since the last pull keeps the user's text
+and the value it was made against, so sending it later still notices someone else's
+change to the same cell.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import sys
+import traceback
+from pathlib import Path
+from typing import Any, Callable
+
+import xlwings as xw
+
+from . import records as records_mod, settings as settings_mod, sheetmodel as sm, yamlio
+from .plan import Plan, load_text as load_plan_text
+from .store import GitError, Store
+
+TITLE = "進捗管理"
+PLAN_PATH = f"{records_mod.RECORDS}/plan.yaml"
+
+
+class Stop(Exception):
+    """Ends a button's work with a message for staff (nothing was changed)."""
+
+
+# ----------------------------------------------------------------------------- entry
+
+
+def on_button(control_id: str) -> None:
+    """The ribbon callback: run the button's work on the calling workbook."""
+    book = xw.Book.caller()
+    action = BUTTONS.get(control_id)
+    if action is None:
+        _alert(book, f"「{control_id}」というボタンはありません", critical=True)
+        return
+    action(book)
+
+
+def _guarded(work: Callable[[Any], None]) -> Callable[[Any], None]:
+    def run(book) -> None:
+        try:
+            work(book)
+        except Stop as exc:
+            _alert(book, str(exc), critical=True)
+        except settings_mod.SettingsError as exc:
+            _alert(book, str(exc), critical=True)
+        except GitError as exc:
+            _alert(book, _git_text(exc), critical=True)
+        except Exception as exc:          # noqa: BLE001 - staff get a message, never a traceback
+            traceback.print_exc(file=sys.stderr)
+            _alert(book, f"予期しないエラーが起きました。シートの内容はそのままです。\n"
+                         f"（{type(exc).__name__}: {exc}）", critical=True)
+        finally:
+            _status(book, None)
+    run.__name__ = work.__name__
+    run.__doc__ = work.__doc__
+    return run
+
+
+def _git_text(exc: GitError) -> str:
+    text = exc.message
+    if exc.detail and exc.detail not in ("rejected",):
+        text += "\n\n" + exc.detail
+    return text + "\n\nシートの内容はそのままです。"
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _alert(book, text: str, *, critical: bool = False) -> None:
+    book.app.alert(text, title=TITLE, mode="critical" if critical else "info")
+
+
+def _status(book, text: str | None) -> None:
+    """Progress on the status bar, where the client has one (the remote clients don't)."""
+    try:
+        book.app.status_bar = text if text else False
+    except Exception:      # noqa: BLE001 - NotImplementedError on the remote engines
+        pass
+
+
+def _sheet(book, name: str):
+    for sheet in book.sheets:
+        if sheet.name == name:
+            return sheet
+    return None
+
+
+def _values(sheet) -> list[list[Any]]:
+    """The sheet's cells from A1 to the end of the used range (error values as text)."""
+    used = sheet.used_range
+    values = used.options(ndim=2, err_to_str=True).value or [[]]
+    top, left = used.row, used.column
+    if top > 1 or left > 1:                # pad so that values[r - 1][c - 1] is cell (r, c)
+        values = [[None] * (left - 1 + len(values[0]))] * (top - 1) + [[None] * (left - 1) + list(r) for r in values]
+    return [list(r) for r in values]
+
+
+class Context:
+    """What every button needs: settings, the two sheets, the state and the cells."""
+
+    def __init__(self, book, *, need_repo: bool = True):
+        self.book = book
+        self.settings = settings_mod.load()
+        self.main = _sheet(book, sm.SHEET_NAME)
+        state_sheet = _sheet(book, sm.STATE_SHEET)
+        if self.main is None or state_sheet is None:
+            raise Stop("このブックは進行管理シートの入力用ブックではありません。"
+                       "shinchoku workbook で作ったブックを開いてから、もう一度押してください")
+        self.state_sheet = state_sheet
+        self.state = sm.read_state(_values(state_sheet))
+        if self.state is None:
+            raise Stop(f"「{sm.STATE_SHEET}」シートの内容が壊れています。"
+                       "shinchoku workbook でブックを作り直してください（入力した内容は写しておいてください）")
+        self.values = _values(self.main)
+        self.layout = self.state.layout
+        self.department = self.settings.department
+        self.root = self.settings.repo_path() if need_repo else None
+
+    def store(self) -> Store:
+        return Store(self.root)
+
+    # -- writing ------------------------------------------------------------------------
+    def write_fill(self, result: sm.Fill) -> None:
+        for first_col, first_row, block in result.bands(self.values):
+            self.main.range((first_row, first_col)).value = block
+        grid = result.state.grid([r.key for r in sm.data_rows(self.values, self.layout)[0]])
+        old_rows = len(_values(self.state_sheet))
+        if old_rows > len(grid):
+            self.state_sheet.range((len(grid) + 1, 1), (old_rows, len(grid[0]))).clear_contents()
+        self.state_sheet.range((1, 1)).value = grid
+
+    def unmark(self) -> None:
+        """Give the cells coloured last time (errors, conflicts) their colour back."""
+        for addr in self.state.marked:
+            try:
+                self.main.range(addr).color = sm.EDITABLE_FILL
+            except Exception:      # noqa: BLE001 - an address that no longer parses
+                pass
+        self.state.marked = []
+
+    def mark(self, addresses: list[str], colour: str) -> None:
+        for addr in dict.fromkeys(a for a in addresses if a):
+            self.main.range(addr).color = colour
+            self.state.marked.append(addr)
+
+    def save_marks(self) -> None:
+        self.state_sheet.range((1, 1)).value = [self.state.meta_row()]
+
+
+def _output(book, name: str, rows: list[list[Any]]) -> None:
+    """Write a list sheet (エラー, 競合, 履歴, 変更確認): emptied when it exists, else added
+    at the end; then shown."""
+    sheet = _sheet(book, name)
+    if sheet is None:
+        last = book.sheets[len(book.sheets) - 1] if len(book.sheets) else None
+        sheet = book.sheets.add(name, after=last) if last is not None else book.sheets.add(name)
+    else:
+        sheet.clear_contents()
+    width = max(len(r) for r in rows)
+    block = [[v if not isinstance(v, str) else sm.to_cell(v) for v in r] + [""] * (width - len(r)) for r in rows]
+    sheet.range((1, 1)).value = block
+    sheet.activate()
+
+
+def _now() -> str:
+    return _dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+
+
+def _when(value: _dt.datetime | None) -> str:
+    return value.astimezone().strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+def _read_records(store: Store, rev: str) -> tuple[Plan, dict[tuple[str, int], dict[str, Any]]]:
+    """The plan and every record at ``rev``; :class:`Stop` naming a file that cannot be read
+    (a broken record must not empty the user's cells)."""
+    raw = store.read_blob(rev, PLAN_PATH)
+    broken = []
+    try:
+        plan = load_plan_text(raw) if raw else Plan({})
+    except yamlio.YamlError:
+        broken.append(PLAN_PATH)
+        plan = Plan({})
+    out: dict[tuple[str, int], dict[str, Any]] = {}
+    for path, sha in store.tree_entries(rev).items():
+        if not records_mod.is_record_path(path):
+            continue
+        data = store.read_object(sha)
+        try:
+            rec = yamlio.load(data) if data is not None else None
+        except yamlio.YamlError:
+            rec = None
+        if not isinstance(rec, dict):
+            broken.append(path)
+            continue
+        out[records_mod.parse_relpath(path.split("/", 1)[1])] = rec
+    if broken:
+        shown = "、".join(broken[:3]) + (f" ほか{len(broken) - 3}件" if len(broken) > 3 else "")
+        raise Stop(f"中央の記録 {shown} が読めない形になっているため、取り込めませんでした。"
+                   "協働推進課（調整担当）にご連絡ください。シートの内容はそのままです")
+    return plan, out
+
+
+def _plan_at(store: Store, rev: str | None) -> Plan | None:
+    raw = store.read_blob(rev or "HEAD", PLAN_PATH)
+    try:
+        return load_plan_text(raw) if raw else None
+    except yamlio.YamlError:
+        return None
+
+
+# ----------------------------------------------------------------------------- 取得
+
+
+@_guarded
+def pull(book) -> None:
+    """取得: bring the clone to the central head and fill the sheet (unsent edits kept)."""
+    from . import sync
+
+    ctx = Context(book)
+    _status(book, "中央のリポジトリから最新の記録を取得しています…")
+    with ctx.store() as store:
+        head = sync.update(store)
+        _status(book, "シートに書き込んでいます…")
+        plan, recs = _read_records(store, head)
+    result = sm.fill(ctx.values, ctx.state, recs, head, plan, ctx.department, pulled_at=_now())
+    ctx.unmark()
+    ctx.write_fill(result)
+    lines = [f"最新の記録を取得しました（{head[:7]}）。"]
+    lines.append(f"{result.updated}件のセルを更新しました。" if result.updated else "シートはすでに最新の内容です。")
+    if result.kept:
+        lines.append(f"まだ送信していない変更 {result.kept}件は、そのまま残しています（［送信］で送れます）。")
+    if result.missing:
+        shown = "、".join(f"No.{no} {d}" for no, d in result.missing[:5])
+        more = f" ほか{len(result.missing) - 5}件" if len(result.missing) > 5 else ""
+        lines.append(f"計画にあってシートにない行があります（{shown}{more}）。"
+                     "shinchoku workbook でブックを作り直すと表示されます。")
+    if result.closed_changed:
+        lines.append(f"締切の年度で {result.closed_changed}件の内容が更新されています。"
+                     "ブックを作り直すと表示されます。")
+    _alert(book, "\n".join(lines))
+
+
+# ----------------------------------------------------------------------------- チェック / 送信
+
+
+def _report_problems(ctx: Context, problems: list[sm.CellProblem], heading: str) -> None:
+    rows: list[list[Any]] = [[heading], [f"確認した日時: {_now()}"], ["セル", "項目", "内容"]]
+    rows += [[p.address, p.label, p.message] for p in problems]
+    ctx.mark([p.address for p in problems], sm.ERROR_FILL)
+    ctx.save_marks()
+    _output(ctx.book, sm.ERROR_SHEET, rows)
+
+
+def _clear_errors(ctx: Context) -> None:
+    if _sheet(ctx.book, sm.ERROR_SHEET) is not None:
+        sheet = _sheet(ctx.book, sm.ERROR_SHEET)
+        sheet.clear_contents()
+        sheet.range((1, 1)).value = [[f"エラーはありません（{_now()} 確認）"]]
+
+
+def _read(ctx: Context, plan: Plan | None) -> sm.SheetReading:
+    return sm.read_edits(ctx.values, ctx.state, plan, ctx.department, ctx.root)
+
+
+@_guarded
+def check(book) -> None:
+    """チェック: check the changed cells without sending anything."""
+    ctx = Context(book)
+    with ctx.store() as store:
+        plan = _plan_at(store, "HEAD")
+    reading = _read(ctx, plan)
+    ctx.unmark()
+    if reading.problems:
+        _report_problems(ctx, reading.problems, "入力内容のエラー（送信していません）")
+        _alert(book, f"{len(reading.problems)}件のエラーがあります。色の付いたセルを直してください（一覧は「{sm.ERROR_SHEET}」シート）。",
+               critical=True)
+        return
+    ctx.save_marks()
+    _clear_errors(ctx)
+    note = "\n".join(reading.skipped)
+    _alert(book, f"エラーはありません。送信する変更は {len(reading.edits)}件です。" + (f"\n{note}" if note else ""))
+
+
+@_guarded
+def push(book) -> None:
+    """送信: send the cells changed since the pull; conflicts stay in the sheet."""
+    from . import sync
+
+    ctx = Context(book)
+    author = ctx.settings.author()
+    store = ctx.store()
+    try:
+        plan = _plan_at(store, "HEAD")
+        reading = _read(ctx, plan)
+        ctx.unmark()
+        if reading.problems:
+            _report_problems(ctx, reading.problems, "入力内容のエラー（送信していません）")
+            _alert(book, f"{len(reading.problems)}件のエラーがあるため、送信しませんでした。"
+                         f"色の付いたセルを直してから、もう一度［送信］を押してください（一覧は「{sm.ERROR_SHEET}」シート）。",
+                   critical=True)
+            return
+        if not reading.edits:
+            ctx.save_marks()
+            _alert(book, "送信する変更はありません（取得したあと、変更したセルがありません）。"
+                   + ("\n" + "\n".join(reading.skipped) if reading.skipped else ""))
+            return
+        edits = [sync.Edit(e.year, e.no, e.department, e.field, e.before, e.after) for e in reading.edits]
+        _status(book, f"{len(edits)}件の変更を送信しています…")
+        try:
+            result = sync.publish(store, edits, author, progress=lambda m: _status(book, m))
+        except sync.Rejected as exc:
+            problems = []
+            for p in exc.problems:
+                cell, label = sm.locate_problem(ctx.layout, reading.rows, p.path, p.field)
+                problems.append(sm.CellProblem(cell, label or p.path, p.message))
+            _report_problems(ctx, problems, "記録の確認で見つかった問題（送信していません）")
+            _alert(book, f"記録の確認で {len(problems)}件の問題が見つかったため、送信しませんでした（一覧は「{sm.ERROR_SHEET}」シート）。",
+                   critical=True)
+            return
+        except GitError:
+            ctx.save_marks()
+            raise
+        _status(book, "シートを最新の内容にしています…")
+        plan_head, recs = _read_records(store, result.head)
+    finally:
+        store.close()
+    by_cell = {(e.no, e.department, e.year, e.field): e for e in reading.edits}
+    keep: dict[tuple[int, str, str], str | None] = {}
+    for e in result.sent + result.already:
+        col = ctx.layout.column_of(e.year, e.field)
+        keep[(e.no, e.department, col.code)] = e.after
+    conflict_rows: list[list[Any]] = []
+    conflict_cells = []
+    for c in result.conflicts:
+        e = c.edit
+        col = ctx.layout.column_of(e.year, e.field)
+        keep[(e.no, e.department, col.code)] = c.theirs     # sending again overwrites theirs on purpose
+        cell = by_cell.get((e.no, e.department, e.year, e.field))
+        addr = cell.address if cell else ""
+        conflict_cells.append(addr)
+        conflict_rows.append([addr, f"{e.year} No.{e.no} {e.department} {sm.title(e.field)}",
+                              e.after or "（空欄）", c.theirs or "（空欄）", c.author, _when(c.when), c.commit[:7]])
+    filled = sm.fill(ctx.values, ctx.state, recs, result.head, plan_head, ctx.department, keep=keep)
+    ctx.write_fill(filled)
+    ctx.mark(conflict_cells, sm.CONFLICT_FILL)
+    ctx.save_marks()
+    _clear_errors(ctx)
+    if conflict_rows:
+        _output(book, sm.CONFLICT_SHEET, [
+            ["ほかの人が先に変更していたため、送信しなかったセル"],
+            ["自分の値はセルに残っています。自分の値で上書きするときは、そのままもう一度［送信］を、"
+             "相手の値にするときはセルを相手の値に直してください。"],
+            ["セル", "項目", "自分の値", "相手の値", "変更した人", "日時", "コミット"], *conflict_rows])
+    sent = len(result.sent)
+    text = f"{sent}件のセルを送信しました。" if sent else "送信したセルはありません。"
+    if result.already:
+        text += f"\n同じ内容がすでに登録されていたセル {len(result.already)}件"
+    if result.conflicts:
+        text += f"\n競合 {len(result.conflicts)}件（「{sm.CONFLICT_SHEET}」シートをご覧ください）"
+    if reading.skipped:
+        text += "\n" + "\n".join(reading.skipped)
+    _alert(book, text, critical=bool(result.conflicts))
+
+
+# ----------------------------------------------------------------------------- 履歴
+
+
+@_guarded
+def history(book) -> None:
+    """履歴: who changed the selected cell's field, when, from what to what."""
+    from . import history as history_mod, sync
+
+    ctx = Context(book)
+    selection = book.app.selection
+    if selection is None or selection.sheet.name != sm.SHEET_NAME:
+        raise Stop(f"「{sm.SHEET_NAME}」シートで、履歴を見たいセルを選んでから［履歴］を押してください")
+    row, col_index = selection.row, selection.column
+    col = next((c for c in ctx.layout.columns if c.index == col_index), None)
+    rows, _stray = sm.data_rows(ctx.values, ctx.layout)
+    data = next((r for r in rows if r.row == row), None)
+    if col is None or data is None or col.kind not in ("edit", "closed", "context"):
+        raise Stop("施策の行の、進捗状況・実績・課題などのセルを選んでから［履歴］を押してください")
+    note = ""
+    with ctx.store() as store:
+        try:
+            sync.update(store)
+        except GitError as exc:
+            note = f"（中央のリポジトリに接続できなかったため、この PC にある記録までの履歴です: {exc.message}）"
+        changes = history_mod.field_history(store, col.year, data.no, col.key, data.department)
+    label = f"{col.year} No.{data.no} {data.department} {sm.title(col.key)}"
+    rows_out: list[list[Any]] = [[f"{label} の履歴（新しい順）"], [note or f"{_now()} 現在"],
+                                 ["日時", "変更した人", "変更前", "変更後", "コミットの説明", "コミット"]]
+    for ch in changes:
+        rows_out.append([_when(ch.when), ch.author, ch.before or "（空欄）", ch.after or "（空欄）", ch.subject, ch.commit[:7]])
+    if not changes:
+        rows_out.append(["", "", "", "", "この項目はまだ変更されていません"])
+    _output(book, sm.HISTORY_SHEET, rows_out)
+
+
+# ----------------------------------------------------------------------------- 変更確認
+
+
+@_guarded
+def review(book) -> None:
+    """変更確認: every change since the last approved review (協働推進課)."""
+    from . import review as review_mod
+
+    ctx = Context(book)
+    with ctx.store() as store:
+        try:
+            store.fetch()
+            if store.rev(store.upstream()):
+                from . import sync
+
+                sync.update(store)
+        except GitError:
+            pass
+        try:
+            result = review_mod.collect(store)
+        except review_mod.ReviewError as exc:
+            raise Stop(str(exc)) from None
+    items = review_mod.rows(result)
+    base = review_mod.describe_base(result)
+    rows_out: list[list[Any]] = [[f"変更確認: {base}"], [f"{len(items)}件の変更（{_now()} 現在）"],
+                                 ["課", "No", "施策", "年度", "項目", "変更前", "変更後", "変更者", "日時", "コミット"]]
+    for it in items:
+        when = _dt.datetime.fromisoformat(it["日時"])
+        rows_out.append([it["主管課"], it["No"], it["施策名"], it["年度"], sm.title(it["項目"]),
+                         it["変更前"] or "（空欄）", it["変更後"] or "（空欄）", it["変更者"], _when(when),
+                         it["コミット"][:7]])
+    _output(book, sm.REVIEW_SHEET, rows_out)
+
+
+BUTTONS: dict[str, Callable[[Any], None]] = {
+    "shinchoku_pull": pull,
+    "shinchoku_push": push,
+    "shinchoku_history": history,
+    "shinchoku_check": check,
+    "shinchoku_review": review,
+}

@@ -1,0 +1,425 @@
+"""The add-in's buttons driven through xlwings' remote engine on real repositories.
+
+A bare central repository (with the real pre-receive hook) and staff clones wired with
+`shinchoku install` (real pre-commit hook); each staff member has a workbook made by
+`shinchoku workbook`, opened in tests/xlclient.py, which builds the payload Excel sends
+and applies the actions the add-in returns, as xlwings' VBA remote client does."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("xlwings")
+
+from conftest import write_small_repo  # noqa: E402
+from shinchoku import sheetmodel as sm  # noqa: E402
+from shinchoku.cli import main  # noqa: E402
+from shinchoku.store import Author, Store  # noqa: E402
+
+import xlclient  # noqa: E402
+
+YAMADA = Author("山田 花子", "yamada@city.example")     # 指導室
+SATO = Author("佐藤 一郎", "sato@city.example")         # 児童青少年課
+COORD = Author("協働推進課 調整担当", "kyodo@city.example")
+MAIN = sm.SHEET_NAME
+
+
+def git(cwd: Path, *args: str, who: Author | None = None) -> str:
+    env = {**os.environ, "SHINCHOKU_PYTHON": sys.executable, **(who.env() if who else {})}
+    done = subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+@pytest.fixture(autouse=True)
+def _remote_engine(monkeypatch):
+    monkeypatch.setenv("XLWINGS_LICENSE_KEY", "noncommercial")
+    monkeypatch.setenv("SHINCHOKU_PYTHON", sys.executable)
+    import xlwings as xw
+
+    try:
+        if "remote" not in xw.engines.engines_by_name:
+            # xlwings registers its remote engine at import time, only when a licence key
+            # is set then; register it now (tests only: noncommercial key).
+            from xlwings.pro import _xlremote
+
+            xw.engines.add(xw.main.Engine(impl=_xlremote.engine))
+            monkeypatch.setattr(xw, "__pro__", True)
+        xw.Book(json=xlclient_payload_probe())
+    except Exception as exc:        # noqa: BLE001
+        pytest.skip(f"xlwings' remote engine cannot load a payload here: {exc}")
+
+
+def xlclient_payload_probe() -> dict:
+    import xlwings as xw
+
+    return {"client": "VBA", "version": xw.__version__, "names": [],
+            "book": {"name": "probe.xlsx", "active_sheet_index": 0, "selection": "A1"},
+            "sheets": [{"name": "Sheet1", "values": [[""]], "pictures": [], "tables": []}]}
+
+
+class Staff:
+    """One staff member: a clone, a config file, a workbook open in the test client."""
+
+    def __init__(self, tmp: Path, central: Path, who: Author, department: str = "", monkeypatch=None):
+        self.who = who
+        self.monkeypatch = monkeypatch
+        self.root = tmp / who.email.split("@")[0]
+        git(tmp, "clone", "-q", str(central), self.root.name)
+        git(self.root, "config", "user.name", who.name)
+        git(self.root, "config", "user.email", who.email)
+        assert main(["install", "--repo", str(self.root)]) == 0
+        self.config = tmp / f"{self.root.name}.toml"
+        lines = [f'name = "{who.name}"', f'email = "{who.email}"', f"repo = '{self.root}'"]
+        if department:
+            lines.append(f'department = "{department}"')
+        self.config.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        book = tmp / f"{self.root.name}.xlsx"
+        assert main(["workbook", str(book), "--repo", str(self.root)]) == 0
+        self.xl = xlclient.Excel(book)
+
+    def press(self, func) -> list[tuple[str, str, str]]:
+        self.monkeypatch.setenv("SHINCHOKU_CONFIG", str(self.config))
+        return self.xl.run(func)
+
+    def addr(self, year: str, no: int, dept: str, field: str) -> str:
+        state = self.xl.sheet(sm.STATE_SHEET)
+        codes = state.values()[sm.STATE_KEY_ROW - 1]
+        col = codes.index(f"edit:{year}:{field}" if f"edit:{year}:{field}" in codes else f"closed:{year}:{field}") + 1
+        main_sheet = self.xl.sheet(MAIN)
+        rows, _c = main_sheet.size()
+        for r in range(sm.FIRST_DATA_ROW, rows + 1):
+            if main_sheet.cells.get((r, 1)) == float(no) and main_sheet.cells.get((r, 3)) == dept:
+                return sm.address(r, col)
+        raise KeyError((no, dept))
+
+    def cell(self, year: str, no: int, dept: str, field: str):
+        return self.xl.sheet(MAIN).get(self.addr(year, no, dept, field))
+
+    def type(self, year: str, no: int, dept: str, field: str, value) -> str:
+        a = self.addr(year, no, dept, field)
+        self.xl.type(MAIN, a, value)
+        return a
+
+
+def central_value(central: Path, year: str, no: int, dept: str, field: str):
+    with Store(central) as s:
+        rec = s.record_at("main", year, no)
+    return next(r for r in rec["報告"] if r["主管課"] == dept).get(field)
+
+
+@pytest.fixture
+def office(tmp_path, monkeypatch, capsys):
+    central = tmp_path / "central.git"
+    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(central))
+    seed = tmp_path / "seed"
+    write_small_repo(seed)
+    (seed / "hooks").mkdir()
+    project = Path(__file__).resolve().parents[1]
+    for name in ("pre-commit", "pre-receive"):
+        (seed / "hooks" / name).write_bytes((project / "hooks" / name).read_bytes())
+        (seed / "hooks" / name).chmod(0o755)
+    (seed / ".gitattributes").write_text("records/**/*.yaml merge=shinchoku diff=shinchoku\n", encoding="utf-8")
+    git(tmp_path, "init", "-q", "-b", "main", str(seed))
+    git(seed, "add", "-A")
+    git(seed, "commit", "-q", "-m", "取り込み", who=COORD)
+    git(seed, "push", "-q", str(central), "main")
+    yamada = Staff(tmp_path, central, YAMADA, monkeypatch=monkeypatch)
+    sato = Staff(tmp_path, central, SATO, monkeypatch=monkeypatch)
+    capsys.readouterr()
+    return central, yamada, sato
+
+
+# -- the action set -------------------------------------------------------------------
+
+
+def test_the_vba_remote_client_list_is_read_from_xlwings_itself():
+    names = xlclient.implemented_actions()
+    assert {"setValues", "setRangeColor", "addSheet", "alert", "rangeClearContents", "activateSheet",
+            "sheetClearContents", "setSheetName"} <= names
+    assert "setRowHidden" not in names and len(names) > 30
+
+
+def test_every_button_emits_only_actions_the_vba_client_carries_out(office):
+    from shinchoku import addin
+
+    central, yamada, _sato = office
+    yamada.type("R2", 5, "指導室", "課題", "人材が足りない")
+    yamada.type("R2", 5, "指導室", "進捗状況", "順調")
+    yamada.press(addin.check)
+    yamada.press(addin.push)
+    yamada.type("R2", 5, "指導室", "進捗状況", "計画通りに進んでいる")
+    yamada.press(addin.push)
+    yamada.xl.select(MAIN, yamada.addr("R2", 5, "指導室", "課題"))
+    yamada.press(addin.history)
+    yamada.press(addin.pull)
+    yamada.press(addin.review)
+    used = {a["func"] for a in yamada.xl.actions}
+    assert used <= xlclient.implemented_actions()
+    assert {"setValues", "setRangeColor", "addSheet", "alert"} <= used
+
+
+# -- 取得 ------------------------------------------------------------------------------
+
+
+def test_pull_shows_what_others_sent_and_keeps_unsent_edits(office):
+    from shinchoku import addin
+
+    central, yamada, sato = office
+    mine = yamada.type("R2", 5, "指導室", "備考", "山田のメモ（未送信）")
+    sato.type("R2", 5, "児童青少年課", "課題", "佐藤が書いた課題")
+    assert "1件のセルを送信しました" in sato.press(addin.push)[0][0]
+
+    alerts = yamada.press(addin.pull)
+    assert "最新の記録を取得しました" in alerts[0][0] and "まだ送信していない変更 1件" in alerts[0][0]
+    assert yamada.cell("R2", 5, "児童青少年課", "課題") == "佐藤が書いた課題"
+    assert yamada.xl.sheet(MAIN).get(mine) == "山田のメモ（未送信）"
+    # the kept edit is still an edit, and goes out with the next push
+    assert "1件のセルを送信しました" in yamada.press(addin.push)[0][0]
+    assert central_value(central, "R2", 5, "指導室", "備考") == "山田のメモ（未送信）"
+    assert central_value(central, "R2", 5, "児童青少年課", "課題") == "佐藤が書いた課題"
+
+
+def test_pull_refuses_a_broken_record_upstream_and_leaves_the_sheet(office, tmp_path):
+    from shinchoku import addin
+
+    central, yamada, _sato = office
+    coord = tmp_path / "coord"
+    git(tmp_path, "clone", "-q", str(central), "coord")
+    (coord / "records" / "R2" / "05.yaml").write_text("No: 5\n年度: [R2\n", encoding="utf-8")
+    git(coord, "commit", "-q", "--no-verify", "-am", "壊れた記録", who=COORD)
+    git(coord, "push", "-q", "origin", "main")
+    before = yamada.cell("R2", 5, "指導室", "実績")
+    alerts = yamada.press(addin.pull)
+    assert "records/R2/05.yaml が読めない形" in alerts[0][0] and alerts[0][2] == "critical"
+    assert yamada.cell("R2", 5, "指導室", "実績") == before
+
+
+def test_missing_settings_name_the_file_and_the_key(office, monkeypatch, tmp_path):
+    from shinchoku import addin
+
+    _central, yamada, _sato = office
+    yamada.config.write_text(f"repo = '{yamada.root}'\n", encoding="utf-8")
+    yamada.type("R2", 5, "指導室", "備考", "メモ")
+    alerts = yamada.press(addin.push)
+    assert str(yamada.config) in alerts[0][0] and "name・email" in alerts[0][0]
+    yamada.config.unlink()
+    alerts = yamada.press(addin.pull)
+    assert f"設定ファイル {yamada.config} がありません" in alerts[0][0]
+    assert yamada.cell("R2", 5, "指導室", "備考") == "メモ"
+
+
+# -- 送信 ------------------------------------------------------------------------------
+
+
+def test_two_staff_edit_different_cells_of_one_record_and_both_land(office):
+    from shinchoku import addin
+
+    central, yamada, sato = office
+    yamada.type("R2", 5, "指導室", "課題", "地域人材の確保")
+    sato.type("R2", 5, "児童青少年課", "備考", "年2回実施")
+    assert yamada.press(addin.push)[0][0] == "1件のセルを送信しました。"
+    assert sato.press(addin.push)[0][0] == "1件のセルを送信しました。"
+    assert central_value(central, "R2", 5, "指導室", "課題") == "地域人材の確保"
+    assert central_value(central, "R2", 5, "児童青少年課", "備考") == "年2回実施"
+    # after the push, 佐藤's sheet shows the merged state and nothing counts as changed
+    assert sato.cell("R2", 5, "指導室", "課題") == "地域人材の確保"
+    assert "送信する変更はありません" in sato.press(addin.push)[0][0]
+    log = git(central, "log", "--format=%an|%s", "main")
+    assert "山田 花子|R2 No.5 指導室: 課題 を更新" in log and "佐藤 一郎|R2 No.5 児童青少年課: 備考 を更新" in log
+
+
+def test_the_same_cell_is_a_conflict_shown_with_both_values_and_nothing_is_lost(office):
+    from shinchoku import addin
+
+    central, yamada, sato = office
+    yamada.type("R2", 1, "協働推進課", "課題", "山田の課題")
+    a = sato.type("R2", 1, "協働推進課", "課題", "佐藤の課題")
+    sato.type("R2", 9, "産業振興課", "備考", "佐藤の備考")
+    yamada.press(addin.push)
+    alerts = sato.press(addin.push)
+    assert "1件のセルを送信しました。" in alerts[0][0] and "競合 1件" in alerts[0][0]
+    assert central_value(central, "R2", 1, "協働推進課", "課題") == "山田の課題"
+    assert central_value(central, "R2", 9, "産業振興課", "備考") == "佐藤の備考"
+    sheet = sato.xl.sheet(MAIN)
+    assert sheet.get(a) == "佐藤の課題" and sheet.colours[xlclient.cell_key(a)] == sm.CONFLICT_FILL
+    conflict = sato.xl.sheet(sm.CONFLICT_SHEET).values()
+    header = conflict[2]
+    row = dict(zip(header, conflict[3]))
+    assert header[:6] == ["セル", "項目", "自分の値", "相手の値", "変更した人", "日時"]
+    assert row["セル"] == a and row["自分の値"] == "佐藤の課題" and row["相手の値"] == "山田の課題"
+    assert row["変更した人"] == "山田 花子" and row["日時"]
+    # pressing 送信 again overwrites the other value on purpose
+    alerts = sato.press(addin.push)
+    assert alerts[0][0] == "1件のセルを送信しました。"
+    assert central_value(central, "R2", 1, "協働推進課", "課題") == "佐藤の課題"
+    assert sheet.colours[xlclient.cell_key(a)] == sm.EDITABLE_FILL
+
+
+def test_an_invalid_status_is_coloured_listed_and_nothing_is_committed(office):
+    from shinchoku import addin
+
+    central, yamada, _sato = office
+    before = git(central, "rev-parse", "main")
+    bad = yamada.type("R2", 5, "指導室", "進捗状況", "順調")
+    good = yamada.type("R2", 5, "指導室", "課題", "これは正しい")
+    alerts = yamada.press(addin.push)
+    assert "1件のエラーがあるため、送信しませんでした" in alerts[0][0]
+    assert git(central, "rev-parse", "main") == before
+    sheet = yamada.xl.sheet(MAIN)
+    assert sheet.colours[xlclient.cell_key(bad)] == sm.ERROR_FILL
+    assert sheet.get(bad) == "順調" and sheet.get(good) == "これは正しい"
+    errors = yamada.xl.sheet(sm.ERROR_SHEET).values()
+    assert errors[2] == ["セル", "項目", "内容"]
+    assert errors[3][0] == bad and errors[3][1] == "R2 No.5 指導室 進捗状況"
+    assert "「順調」は選べる値ではありません" in errors[3][2] and "計画通りに進んでいる" in errors[3][2]
+    # fixed: both go out, the colour goes, the error sheet says so
+    yamada.type("R2", 5, "指導室", "進捗状況", "完了(目標を達成)")
+    assert yamada.press(addin.push)[0][0] == "2件のセルを送信しました。"
+    assert central_value(central, "R2", 5, "指導室", "進捗状況") == "完了(目標を達成)"
+    assert sheet.colours[xlclient.cell_key(bad)] == sm.EDITABLE_FILL
+    assert yamada.xl.sheet(sm.ERROR_SHEET).values()[0][0].startswith("エラーはありません")
+
+
+def test_formula_errors_numbers_control_characters_and_long_text_are_refused(office):
+    from shinchoku import addin
+
+    central, yamada, _sato = office
+    before = git(central, "rev-parse", "main")
+    cells = {
+        yamada.type("R2", 5, "指導室", "実績", "#N/A"): "計算式のエラー（#N/A）",
+        yamada.type("R2", 5, "児童青少年課", "備考", "#REF!"): "計算式のエラー（#REF!）",
+        yamada.type("R2", 1, "協働推進課", "備考", "a\tb"): "制御文字",
+        yamada.type("R2", 9, "産業振興課", "課題", "長" * 2001): "2000文字以内",
+    }
+    # a number pasted into a text cell (the template formats them as text, so only a paste or a formula gives one)
+    num = yamada.addr("R2", 9, "協働推進課", "課題")
+    yamada.xl.sheet(MAIN).cells[xlclient.cell_key(num)] = 42.0
+    cells[num] = "数値として入力されています"
+    alerts = yamada.press(addin.check)
+    assert "5件のエラーがあります" in alerts[0][0]
+    found = {row[0]: row[2] for row in yamada.xl.sheet(sm.ERROR_SHEET).values()[3:]}
+    for address, message in cells.items():
+        assert message in found[address]
+    assert git(central, "rev-parse", "main") == before
+
+
+def test_a_push_refused_by_the_server_shows_its_message_and_keeps_the_edits(office):
+    from shinchoku import addin
+
+    central, yamada, _sato = office
+    hook = central / "hooks" / "pre-receive"
+    original = hook.read_bytes() if hook.exists() else None
+    hook.write_text("#!/bin/sh\necho 'R2年度は締め切られています（協働推進課）' >&2\nexit 1\n", encoding="utf-8")
+    hook.chmod(0o755)
+    before = git(central, "rev-parse", "main")
+    a = yamada.type("R2", 5, "指導室", "課題", "送れないかもしれない課題")
+    alerts = yamada.press(addin.push)
+    assert "中央のリポジトリが受け付けませんでした" in alerts[0][0]
+    assert "R2年度は締め切られています（協働推進課）" in alerts[0][0] and alerts[0][2] == "critical"
+    assert git(central, "rev-parse", "main") == before
+    assert yamada.xl.sheet(MAIN).get(a) == "送れないかもしれない課題"
+    assert git(yamada.root, "status", "--porcelain") == ""
+    # once the server accepts again, the same edit goes out
+    if original is None:
+        hook.unlink()
+    else:
+        hook.write_bytes(original)
+    assert yamada.press(addin.push)[0][0] == "1件のセルを送信しました。"
+    assert central_value(central, "R2", 5, "指導室", "課題") == "送れないかもしれない課題"
+
+
+def test_a_resorted_sheet_is_read_by_the_keys_in_each_row(office):
+    from shinchoku import addin
+
+    central, yamada, _sato = office
+    a = yamada.type("R2", 9, "協働推進課", "課題", "並べ替えた後の課題")
+    sheet = yamada.xl.sheet(MAIN)
+    sheet.protected = False
+    yamada.xl.sort_rows(MAIN, sm.FIRST_DATA_ROW, key=lambda row: (-(row[0] if isinstance(row[0], float) else 0), str(row[2])))
+    assert yamada.addr("R2", 9, "協働推進課", "課題") != a           # the row moved
+    b = yamada.type("R2", 1, "協働推進課", "備考", "1番の備考")
+    assert yamada.press(addin.push)[0][0] == "2件のセルを送信しました。"
+    assert central_value(central, "R2", 9, "協働推進課", "課題") == "並べ替えた後の課題"
+    assert central_value(central, "R2", 1, "協働推進課", "備考") == "1番の備考"
+    assert yamada.xl.sheet(MAIN).get(b) == "1番の備考"
+
+
+def test_closed_years_are_locked_and_refused_even_when_unprotected(office):
+    from shinchoku import addin
+
+    central, yamada, _sato = office
+    with pytest.raises(xlclient.ExcelError):
+        yamada.type("R1", 5, "指導室", "課題", "過去の年度")
+    yamada.xl.sheet(MAIN).protected = False
+    a = yamada.type("R1", 5, "指導室", "課題", "過去の年度")
+    alerts = yamada.press(addin.push)
+    assert "送信しませんでした" in alerts[0][0]
+    errors = yamada.xl.sheet(sm.ERROR_SHEET).values()
+    assert errors[3][0] == a and "R1年度は締め切られている" in errors[3][2]
+
+
+def test_rows_of_another_department_are_not_sent(office, tmp_path, monkeypatch):
+    from shinchoku import addin
+
+    central, _yamada, _sato = office
+    ito = Staff(tmp_path, central, Author("伊藤 三郎", "ito@city.example"), department="指導室", monkeypatch=monkeypatch)
+    ito.type("R2", 5, "指導室", "備考", "指導室の備考")
+    ito.type("R2", 5, "児童青少年課", "備考", "よその課")
+    alerts = ito.press(addin.push)
+    assert "1件のセルを送信しました。" in alerts[0][0] and "自分の課（指導室）の行ではないため送りません" in alerts[0][0]
+    assert central_value(central, "R2", 5, "児童青少年課", "備考") is None
+
+
+# -- 履歴 / 変更確認 ----------------------------------------------------------------------
+
+
+def test_history_of_a_cell_after_three_edits_by_two_people(office):
+    from shinchoku import addin
+
+    _central, yamada, sato = office
+    yamada.type("R2", 5, "指導室", "課題", "一回目")
+    yamada.press(addin.push)
+    sato.press(addin.pull)
+    sato.type("R2", 5, "指導室", "課題", "二回目")
+    sato.press(addin.push)
+    yamada.press(addin.pull)
+    a = yamada.type("R2", 5, "指導室", "課題", "三回目")
+    yamada.press(addin.push)
+    yamada.xl.select(MAIN, a)
+    yamada.press(addin.history)
+    rows = yamada.xl.sheet(sm.HISTORY_SHEET).values()
+    assert rows[0][0] == "R2 No.5 指導室 課題 の履歴（新しい順）"
+    assert rows[2][:5] == ["日時", "変更した人", "変更前", "変更後", "コミットの説明"]
+    body = [r for r in rows[3:] if r[0]]
+    assert [(r[1], r[2], r[3]) for r in body] == [
+        ("山田 花子", "二回目", "三回目"), ("佐藤 一郎", "一回目", "二回目"), ("山田 花子", "（空欄）", "一回目")]
+    assert body[0][4] == "R2 No.5 指導室: 課題 を更新"
+    assert yamada.xl.sheets[yamada.xl.active].name == sm.HISTORY_SHEET
+
+
+def test_history_needs_a_report_cell(office):
+    from shinchoku import addin
+
+    _central, yamada, _sato = office
+    yamada.xl.select(MAIN, "B2")
+    alerts = yamada.press(addin.history)
+    assert "セルを選んでから" in alerts[0][0]
+
+
+def test_review_lists_changes_for_the_coordinator(office):
+    from shinchoku import addin
+
+    _central, yamada, sato = office
+    yamada.type("R2", 5, "指導室", "課題", "確認してほしい課題")
+    yamada.press(addin.push)
+    sato.press(addin.review)
+    rows = sato.xl.sheet(sm.REVIEW_SHEET).values()
+    assert rows[2] == ["課", "No", "施策", "年度", "項目", "変更前", "変更後", "変更者", "日時", "コミット"]
+    hits = [r for r in rows[3:] if r[6] == "確認してほしい課題"]
+    assert hits and hits[0][0] == "指導室" and hits[0][1] == 5.0 and hits[0][7] == "山田 花子"

@@ -1,0 +1,260 @@
+"""A small stand-in for Excel running xlwings' VBA remote client, for the add-in tests.
+
+It holds a workbook's cells (read from a real .xlsx with openpyxl: values, which cells
+are unlocked, which sheets are protected, fills), builds the JSON payload the VBA client
+sends (``RunRemotePython``: every sheet's values from A1 to the end of the used range,
+the selection, the active sheet), runs an add-in function on ``xw.Book(json=payload)``
+through xlwings' own remote engine, and applies the returned actions as
+``xlwings/addin/Remote.bas`` does — only the actions that module implements; any other
+raises, and so does writing into a locked cell of a protected sheet (Excel's error 1004).
+
+Typing into a cell (:meth:`Excel.type`) follows Excel too: a locked cell of a protected
+sheet refuses it.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import xlwings as xw
+
+REMOTE_BAS = Path(xw.__file__).parent / "addin" / "Remote.bas"
+
+
+def implemented_actions() -> set[str]:
+    """The action names xlwings' VBA remote client implements (its ``Sub name(wb, action)``)."""
+    text = REMOTE_BAS.read_text(encoding="utf-8", errors="replace")
+    return set(re.findall(r"^Sub (\w+)\(wb As Workbook, action As Dictionary\)", text, re.M))
+
+
+class ExcelError(Exception):
+    pass
+
+
+@dataclass
+class Sheet:
+    name: str
+    cells: dict[tuple[int, int], Any] = field(default_factory=dict)
+    colours: dict[tuple[int, int], str] = field(default_factory=dict)
+    unlocked: set[tuple[int, int]] = field(default_factory=set)
+    protected: bool = False
+    text_format: set[tuple[int, int]] = field(default_factory=set)   # cells formatted "@"
+    visible: bool = True
+
+    def size(self) -> tuple[int, int]:
+        keys = [k for k, v in self.cells.items() if v not in (None, "")]
+        if not keys:
+            return 0, 0
+        return max(r for r, _c in keys), max(c for _r, c in keys)
+
+    def values(self) -> list[list[Any]]:
+        rows, cols = self.size()
+        if not rows:
+            return [[]]
+        return [[self.cells.get((r, c), "") for c in range(1, cols + 1)] for r in range(1, rows + 1)]
+
+    def get(self, addr: str) -> Any:
+        return self.cells.get(cell_key(addr))
+
+    def check_writable(self, r: int, c: int) -> None:
+        if self.protected and (r, c) not in self.unlocked:
+            raise ExcelError(f"1004: cell {r},{c} of the protected sheet {self.name} is locked")
+
+
+def cell_key(addr: str) -> tuple[int, int]:
+    m = re.match(r"^\$?([A-Z]+)\$?(\d+)$", addr)
+    col = 0
+    for ch in m.group(1):
+        col = col * 26 + ord(ch) - 64
+    return int(m.group(2)), col
+
+
+_NUMBER = re.compile(r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$")
+
+
+def excel_value(value: Any, text_cell: bool) -> Any:
+    """What a cell holds after ``Range.Value = value`` (or typing ``value``)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        if value.startswith("'"):
+            return value[1:]
+        if text_cell:
+            return value
+        if _NUMBER.match(value):
+            return float(value)
+        if value.upper() in ("TRUE", "FALSE"):
+            return value.upper() == "TRUE"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    return value
+
+
+class Excel:
+    """One open workbook and the alerts it showed."""
+
+    def __init__(self, path: Path):
+        from openpyxl import load_workbook
+
+        self.name = Path(path).name
+        self.sheets: list[Sheet] = []
+        self.active = 0
+        self.selection: tuple[int, str] | None = None      # (sheet index, A1)
+        self.alerts: list[tuple[str, str, str]] = []
+        self.actions: list[dict[str, Any]] = []
+        wb = load_workbook(path)
+        for ws in wb.worksheets:
+            sheet = Sheet(ws.title, protected=bool(ws.protection.sheet), visible=ws.sheet_state == "visible")
+            for row in ws.iter_rows():
+                for cell in row:
+                    key = (cell.row, cell.column)
+                    if cell.value is not None:
+                        v = cell.value
+                        if isinstance(v, (int, float)) and not isinstance(v, bool):
+                            v = float(v)
+                        sheet.cells[key] = v
+                    if cell.protection is not None and cell.protection.locked is False:
+                        sheet.unlocked.add(key)
+                    if cell.number_format == "@":
+                        sheet.text_format.add(key)
+                    fg = cell.fill.fgColor.rgb if cell.fill is not None and cell.fill.fill_type == "solid" else None
+                    if isinstance(fg, str):
+                        sheet.colours[key] = "#" + fg[-6:].upper()
+            self.sheets.append(sheet)
+
+    def sheet(self, name: str) -> Sheet:
+        return next(s for s in self.sheets if s.name == name)
+
+    # -- what a person does ----------------------------------------------------------------
+    def type(self, sheet: str, addr: str, value: Any) -> None:
+        s = self.sheet(sheet)
+        r, c = cell_key(addr)
+        s.check_writable(r, c)
+        s.cells[(r, c)] = excel_value(value, (r, c) in s.text_format)
+
+    def select(self, sheet: str, addr: str) -> None:
+        self.active = next(i for i, s in enumerate(self.sheets) if s.name == sheet)
+        self.selection = (self.active, addr)
+
+    def sort_rows(self, sheet: str, first_row: int, key: Callable[[list[Any]], Any], reverse: bool = False) -> None:
+        """Data → Sort on rows ``first_row``… (values, colours and locks move with the rows;
+        only possible in Excel on an unprotected sheet)."""
+        s = self.sheet(sheet)
+        rows, cols = s.size()
+        lines = []
+        for r in range(first_row, rows + 1):
+            lines.append(([s.cells.get((r, c)) for c in range(1, cols + 1)],
+                          {c: s.colours[(r, c)] for c in range(1, cols + 1) if (r, c) in s.colours},
+                          {c for c in range(1, cols + 1) if (r, c) in s.unlocked}))
+        lines.sort(key=lambda line: key(line[0]), reverse=reverse)
+        for offset, (vals, colours, unlocked) in enumerate(lines):
+            r = first_row + offset
+            for c in range(1, cols + 1):
+                s.cells[(r, c)] = vals[c - 1]
+                s.colours.pop((r, c), None)
+                s.unlocked.discard((r, c))
+                if c in colours:
+                    s.colours[(r, c)] = colours[c]
+                if c in unlocked:
+                    s.unlocked.add((r, c))
+
+    # -- the remote client -------------------------------------------------------------
+    def payload(self) -> dict[str, Any]:
+        sel = None
+        if self.selection is not None and self.selection[0] == self.active:
+            sel = self.selection[1]
+        return {
+            "client": "VBA", "version": xw.__version__,
+            "book": {"name": self.name, "active_sheet_index": self.active, "selection": sel},
+            "names": [],
+            "sheets": [{"name": s.name, "values": [[_payload_value(v) for v in row] for row in s.values()],
+                        "pictures": [], "tables": []} for s in self.sheets],
+        }
+
+    def run(self, func: Callable[[Any], None]) -> list[tuple[str, str, str]]:
+        """Run an add-in function as a button press does; the alerts it showed."""
+        book = xw.Book(json=self.payload())
+        try:
+            func(book)
+            actions = book.json()["actions"]
+        finally:
+            book.close()
+        before = len(self.alerts)
+        self.apply(actions)
+        return self.alerts[before:]
+
+    def apply(self, actions: list[dict[str, Any]]) -> None:
+        allowed = implemented_actions()
+        for action in actions:
+            func = action["func"]
+            self.actions.append(action)
+            if func not in allowed:
+                raise ExcelError(f"the VBA remote client has no action {func!r}")
+            getattr(self, f"_do_{func}")(action)
+
+    def _range(self, a):
+        sheet = self.sheets[a["sheet_position"]]
+        r0, c0 = a["start_row"] + 1, a["start_column"] + 1
+        return sheet, [(r0 + i, c0 + j) for i in range(a["row_count"]) for j in range(a["column_count"])]
+
+    def _do_setValues(self, a) -> None:
+        sheet = self.sheets[a["sheet_position"]]
+        r0, c0 = a["start_row"] + 1, a["start_column"] + 1
+        for i, row in enumerate(a["values"]):
+            for j, v in enumerate(row):
+                sheet.check_writable(r0 + i, c0 + j)
+        for i, row in enumerate(a["values"]):
+            for j, v in enumerate(row):
+                key = (r0 + i, c0 + j)
+                if isinstance(v, str) and re.match(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2})?$", v):
+                    v = _dt.datetime.fromisoformat(v)            # WebHelpers.ParseIso
+                sheet.cells[key] = excel_value(v, key in sheet.text_format)
+
+    def _do_rangeClearContents(self, a) -> None:
+        sheet, keys = self._range(a)
+        for k in keys:
+            sheet.check_writable(*k)
+        for k in keys:
+            sheet.cells.pop(k, None)
+
+    def _do_setRangeColor(self, a) -> None:
+        sheet, keys = self._range(a)
+        colour = a["args"][0]
+        if not isinstance(colour, str):
+            raise ExcelError("HexToRgb needs a colour")                  # VBA: Invalid use of Null
+        for k in keys:
+            sheet.colours[k] = colour.upper()
+
+    def _do_addSheet(self, a) -> None:
+        index, name = a["args"][0], a["args"][1]
+        if any(s.name == name for s in self.sheets):
+            raise ExcelError(f"a sheet named {name} exists")
+        self.sheets.insert(index, Sheet(name))
+        self.active = index
+
+    def _do_activateSheet(self, a) -> None:
+        self.active = a["args"][0]
+
+    def _do_sheetClearContents(self, a) -> None:
+        sheet = self.sheets[a["sheet_position"]]
+        if sheet.protected:
+            raise ExcelError("sheet is protected")
+        sheet.cells.clear()
+
+    def _do_alert(self, a) -> None:
+        self.alerts.append((a["args"][0], a["args"][1], a["args"][3]))
+
+    def _do_rangeSelect(self, a) -> None:
+        pass
+
+
+def _payload_value(v: Any) -> Any:
+    if v is None:
+        return ""
+    if isinstance(v, _dt.datetime):
+        return v.isoformat() + ".000Z"
+    return v
