@@ -20,6 +20,7 @@ from .plan import Plan
 FONT_NAME = published.FONT_NAME
 FONT_SIZE = published.FONT_SIZE
 CONTEXT_WIDTH = 22
+MAX_LINES = 15            # a taller row would hide its neighbours while typing; the cell scrolls
 HEADER_FILL = "DDEBF7"
 STRATEGY_FILL = "BDD7EE"
 GOAL_FILL = "EDF3FA"
@@ -206,7 +207,7 @@ def _write_main(ws, layout: sm.Layout, plan: Plan, records, department: str, roo
                             cell.fill = fill["locked"]
                         elif col.kind == "context":
                             cell.fill = fill["context"]
-                    ws.row_dimensions[row].height = round(min(lines, 30) * published.LINE_HEIGHT + 3, 1)
+                    ws.row_dimensions[row].height = round(min(lines, MAX_LINES) * published.LINE_HEIGHT + 3, 1)
                     row += 1
     last_row = max(row - 1, sm.FIRST_DATA_ROW)
     for col in layout.editable():
