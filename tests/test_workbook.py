@@ -54,7 +54,7 @@ def test_headers_come_from_the_schema_and_the_plan(book):
     assert ws.cell(3, r2 + 1).value == "R1の次年度へ向けた取組（参考）"
     assert ws.cell(3, r2 + 2).value == "実績"
     merged = {str(m) for m in ws.merged_cells.ranges}
-    assert "A2:A3" in merged and f"{ws.cell(2, r2).column_letter}2:{ws.cell(2, r2 + 5).column_letter}2" in merged
+    assert "A2:A3" in merged and f"{sm.col_letter(r2)}2:{sm.col_letter(r2 + 5)}2" in merged
     assert ws.freeze_panes == "D4"
 
 
