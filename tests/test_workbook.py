@@ -101,7 +101,7 @@ def test_the_state_sheet_is_hidden_and_holds_every_value_as_written(book):
     values = [[c.value for c in row] for row in st.iter_rows()]
     state = sm.read_state(values)
     assert state is not None and state.base == ""          # not a git clone: pull first
-    assert sorted(state.values) == [(1, "協働推進課"), (5, "児童青少年課"), (5, "指導室"), (9, "協働推進課"), (9, "産業振興課")]
+    assert sorted(state.lines) == [(1, "協働推進課"), (5, "児童青少年課"), (5, "指導室"), (9, "協働推進課"), (9, "産業振興課")]
     col = state.layout.column_of("R2", "備考")
     assert state.value((9, "協働推進課"), col) == "0回"
 

@@ -142,11 +142,9 @@ class Context:
     def write_fill(self, result: sm.Fill) -> None:
         for first_col, first_row, block in result.bands(self.values):
             self.main.range((first_row, first_col)).value = block
-        grid = result.state.grid([r.key for r in sm.data_rows(self.values, self.layout)[0]])
-        old_rows = len(_values(self.state_sheet))
-        if old_rows > len(grid):
-            self.state_sheet.range((len(grid) + 1, 1), (old_rows, len(grid[0]))).clear_contents()
-        self.state_sheet.range((1, 1)).value = grid
+        self.state = result.state
+        for first_row, block in self.state.updates():
+            self.state_sheet.range((first_row, 1)).value = block
 
     def unmark(self) -> None:
         """Give the cells coloured last time (errors, conflicts) their colour back."""
@@ -189,10 +187,21 @@ def _when(value: _dt.datetime | None) -> str:
     return value.astimezone().strftime("%Y-%m-%d %H:%M") if value else ""
 
 
-def _read_records(store: Store, rev: str) -> tuple[Plan, dict[tuple[str, int], dict[str, Any]]]:
-    """The plan and every record at ``rev``; :class:`Stop` naming a file that cannot be read
-    (a broken record must not empty the user's cells)."""
-    raw = store.read_blob(rev, PLAN_PATH)
+def _read_records(store: Store, rev: str, since: str = "", *, with_plan: bool = True) -> tuple[Plan, dict[tuple[str, int], dict[str, Any]],
+                                                                    set[tuple[str, int]] | None]:
+    """The plan and the records at ``rev``: every record, or (when ``since``, the sheet's
+    base, is known here) only those changed after it, with their (年度, No) as the third
+    item (None: all were read).  :class:`Stop` names a file that cannot be read (a broken
+    record must not empty the user's cells)."""
+    only: set[tuple[str, int]] | None = None
+    entries = store.tree_entries(rev)
+    if since and since != rev and store.rev(since):
+        changed = [p for p in store.git("diff", "--name-only", "-z", since, rev, "--", records_mod.RECORDS).split("\0") if p]
+        entries = {p: entries[p] for p in changed if p in entries}
+        only = {records_mod.parse_relpath(p.split("/", 1)[1]) for p in changed if records_mod.is_record_path(p)}
+    elif since and since == rev:
+        entries, only = {}, set()
+    raw = store.read_blob(rev, PLAN_PATH) if with_plan else None
     broken = []
     try:
         plan = load_plan_text(raw) if raw else Plan({})
@@ -200,7 +209,7 @@ def _read_records(store: Store, rev: str) -> tuple[Plan, dict[tuple[str, int], d
         broken.append(PLAN_PATH)
         plan = Plan({})
     out: dict[tuple[str, int], dict[str, Any]] = {}
-    for path, sha in store.tree_entries(rev).items():
+    for path, sha in entries.items():
         if not records_mod.is_record_path(path):
             continue
         data = store.read_object(sha)
@@ -216,7 +225,7 @@ def _read_records(store: Store, rev: str) -> tuple[Plan, dict[tuple[str, int], d
         shown = "、".join(broken[:3]) + (f" ほか{len(broken) - 3}件" if len(broken) > 3 else "")
         raise Stop(f"中央の記録 {shown} が読めない形になっているため、取り込めませんでした。"
                    "協働推進課（調整担当）にご連絡ください。シートの内容はそのままです")
-    return plan, out
+    return plan, out, only
 
 
 def _plan_at(store: Store, rev: str | None) -> Plan | None:
@@ -240,10 +249,12 @@ def pull(book) -> None:
     with ctx.store() as store:
         head = sync.update(store)
         _status(book, "シートに書き込んでいます…")
-        plan, recs = _read_records(store, head)
-    result = sm.fill(ctx.values, ctx.state, recs, head, plan, ctx.department, pulled_at=_now())
+        plan, recs, only = _read_records(store, head, ctx.state.base)
+    result = sm.fill(ctx.values, ctx.state, recs, head, plan, ctx.department, pulled_at=_now(), only=only)
     ctx.unmark()
+    result.state.marked = []
     ctx.write_fill(result)
+    ctx.save_marks()
     lines = [f"最新の記録を取得しました（{head[:7]}）。"]
     lines.append(f"{result.updated}件のセルを更新しました。" if result.updated else "シートはすでに最新の内容です。")
     if result.kept:
@@ -277,7 +288,7 @@ def _clear_errors(ctx: Context) -> None:
         sheet.range((1, 1)).value = [[f"エラーはありません（{_now()} 確認）"]]
 
 
-def _read(ctx: Context, plan: Plan | None) -> sm.SheetReading:
+def _read(ctx: Context, plan) -> sm.SheetReading:
     return sm.read_edits(ctx.values, ctx.state, plan, ctx.department, ctx.root)
 
 
@@ -286,8 +297,7 @@ def check(book) -> None:
     """チェック: check the changed cells without sending anything."""
     ctx = Context(book)
     with ctx.store() as store:
-        plan = _plan_at(store, "HEAD")
-    reading = _read(ctx, plan)
+        reading = _read(ctx, lambda: _plan_at(store, "HEAD"))
     ctx.unmark()
     if reading.problems:
         _report_problems(ctx, reading.problems, "入力内容のエラー（送信していません）")
@@ -309,8 +319,7 @@ def push(book) -> None:
     author = ctx.settings.author()
     store = ctx.store()
     try:
-        plan = _plan_at(store, "HEAD")
-        reading = _read(ctx, plan)
+        reading = _read(ctx, lambda: _plan_at(store, "HEAD"))
         ctx.unmark()
         if reading.problems:
             _report_problems(ctx, reading.problems, "入力内容のエラー（送信していません）")
@@ -340,7 +349,7 @@ def push(book) -> None:
             ctx.save_marks()
             raise
         _status(book, "シートを最新の内容にしています…")
-        plan_head, recs = _read_records(store, result.head)
+        _plan, recs, only = _read_records(store, result.head, ctx.state.base, with_plan=False)
     finally:
         store.close()
     by_cell = {(e.no, e.department, e.year, e.field): e for e in reading.edits}
@@ -359,7 +368,8 @@ def push(book) -> None:
         conflict_cells.append(addr)
         conflict_rows.append([addr, f"{e.year} No.{e.no} {e.department} {sm.title(e.field)}",
                               e.after or "（空欄）", c.theirs or "（空欄）", c.author, _when(c.when), c.commit[:7]])
-    filled = sm.fill(ctx.values, ctx.state, recs, result.head, plan_head, ctx.department, keep=keep)
+    filled = sm.fill(ctx.values, ctx.state, recs, result.head, None, ctx.department, keep=keep, only=only)
+    filled.state.marked = ctx.state.marked
     ctx.write_fill(filled)
     ctx.mark(conflict_cells, sm.CONFLICT_FILL)
     ctx.save_marks()

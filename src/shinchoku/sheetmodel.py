@@ -24,7 +24,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from . import published, schema
 from .plan import Plan
@@ -335,38 +335,93 @@ def data_rows(values: list[list[Any]], layout: Layout, first: int = FIRST_DATA_R
 
 @dataclass
 class State:
+    """The hidden sheet's content.  Each data row's line holds the values as Excel holds
+    them (what :func:`to_cell` wrote), in the main sheet's columns, so that an unchanged
+    row is recognised by comparing two slices; ``rows`` says where each line sits in the
+    state sheet, ``dirty`` which lines need writing."""
+
     layout: Layout
     base: str = ""
     department: str = ""
     pulled_at: str = ""
     marked: list[str] = field(default_factory=list)       # cells the add-in coloured
-    values: dict[tuple[int, str], dict[str, str | None]] = field(default_factory=dict)  # key -> code -> text
+    lines: dict[tuple[int, str], list[Any]] = field(default_factory=dict)
+    rows: dict[tuple[int, str], int] = field(default_factory=dict)
+    dirty: set[tuple[int, str]] = field(default_factory=set)
+
+    def __contains__(self, key: tuple[int, str]) -> bool:
+        return key in self.lines
 
     def value(self, key: tuple[int, str], col: Column) -> str | None:
-        return self.values.get(key, {}).get(col.code)
+        line = self.lines.get(key)
+        if line is None or col.index - 1 >= len(line):
+            return None
+        return text_of(line[col.index - 1])
+
+    def _line(self, key: tuple[int, str]) -> list[Any]:
+        line = self.lines.get(key)
+        if line is None:
+            line = [None] * self.layout.width
+            line[self.layout.fixed("No") - 1] = float(key[0])
+            line[self.layout.fixed("主管課") - 1] = key[1]
+            self.lines[key] = line
+            self.dirty.add(key)
+        elif len(line) < self.layout.width:
+            line.extend([None] * (self.layout.width - len(line)))
+        return line
+
+    def add(self, key: tuple[int, str]) -> None:
+        self._line(key)
 
     def set(self, key: tuple[int, str], col: Column, text: str | None) -> None:
-        self.values.setdefault(key, {})[col.code] = text
+        line = self._line(key)
+        if text_of(line[col.index - 1]) != text:
+            line[col.index - 1] = text
+            self.dirty.add(key)
+
+    def copy(self) -> "State":
+        return State(self.layout, self.base, self.department, self.pulled_at, list(self.marked),
+                     {k: list(v) for k, v in self.lines.items()}, dict(self.rows), set())
 
     def meta_row(self) -> list[Any]:
-        return [STATE_MAGIC, STATE_VERSION, self.base, self.department, self.pulled_at,
-                json.dumps(self.marked, ensure_ascii=False)]
+        return [STATE_MAGIC, STATE_VERSION, to_cell(self.base), to_cell(self.department), to_cell(self.pulled_at),
+                to_cell(json.dumps(self.marked, ensure_ascii=False))]
 
-    def grid(self, order: list[tuple[int, str]] | None = None) -> list[list[str]]:
-        """The state sheet's cells (row 1 meta, row 2 codes, rows per data row)."""
+    def _cells(self, line: list[Any]) -> list[Any]:
+        no_col = self.layout.fixed("No") - 1
+        return [v if (i == no_col or v is None or is_error_value(v) or not isinstance(v, str)) else to_cell(v)
+                for i, v in enumerate(line)] + [""] * (self.layout.width - len(line))
+
+    def grid(self, order: list[tuple[int, str]] | None = None) -> list[list[Any]]:
+        """The whole state sheet (row 1 meta, row 2 codes, one row per data row)."""
         width = max(self.layout.width, len(self.meta_row()))
-        meta = [to_cell(str(v)) if isinstance(v, str) else v for v in self.meta_row()]
+        meta = self.meta_row()
         rows = [meta + [""] * (width - len(meta)), self.layout.codes + [""] * (width - self.layout.width)]
-        keys = order if order is not None else list(self.values)
-        no_col, dept_col = self.layout.fixed("No"), self.layout.fixed("主管課")
-        for key in keys:
-            line: list[Any] = [""] * width
-            line[no_col - 1] = key[0]
-            line[dept_col - 1] = to_cell(key[1])
-            for c in self.layout.field_columns():
-                line[c.index - 1] = to_cell(self.value(key, c))
-            rows.append(line)
+        keys = order if order is not None else list(self.lines)
+        for n, key in enumerate(keys):
+            rows.append([("" if v is None else v) for v in self._cells(self._line(key))] + [""] * (width - self.layout.width))
+            self.rows[key] = STATE_FIRST_ROW + n
+        self.dirty.clear()
         return rows
+
+    def updates(self) -> list[tuple[int, list[list[Any]]]]:
+        """(first row, block) for the lines that changed (new keys go after the last row)."""
+        nxt = max(self.rows.values(), default=STATE_FIRST_ROW - 1) + 1
+        for key in self.lines:
+            if key not in self.rows:
+                self.rows[key] = nxt
+                nxt += 1
+                self.dirty.add(key)
+        by_row = sorted((self.rows[k], k) for k in self.dirty)
+        out: list[tuple[int, list[list[Any]]]] = []
+        for r, key in by_row:
+            line = [("" if v is None else v) for v in self._cells(self.lines[key])]
+            if out and out[-1][0] + len(out[-1][1]) == r:
+                out[-1][1].append(line)
+            else:
+                out.append((r, [line]))
+        self.dirty.clear()
+        return out
 
 
 def read_state(values: list[list[Any]]) -> State | None:
@@ -384,9 +439,29 @@ def read_state(values: list[list[Any]]) -> State | None:
     state = State(layout, base=text_of(meta[2]) or "", department=text_of(meta[3]) or "",
                   pulled_at=text_of(meta[4]) or "", marked=[m for m in marked if isinstance(m, str)])
     rows, _stray = data_rows(values, layout, STATE_FIRST_ROW)
+    width = layout.width
     for row in rows:
-        state.values[row.key] = {c.code: text_of(row.get(c.index)) for c in layout.field_columns()}
+        line = list(row.values[:width])
+        if len(line) < width:
+            line.extend([None] * (width - len(line)))
+        state.lines[row.key] = line
+        state.rows[row.key] = row.row
     return state
+
+
+def same_cells(a: list[Any], b: list[Any], spans: list[tuple[int, int]]) -> bool:
+    """Whether two rows hold the same values in the given (first, last) column spans."""
+    for first, last in spans:
+        if a[first - 1:last] != b[first - 1:last]:
+            x, y = a[first - 1:last], b[first - 1:last]
+            n = last - first + 1
+            if len(x) < n:
+                x = x + [None] * (n - len(x))
+            if len(y) < n:
+                y = y + [None] * (n - len(y))
+            if x != y:
+                return False
+    return True
 
 
 # ----------------------------------------------------------------------------- reading edits
@@ -423,13 +498,26 @@ class SheetReading:
     skipped: list[str]       # notes: rows left out (another department, deleted rows …)
 
 
-def read_edits(values: list[list[Any]], state: State, plan: Plan | None,
+def read_edits(values: list[list[Any]], state: State, plan: "Plan | Callable[[], Plan | None] | None",
                department: str = "", root: Path | None = None) -> SheetReading:
-    """Cells changed since the pull, checked cell by cell against the schema and the plan."""
+    """Cells changed since the pull, checked cell by cell against the schema and the plan
+    (``plan`` may be a function: it is only called for a row the last pull did not fill;
+    which years are open is the workbook's own layout — a year closed since then is
+    refused by the records' checks when sending)."""
     layout = state.layout
     rows, stray = data_rows(values, layout)
-    planned = {i.no: i for i in plan.initiatives()} if plan is not None else None
-    open_years = {y.label for y in plan.years if y.open} if plan is not None else None
+    planned: dict[int, Any] | None = None
+    resolved = False
+
+    def resolve() -> None:
+        nonlocal planned, resolved, plan
+        if resolved:
+            return
+        resolved = True
+        if callable(plan):
+            plan = plan()
+        if plan is not None:
+            planned = {i.no: i for i in plan.initiatives()}
     edits: list[CellEdit] = []
     problems: list[CellProblem] = []
     skipped: list[str] = []
@@ -437,8 +525,12 @@ def read_edits(values: list[list[Any]], state: State, plan: Plan | None,
     for r in stray:
         problems.append(CellProblem(address(r, layout.fixed("No")), f"{r}行目",
                                     "No と主管課のない行に入力があります。施策の行に入力してください"))
+    spans = layout.runs(("edit", "closed"))
     for row in rows:
         label = f"No.{row.no} {row.department}"
+        if row.key in state and row.key not in seen and same_cells(row.values, state.lines[row.key], spans):
+            seen[row.key] = row.row
+            continue
         if row.key in seen:
             problems.append(CellProblem(address(row.row, layout.fixed("No")), label,
                                         f"同じ施策・主管課の行が2つあります（{seen[row.key]}行目と{row.row}行目）。どちらかを消してください"))
@@ -448,10 +540,7 @@ def read_edits(values: list[list[Any]], state: State, plan: Plan | None,
         for col in layout.field_columns():
             raw = row.get(col.index)
             now = text_of(raw) if not is_error_value(raw) else raw.strip()
-            if row.key not in state.values:
-                before = None
-            else:
-                before = state.value(row.key, col)
+            before = state.value(row.key, col)
             if now == before and not is_error_value(raw):
                 continue
             changed.append((col, raw, before, now))
@@ -460,7 +549,8 @@ def read_edits(values: list[list[Any]], state: State, plan: Plan | None,
         if department and row.department != department:
             skipped.append(f"{label}（{row.row}行目）は自分の課（{department}）の行ではないため送りません")
             continue
-        if row.key not in state.values:
+        if row.key not in state:
+            resolve()
             known = planned is None or (row.no in planned and row.department in planned[row.no].departments)
             if not known:
                 problems.append(CellProblem(address(row.row, layout.fixed("No")), label,
@@ -469,7 +559,7 @@ def read_edits(values: list[list[Any]], state: State, plan: Plan | None,
         for col, raw, before, now in changed:
             where = address(row.row, col.index)
             what = f"{col.year} {label} {title(col.key, root)}"
-            if col.kind == "closed" or (open_years is not None and col.year not in open_years):
+            if col.kind == "closed":
                 problems.append(CellProblem(where, what, f"{col.year}年度は締め切られているため変更できません。元の内容に戻してください"))
                 continue
             problem = cell_problem(col, raw, root)
@@ -546,18 +636,24 @@ Fill.bands = _bands  # type: ignore[attr-defined]
 def fill(values: list[list[Any]], state: State, records: dict[tuple[str, int], dict[str, Any]],
          base: str, plan: Plan | None = None, department: str = "",
          keep: dict[tuple[int, str, str], str | None] | None = None,
-         pulled_at: str = "") -> Fill:
+         pulled_at: str = "", only: set[tuple[str, int]] | None = None) -> Fill:
     """The sheet's editable cells and the state after taking ``records`` (at ``base``).
 
     A cell the user changed since the last pull keeps its text and its pulled value
     (so that sending it later still detects someone else's change); ``keep`` maps
     (No, 主管課, column code) to the base value such a cell should have instead (after a
-    push: the sent value, or the other person's value of a conflict)."""
+    push: the sent value, or the other person's value of a conflict).
+
+    ``only``: the (年度, No) of the records that changed since the state's base; the others
+    are taken to hold what the state says (``records`` then needs only those)."""
     layout = state.layout
     rows, _stray = data_rows(values, layout)
     keep = keep or {}
-    new = State(layout, base=base, department=department, pulled_at=pulled_at or state.pulled_at,
-                marked=list(state.marked))
+    new = state.copy()
+    new.base, new.department, new.pulled_at = base, department, pulled_at or state.pulled_at
+    spans = layout.runs(("edit", "closed"))
+    years = layout.years()
+    keep_keys = {(k[0], k[1]) for k in keep}
     last_row = max([len(values), FIRST_DATA_ROW] + [r.row for r in rows])
     grid: dict[int, DataRow] = {r.row: r for r in rows}
     seen: set[tuple[int, str]] = set()
@@ -568,13 +664,20 @@ def fill(values: list[list[Any]], state: State, records: dict[tuple[str, int], d
             continue
         seen.add(row.key)
         mine = not department or row.department == department
+        if (only is not None and row.key in state and not any((y, row.no) in only for y in years)
+                and row.key not in keep_keys
+                and same_cells(row.values, state.lines[row.key], spans)):
+            continue        # nothing changed on either side
         for col in layout.field_columns():
             raw = row.get(col.index)
             now = text_of(raw) if not is_error_value(raw) else raw
-            pulled = state.value(row.key, col) if row.key in state.values else None
+            pulled = state.value(row.key, col)
             edited = (now != pulled) or is_error_value(raw)
             code_key = (row.no, row.department, col.code)
-            head = record_value(records, col.year, row.no, row.department, col.key)
+            if only is not None and (col.year, row.no) not in only:
+                head = pulled
+            else:
+                head = record_value(records, col.year, row.no, row.department, col.key)
             if code_key in keep:
                 new.set(row.key, col, keep[code_key])
             elif not mine:
@@ -585,7 +688,7 @@ def fill(values: list[list[Any]], state: State, records: dict[tuple[str, int], d
                 new.set(row.key, col, pulled)
                 if head != pulled:
                     result.closed_changed += 1
-            elif edited and row.key in state.values:
+            elif edited and row.key in state:
                 new.set(row.key, col, pulled)
                 result.kept += 1
             else:
