@@ -423,3 +423,81 @@ def test_review_lists_changes_for_the_coordinator(office):
     assert rows[2] == ["課", "No", "施策", "年度", "項目", "変更前", "変更後", "変更者", "日時", "コミット"]
     hits = [r for r in rows[3:] if r[6] == "確認してほしい課題"]
     assert hits and hits[0][0] == "指導室" and hits[0][1] == 5.0 and hits[0][7] == "山田 花子"
+
+
+# -- failures leave everything as it was ------------------------------------------------
+
+
+def test_no_network_and_a_held_lock_are_explained_and_the_edits_stay(office):
+    from shinchoku import addin
+
+    central, yamada, _sato = office
+    a = yamada.type("R2", 5, "指導室", "課題", "ネットワークが切れても残る")
+    away = central.with_name("central-away.git")
+    central.rename(away)
+    alerts = yamada.press(addin.push)
+    assert "中央のリポジトリに接続できませんでした" in alerts[0][0] and "シートの内容はそのままです" in alerts[0][0]
+    assert yamada.xl.sheet(MAIN).get(a) == "ネットワークが切れても残る"
+    alerts = yamada.press(addin.pull)
+    assert "接続できませんでした" in alerts[0][0]
+    assert yamada.xl.sheet(MAIN).get(a) == "ネットワークが切れても残る"
+    away.rename(central)
+    lock = yamada.root / ".git" / "index.lock"
+    lock.write_text("", encoding="utf-8")
+    alerts = yamada.press(addin.push)
+    assert alerts[0][2] == "critical" and "別の git の操作が実行中" in alerts[0][0]
+    assert git(yamada.root, "status", "--porcelain") == ""          # the clone is clean again
+    assert git(central, "rev-parse", "main") == git(yamada.root, "rev-parse", "origin/main")
+    lock.unlink()
+    assert yamada.press(addin.push)[0][0] == "1件のセルを送信しました。"
+    assert central_value(central, "R2", 5, "指導室", "課題") == "ネットワークが切れても残る"
+
+
+def test_added_deleted_and_duplicated_rows(office):
+    from shinchoku import addin
+
+    central, yamada, _sato = office
+    sheet = yamada.xl.sheet(MAIN)
+    sheet.protected = False
+    rows, cols = sheet.size()
+    kadai = xlclient.cell_key(yamada.addr("R2", 5, "指導室", "課題"))[1]
+    # a row with no No/主管課 but text in an open year's cell
+    sheet.cells[(rows + 1, kadai)] = "どの施策か分からない"
+    # a copy of an existing row (same No and 主管課)
+    r5 = xlclient.cell_key(yamada.addr("R2", 5, "指導室", "課題"))[0]
+    for c in range(1, cols + 1):
+        if (r5, c) in sheet.cells:
+            sheet.cells[(rows + 2, c)] = sheet.cells[(r5, c)]
+    sheet.cells[(rows + 2, kadai)] = "二つ目の行"
+    # a row for an initiative the plan does not have
+    sheet.cells[(rows + 3, 1)] = 77.0
+    sheet.cells[(rows + 3, 3)] = "協働推進課"
+    sheet.cells[(rows + 3, kadai)] = "計画にない施策"
+    yamada.press(addin.check)
+    found = {row[0]: row[2] for row in yamada.xl.sheet(sm.ERROR_SHEET).values()[3:]}
+    assert "No と主管課のない行に入力があります" in found[sm.address(rows + 1, 1)]
+    assert f"同じ施策・主管課の行が2つあります（{r5}行目と{rows + 2}行目）" in found[sm.address(rows + 2, 1)]
+    assert "計画（plan.yaml）にない施策・主管課の行です" in found[sm.address(rows + 3, 1)]
+    # deleting the extra rows and one real row: the rest goes out, nothing is removed upstream
+    for r in (rows + 1, rows + 2, rows + 3, xlclient.cell_key(yamada.addr("R2", 1, "協働推進課", "課題"))[0]):
+        for c in range(1, cols + 1):
+            sheet.cells.pop((r, c), None)
+    yamada.type("R2", 9, "産業振興課", "課題", "残った行の課題")
+    assert yamada.press(addin.push)[0][0] == "1件のセルを送信しました。"
+    assert central_value(central, "R2", 1, "協働推進課", "課題") == "参加者が少ない。"
+    alerts = yamada.press(addin.pull)
+    assert "計画にあってシートにない行があります（No.1 協働推進課）" in alerts[0][0]
+
+
+def test_history_of_the_reference_column_is_last_years_field(office):
+    from shinchoku import addin
+
+    _central, yamada, _sato = office
+    state = sm.read_state(yamada.xl.sheet(sm.STATE_SHEET).values())
+    ctx = next(c for c in state.layout.columns if c.kind == "context")
+    row = xlclient.cell_key(yamada.addr("R2", 1, "協働推進課", "実績"))[0]
+    yamada.xl.select(MAIN, sm.address(row, ctx.index))
+    yamada.press(addin.history)
+    rows = yamada.xl.sheet(sm.HISTORY_SHEET).values()
+    assert rows[0][0] == "R1 No.1 協働推進課 次年度へ向けた取組 の履歴（新しい順）"
+    assert rows[3][1] == COORD.name and rows[3][3] == "周知を強化する。"
