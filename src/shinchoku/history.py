@@ -164,7 +164,7 @@ def _decode(span: bytes | None, field: str) -> str | None:
             return text.decode("utf-8")
     lines = [line[4:] for line in span.split(b"\n")]
     try:
-        data = yamlio.load(b"\n".join(lines))
+        data = yamlio.load(b"\n".join(lines) + b"\n")
     except yamlio.YamlError:
         return None
     value = data.get(field) if isinstance(data, dict) else None
