@@ -235,6 +235,33 @@ def test_zip_entries_are_fixed(built):
 # ------------------------------------------------------------------ the VBA project, read back
 
 
+def _cfb_key(name: str) -> tuple[int, str]:
+    return (len(name), name.upper())
+
+
+def test_compound_file_is_valid(built):
+    # olefile raising on every defect it knows, plus the MS-CFB 2.6.4 sibling order it does not check.
+    ole = olefile.OleFileIO(io.BytesIO(_vba_bin(built)), raise_defects=olefile.DEFECT_INCORRECT)
+    assert ole.parsing_issues == []
+    entries = ole.direntries
+
+    def in_order(sid: int) -> list[str]:
+        if sid == olefile.NOSTREAM:
+            return []
+        e = entries[sid]
+        return in_order(e.sid_left) + [e.name] + in_order(e.sid_right)
+
+    for e in entries:
+        if e is not None and e.entry_type in (olefile.STGTY_ROOT, olefile.STGTY_STORAGE):
+            names = in_order(e.sid_child)
+            assert names == sorted(names, key=_cfb_key), e.name
+    assert sorted(ole.listdir()) == sorted(
+        [["PROJECT"], ["PROJECTwm"], ["VBA", "_VBA_PROJECT"], ["VBA", "dir"]]
+        + [["VBA", name] for name in _modules(built)])
+    assert ole.openstream("VBA/_VBA_PROJECT").read()[:4] == b"\xcc\x61\xff\xff"   # no p-code: compile on open
+
+
+
 def test_our_module_reads_back_as_written(built):
     modules = _modules(built)
     for bas in sorted((ADDIN / "vba").glob("*.bas")):
