@@ -7,7 +7,8 @@ Starts from xlwings' own ribbon add-in template (what `xlwings quickstart NAME -
 template's ribbon module with ours from addin/vba/, its ribbon with addin/customUI.xml,
 and writes a new vbaProject.bin (VBA project "shinchoku") whose modules are stored as
 source only (Excel compiles them on open).  Zip entries, their dates and the document
-properties are fixed, so the same inputs give the same bytes.  The inputs are addin/
+properties are fixed and entries are stored uncompressed (deflate output varies with
+the zlib build), so the same inputs give the same bytes.  The inputs are addin/
 and the installed xlwings: its template carries xlwings' version (the DLL names in the
 xlwings module), so rebuild after changing xlwings and commit the result.
 
@@ -79,9 +80,9 @@ def _dir_records(data: bytes):
 
 
 def template_project(vba_bin: bytes) -> tuple[list[ovba.Module], bytes]:
-    """The template's modules (source with Attribute lines) and its references, raw."""
+    """The template's modules (source with Attribute lines, exactly as stored) and its references, raw."""
     import olefile
-    from oletools.olevba import VBA_Parser, decompress_stream
+    from oletools.olevba import decompress_stream
 
     ole = olefile.OleFileIO(io.BytesIO(vba_bin))
     kinds = {}
@@ -93,20 +94,29 @@ def template_project(vba_bin: bytes) -> tuple[list[ovba.Module], bytes]:
     directory = decompress_stream(bytearray(ole.openstream("VBA/dir").read()))
     refs = bytearray()
     in_refs = False
+    codepage = None
+    modules = []
+    name = stream = None
     for rid, raw in _dir_records(bytes(directory)):
-        if rid == 0x0016:
+        if rid == 0x0003:                                   # PROJECTCODEPAGE
+            codepage = struct.unpack_from("<H", raw, 6)[0]
+        if rid == 0x0016 and not modules:
             in_refs = True
         if rid == 0x000F:
-            break
+            in_refs = False
         if in_refs:
             refs += raw
-    parser = VBA_Parser("template.xlam", data=vba_bin)
-    modules = []
-    for _f, stream, _name, code in parser.extract_macros():
-        name = stream.split("/")[-1]
-        modules.append(ovba.Module(name, code.replace("\r\n", "\n"), kinds.get(name, "standard")))
-    order = list(kinds)
-    modules.sort(key=lambda m: order.index(m.name) if m.name in order else len(order))
+        if rid == 0x0019:                                   # MODULENAME
+            name = raw[6:].decode(f"cp{codepage}")
+        if rid == 0x001A:                                   # MODULESTREAMNAME
+            stream = raw[6:].decode(f"cp{codepage}")
+        if rid == 0x0031:                                   # MODULEOFFSET: source follows the p-code
+            offset = struct.unpack_from("<I", raw, 6)[0]
+            packed = ole.openstream(f"VBA/{stream}").read()[offset:]
+            source = bytes(decompress_stream(bytearray(packed))).decode(f"cp{codepage}")
+            modules.append(ovba.Module(name, source.replace("\r\n", "\n"), kinds.get(name, "standard")))
+    if codepage != 1252:
+        raise SystemExit(f"xlwings' template uses code page {codepage}; build.py writes 1252")
     return modules, bytes(refs)
 
 
@@ -170,10 +180,12 @@ def build(out: Path | None = None) -> bytes:
     with zipfile.ZipFile(buf, "w") as z:
         for name in names:
             info = zipfile.ZipInfo(name, date_time=FIXED_DATE)
-            info.compress_type = zipfile.ZIP_DEFLATED
+            # Stored, not deflated: deflate output differs between zlib builds (zlib-ng,
+            # other versions), which would make the bytes depend on the machine.
+            info.compress_type = zipfile.ZIP_STORED
             info.create_system = 0
             info.external_attr = 0
-            z.writestr(info, parts[name], compresslevel=9)
+            z.writestr(info, parts[name])
     data = buf.getvalue()
     if out is not None:
         out.write_bytes(data)
