@@ -3,11 +3,22 @@
     python addin/build.py [OUT.xlam]
 
 Starts from xlwings' own ribbon add-in template (what `xlwings quickstart NAME --addin
---ribbon` copies), keeps its xlwings VBA modules (RunPython and its helpers, with the
-project name set to "shinchoku"), replaces the template's ribbon module with ours from
-addin/vba/, its ribbon with addin/customUI.xml, and writes a new vbaProject.bin whose
-modules are stored as source only (Excel compiles them on open).  Zip entries, their
-dates and the document properties are fixed, so the same inputs give the same bytes.
+--ribbon` copies), keeps its xlwings VBA modules (RunPython and its helpers), replaces the
+template's ribbon module with ours from addin/vba/, its ribbon with addin/customUI.xml,
+and writes a new vbaProject.bin (VBA project "shinchoku") whose modules are stored as
+source only (Excel compiles them on open).  Zip entries, their dates and the document
+properties are fixed and entries are stored uncompressed (deflate output varies with
+the zlib build), so the same inputs give the same bytes.  The inputs are addin/
+and the installed xlwings: its template carries xlwings' version (the DLL names in the
+xlwings module), so rebuild after changing xlwings and commit the result.
+
+xlwings' VBA reads its settings (the Python interpreter above all) from layers named
+after its PROJECT_NAME constant: a "<name>.conf" sheet in the active workbook or in the
+add-in, "<name>.conf" beside the active workbook, then %USERPROFILE%\.<name>\<name>.conf.
+We set it to "xlwings", so the add-in finds the interpreter in the same user config file
+xlwings itself uses -- the one `xlwings addin install` (or `xlwings config create`)
+writes with the path of the Python that ran it.  The add-in's own settings sheet is kept
+inactive as "_xlwings.conf" (a leading underscore switches a sheet config off).
 """
 
 from __future__ import annotations
@@ -25,10 +36,17 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import ovba  # noqa: E402
 
-PROJECT_NAME = "shinchoku"
+PROJECT_NAME = "shinchoku"            # the VBA project's name (VBE's Project Explorer)
+CONFIG_NAME = "xlwings"               # xlwings' PROJECT_NAME constant: whose config files to read
 PROJECT_ID = "{6B1F3A52-2C4D-4E8A-9F0B-5A7C1D3E9B24}"
 FIXED_DATE = (1980, 1, 1, 0, 0, 0)
 TEMPLATE_RIBBON_MODULE = "RibbonMyAddin"
+CUSTOMUI_NS = "http://schemas.microsoft.com/office/2006/01/customui"
+# [MS-OI29500] §3.4.1.3: a CustomUI part (root namespace 2006/01, customUI/customUI.xml) is
+# the target of the 2006 relationship type.  The 2007 type, which xlwings' template uses,
+# names a CustomUI2 part (Office 2010's customUI14.xml, another namespace).
+CUSTOMUI_REL = "http://schemas.microsoft.com/office/2006/relationships/ui/extensibility"
+CUSTOMUI2_REL = "http://schemas.microsoft.com/office/2007/relationships/ui/extensibility"
 CORE_XML = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
     '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
@@ -62,9 +80,9 @@ def _dir_records(data: bytes):
 
 
 def template_project(vba_bin: bytes) -> tuple[list[ovba.Module], bytes]:
-    """The template's modules (source with Attribute lines) and its references, raw."""
+    """The template's modules (source with Attribute lines, exactly as stored) and its references, raw."""
     import olefile
-    from oletools.olevba import VBA_Parser, decompress_stream
+    from oletools.olevba import decompress_stream
 
     ole = olefile.OleFileIO(io.BytesIO(vba_bin))
     kinds = {}
@@ -76,36 +94,67 @@ def template_project(vba_bin: bytes) -> tuple[list[ovba.Module], bytes]:
     directory = decompress_stream(bytearray(ole.openstream("VBA/dir").read()))
     refs = bytearray()
     in_refs = False
+    codepage = None
+    modules = []
+    name = stream = None
     for rid, raw in _dir_records(bytes(directory)):
-        if rid == 0x0016:
+        if rid == 0x0003:                                   # PROJECTCODEPAGE
+            codepage = struct.unpack_from("<H", raw, 6)[0]
+        if rid == 0x0016 and not modules:
             in_refs = True
         if rid == 0x000F:
-            break
+            in_refs = False
         if in_refs:
             refs += raw
-    parser = VBA_Parser("template.xlam", data=vba_bin)
-    modules = []
-    for _f, stream, _name, code in parser.extract_macros():
-        name = stream.split("/")[-1]
-        modules.append(ovba.Module(name, code.replace("\r\n", "\n"), kinds.get(name, "standard")))
-    order = list(kinds)
-    modules.sort(key=lambda m: order.index(m.name) if m.name in order else len(order))
+        if rid == 0x0019:                                   # MODULENAME
+            name = raw[6:].decode(f"cp{codepage}")
+        if rid == 0x001A:                                   # MODULESTREAMNAME
+            stream = raw[6:].decode(f"cp{codepage}")
+        if rid == 0x0031:                                   # MODULEOFFSET: source follows the p-code
+            offset = struct.unpack_from("<I", raw, 6)[0]
+            packed = ole.openstream(f"VBA/{stream}").read()[offset:]
+            source = bytes(decompress_stream(bytearray(packed))).decode(f"cp{codepage}")
+            modules.append(ovba.Module(name, source.replace("\r\n", "\n"), kinds.get(name, "standard")))
+    if codepage != 1252:
+        raise SystemExit(f"xlwings' template uses code page {codepage}; build.py writes 1252")
     return modules, bytes(refs)
+
+
+def our_modules() -> list[ovba.Module]:
+    """addin/vba/*.bas as standard modules; each file's VB_Name must be its file name."""
+    modules = []
+    for path in sorted((HERE / "vba").glob("*.bas")):
+        source = path.read_text(encoding="utf-8").replace("\r\n", "\n")
+        first = source.split("\n", 1)[0]
+        if first != f'Attribute VB_Name = "{path.stem}"':
+            raise SystemExit(f'{path}: the first line must be Attribute VB_Name = "{path.stem}"')
+        try:
+            source.encode("cp1252")
+        except UnicodeEncodeError as e:
+            raise SystemExit(f"{path}: VBA source is stored as cp1252; keep it ASCII ({e})") from None
+        modules.append(ovba.Module(path.stem, source, "standard"))
+    return modules
 
 
 def build(out: Path | None = None) -> bytes:
     template = zipfile.ZipFile(io.BytesIO(template_bytes()))
     modules, references = template_project(template.read("xl/vbaProject.bin"))
-    ours = {p.stem: p.read_text(encoding="utf-8") for p in sorted((HERE / "vba").glob("*.bas"))}
+    ours = our_modules()
     result: list[ovba.Module] = []
     for m in modules:
         if m.name == TEMPLATE_RIBBON_MODULE:
             continue
         if m.name == "xlwings":
-            m.source = re.sub(r'(?m)^(Public Const PROJECT_NAME As String = )"[^"]*"',
-                              rf'\1"{PROJECT_NAME}"', m.source)
+            m.source, n = re.subn(r'(?m)^(Public Const PROJECT_NAME As String = )"[^"]*"',
+                                  rf'\1"{CONFIG_NAME}"', m.source)
+            if n != 1:
+                raise SystemExit("xlwings' template module has no PROJECT_NAME constant; check the template")
         result.append(m)
-    result += [ovba.Module(name, source.replace("\r\n", "\n"), "standard") for name, source in ours.items()]
+    names = [m.name.lower() for m in result] + [PROJECT_NAME.lower()]
+    for m in ours:
+        if m.name.lower() in names:
+            raise SystemExit(f"addin/vba/{m.name}.bas: the name is taken by the project or a template module")
+        result.append(m)
     vba_bin = ovba.vba_project(PROJECT_NAME, PROJECT_ID, result, references)
 
     parts: dict[str, bytes] = {}
@@ -113,10 +162,17 @@ def build(out: Path | None = None) -> bytes:
         parts[name] = template.read(name)
     parts["xl/vbaProject.bin"] = vba_bin
     parts["customUI/customUI.xml"] = (HERE / "customUI.xml").read_bytes()
+    rels = parts["_rels/.rels"].decode("utf-8")
+    wired = f'Type="{CUSTOMUI2_REL}" Target="customUI/customUI.xml"'
+    if rels.count(wired) != 1:
+        raise SystemExit("xlwings' template does not wire customUI/customUI.xml as expected; check the template")
+    parts["_rels/.rels"] = rels.replace(wired, f'Type="{CUSTOMUI_REL}" Target="customUI/customUI.xml"').encode("utf-8")
     parts["docProps/core.xml"] = CORE_XML.encode("utf-8")
     workbook = parts["xl/workbook.xml"].decode("utf-8")
     workbook = re.sub(r"<mc:AlternateContent.*?</mc:AlternateContent>", "", workbook)   # the template author's path
-    workbook = workbook.replace('name="_myaddin.conf"', f'name="_{PROJECT_NAME}.conf"')
+    if 'name="_myaddin.conf"' not in workbook:
+        raise SystemExit("xlwings' template has no _myaddin.conf sheet; check the template")
+    workbook = workbook.replace('name="_myaddin.conf"', f'name="_{CONFIG_NAME}.conf"')
     parts["xl/workbook.xml"] = workbook.encode("utf-8")
 
     buf = io.BytesIO()
@@ -124,10 +180,12 @@ def build(out: Path | None = None) -> bytes:
     with zipfile.ZipFile(buf, "w") as z:
         for name in names:
             info = zipfile.ZipInfo(name, date_time=FIXED_DATE)
-            info.compress_type = zipfile.ZIP_DEFLATED
+            # Stored, not deflated: deflate output differs between zlib builds (zlib-ng,
+            # other versions), which would make the bytes depend on the machine.
+            info.compress_type = zipfile.ZIP_STORED
             info.create_system = 0
             info.external_attr = 0
-            z.writestr(info, parts[name], compresslevel=9)
+            z.writestr(info, parts[name])
     data = buf.getvalue()
     if out is not None:
         out.write_bytes(data)

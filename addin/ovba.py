@@ -17,19 +17,47 @@ from dataclasses import dataclass
 # ----------------------------------------------------------------------------- compression
 
 
-def compress(data: bytes) -> bytes:
-    """MS-OVBA §2.4.1 CompressedContainer of ``data``."""
+def compress(data: bytes, allow_raw: bool = True) -> bytes:
+    """MS-OVBA §2.4.1 CompressedContainer of ``data``.
+
+    A chunk whose tokens would not fit in 4096 bytes is stored raw, as the spec says,
+    padded with 0x00 to 4096 bytes (§2.4.1.3.10) -- so decompressing a short, incompressible
+    last chunk gives those zeros too.  Module source never needs that (text always
+    compresses); ``allow_raw=False`` makes it an error instead of a silent NUL tail.
+    """
     out = bytearray(b"\x01")
     for start in range(0, len(data), 4096):
-        out += _compress_chunk(data[start:start + 4096])
+        chunk = _compress_chunk(data[start:start + 4096])
+        if not allow_raw and not chunk[1] & 0x80:
+            raise ValueError(f"bytes {start}..{start + 4096} do not compress; refusing a raw chunk")
+        out += chunk
     return bytes(out)
 
 
-def _copy_token_help(difference: int) -> tuple[int, int]:
-    """(bit_count, maximum_length) for a position ``difference`` bytes into a chunk (§2.4.1.3.19.1)."""
-    bit_count = max((difference - 1).bit_length(), 4)
-    maximum_length = (0xFFFF >> bit_count) + 3
-    return bit_count, maximum_length
+def copy_token_help(difference: int) -> tuple[int, int, int, int]:
+    """§2.4.1.3.19.1 CopyToken Help: (length_mask, offset_mask, bit_count, maximum_length).
+
+    ``difference`` is how far into the chunk the token is (DecompressedCurrent minus
+    DecompressedChunkStart).  bit_count = max(ceil(log2(difference)), 4) bits hold the
+    offset; the remaining 16 - bit_count bits hold length - 3, so the longest match is
+    (0xFFFF >> bit_count) + 3.  (PyPI's ms-ovba 0.0.1 shifts the other way, ``0xFFFF <<
+    bit_count + 3``, and writes tokens Office cannot read.)
+    """
+    if difference < 1:
+        raise ValueError("a copy token needs at least one byte before it in the chunk")
+    bit_count = max((difference - 1).bit_length(), 4)    # ceil(log2(difference)), at least 4
+    length_mask = 0xFFFF >> bit_count
+    offset_mask = ~length_mask & 0xFFFF
+    maximum_length = length_mask + 3
+    return length_mask, offset_mask, bit_count, maximum_length
+
+
+def pack_copy_token(offset: int, length: int, difference: int) -> int:
+    """§2.4.1.3.19.3 Pack CopyToken: ``offset`` bytes back, ``length`` bytes long."""
+    length_mask, _offset_mask, bit_count, maximum_length = copy_token_help(difference)
+    if not 3 <= length <= maximum_length or not 1 <= offset <= min(difference, 1 << bit_count):
+        raise ValueError(f"no copy token for offset {offset}, length {length} at {difference}")
+    return ((offset - 1) << (16 - bit_count)) | ((length - 3) & length_mask)
 
 
 def _compress_chunk(chunk: bytes) -> bytes:
@@ -46,7 +74,7 @@ def _compress_chunk(chunk: bytes) -> bytes:
                 break
             best_len, best_off = 0, 0
             if pos > 0 and pos + 3 <= n:
-                bit_count, max_len = _copy_token_help(pos)
+                max_len = copy_token_help(pos)[3]
                 limit = min(max_len, n - pos)
                 for cand in reversed(heads.get(chunk[pos:pos + 3], [])[-64:]):
                     length = 3
@@ -57,9 +85,7 @@ def _compress_chunk(chunk: bytes) -> bytes:
                         if length == limit:
                             break
             if best_len >= 3:
-                bit_count, _ = _copy_token_help(pos)
-                token = ((best_off - 1) << (16 - bit_count)) | (best_len - 3)
-                body += struct.pack("<H", token)
+                body += struct.pack("<H", pack_copy_token(best_off, best_len, pos))
                 flags |= 1 << bit
                 for p in range(pos, pos + best_len):
                     if p + 3 <= n:
@@ -82,26 +108,46 @@ def _compress_chunk(chunk: bytes) -> bytes:
 # ----------------------------------------------------------------------------- data encryption
 
 
-def encrypt(data: bytes, clsid: str, seed: int = 0x5D) -> str:
-    """MS-OVBA §2.4.3.2 Data Encryption (used for CMG, DPB, GC), deterministic for a seed."""
+def encrypt(data: bytes, project_id: str, seed: int = 0x5D) -> str:
+    """MS-OVBA §2.4.3.2 Data Encryption (used for CMG, DPB, GC), as the hex text PROJECT holds.
+
+    Each byte is XORed with (EncryptedByte2 + UnencryptedByte1) -- the byte encrypted two
+    steps back plus the plain byte one step back -- seeded from the ProjKey, the sum of
+    the characters of ``project_id`` (with its braces).  The seed and the filler bytes the
+    spec leaves random are fixed, so builds are reproducible.
+    """
     version = 2
-    key = 0
-    for ch in clsid.encode("ascii"):
-        key = (key + ch) & 0xFF
-    ignored_length = (seed & 6) // 2
-    out = bytearray([seed, version ^ seed, key ^ seed])
-    unencrypted_a, encrypted_a, encrypted_b = key, key ^ seed, version ^ seed
-    for _ in range(ignored_length):
-        byte = 0x00  # fixed "random" filler keeps builds reproducible
-        enc = byte ^ ((encrypted_a + unencrypted_a) & 0xFF)
+    project_key = sum(project_id.encode("ascii")) & 0xFF
+    out = bytearray([seed, version ^ seed, project_key ^ seed])
+    unencrypted_1, encrypted_1, encrypted_2 = project_key, project_key ^ seed, version ^ seed
+    filler = bytes((seed & 6) // 2)          # IgnoredLength bytes, zero instead of random
+    for byte in filler + struct.pack("<I", len(data)) + data:
+        enc = byte ^ ((encrypted_2 + unencrypted_1) & 0xFF)
         out.append(enc)
-        encrypted_b, encrypted_a, unencrypted_a = encrypted_a, enc, byte
-    payload = struct.pack("<I", len(data)) + data
-    for byte in payload:
-        enc = byte ^ ((encrypted_a + unencrypted_a) & 0xFF)
-        out.append(enc)
-        encrypted_b, encrypted_a, unencrypted_a = encrypted_a, enc, byte
+        encrypted_2, encrypted_1, unencrypted_1 = encrypted_1, enc, byte
     return out.hex().upper()
+
+
+def decrypt(text: str, project_id: str | None = None) -> bytes:
+    """MS-OVBA §2.4.3.3 Data Decryption: the data of a CMG/DPB/GC value (checks ProjKey if given)."""
+    raw = bytes.fromhex(text)
+    seed, version_enc, project_key_enc = raw[:3]
+    if version_enc ^ seed != 2:
+        raise ValueError(f"encryption version {version_enc ^ seed}, expected 2")
+    project_key = project_key_enc ^ seed
+    if project_id is not None and project_key != sum(project_id.encode("ascii")) & 0xFF:
+        raise ValueError("ProjKey does not match the project id")
+    unencrypted_1, encrypted_1, encrypted_2 = project_key, project_key_enc, version_enc
+    plain = bytearray()
+    for enc in raw[3:]:
+        byte = enc ^ ((encrypted_2 + unencrypted_1) & 0xFF)
+        plain.append(byte)
+        encrypted_2, encrypted_1, unencrypted_1 = encrypted_1, enc, byte
+    plain = plain[(seed & 6) // 2:]
+    length = struct.unpack_from("<I", plain)[0]
+    if len(plain) != 4 + length:
+        raise ValueError(f"length field says {length}, {len(plain) - 4} bytes follow")
+    return bytes(plain[4:])
 
 
 # ----------------------------------------------------------------------------- the project
@@ -192,11 +238,11 @@ def vba_project(project_name: str, project_id: str, modules: list[Module], refer
         ("PROJECT",): _project_stream(project_id, project_name, modules),
         ("PROJECTwm",): _projectwm(modules, codepage),
         ("VBA", "_VBA_PROJECT"): b"\xCC\x61\xFF\xFF\x00\x00\x00",
-        ("VBA", "dir"): compress(_dir_stream(project_name, modules, references, codepage)),
+        ("VBA", "dir"): compress(_dir_stream(project_name, modules, references, codepage), allow_raw=False),
     }
     for m in modules:
         text = m.source.replace("\r\n", "\n").replace("\n", "\r\n")
-        streams[("VBA", m.name)] = compress(text.encode(f"cp{codepage}"))
+        streams[("VBA", m.name)] = compress(text.encode(f"cp{codepage}"), allow_raw=False)
     return write_cfb(streams)
 
 

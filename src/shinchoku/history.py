@@ -14,9 +14,9 @@ from dataclasses import asdict, dataclass
 from typing import Any, Iterator
 
 from . import fielddiff, records, yamlio
+from .gitlog import REC as _REC, SEP as _SEP, log_args
 from .store import Store
 
-_SEP, _REC = "\x1f", "\x1e"
 _NULL = "0" * 40
 
 
@@ -51,11 +51,16 @@ class _Entry:
     after: str
 
 
-def _log(store: Store, paths: list[str], follow: bool, rev: str) -> Iterator[_Entry]:
-    fmt = _REC + _SEP.join(["%H", "%an", "%ae", "%aI", "%s"])
-    args = ["log", "--raw", "--no-abbrev", "--no-renames" if not follow else "--follow",
-            "--diff-merges=combined", f"--format={fmt}", rev, "--", *paths]
-    out = store.git(*args)
+def _log(store: Store, paths: list[str], follow: bool, rev: str, started=None) -> Iterator[_Entry]:
+    if started is not None:                 # a `git log` the caller started early (see commands/history)
+        data, err = started.communicate()
+        if started.returncode != 0:
+            from .store import GitError
+
+            raise GitError("git log が失敗しました", err.decode("utf-8", "replace"))
+        out = data.decode("utf-8", "replace")
+    else:
+        out = store.git(*log_args(paths, follow, rev))
     for chunk in out.split(_REC):
         if not chunk.strip():
             continue
@@ -77,13 +82,14 @@ def _log(store: Store, paths: list[str], follow: bool, rev: str) -> Iterator[_En
 class _Blobs:
     """Parsed records by blob sha, each read and parsed once."""
 
-    def __init__(self, store: Store):
+    def __init__(self, store: Store, raw: dict[str, bytes] | None = None):
         self.store = store
+        self.raw = raw or {}
         self.cache: dict[str, dict[str, Any] | None] = {_NULL: None}
 
     def __call__(self, sha: str) -> dict[str, Any] | None:
         if sha not in self.cache:
-            raw = self.store.read_object(sha)
+            raw = self.raw[sha] if sha in self.raw else self.store.read_object(sha)
             try:
                 data = yamlio.load(raw) if raw is not None else None
             except yamlio.YamlError:
@@ -111,18 +117,97 @@ def _changes_in(entry: _Entry, blobs: _Blobs) -> list[fielddiff.FieldChange]:
             if all(_value(p, fc.department, fc.field) != fc.after for p in parents[1:])]
 
 
+_REPORT = "\n  - 主管課: ".encode("utf-8")
+_REPORTS = "\n報告:\n".encode("utf-8")
+_NOT_PLAIN = tuple(b"'\"|>!&*%@`[{#?-:")
+
+
+def _field_spans(raw: bytes | None, field: str) -> dict[str, bytes] | None:
+    """{department: the lines of ``field``} of a record in canonical layout (which the
+    hooks guarantee for every commit), found with ``bytes.find``; None when the record is
+    laid out otherwise (it is then parsed whole)."""
+    if raw is None:
+        return {}
+    reports = raw.find(_REPORTS)
+    if reports < 0:
+        return None
+    key = b"\n    " + field.encode("utf-8") + b":"
+    out: dict[str, bytes] = {}
+    start = raw.find(_REPORT, reports)
+    if start < 0 and raw.strip().endswith(b"[]"):
+        return {}
+    while start >= 0:
+        following = raw.find(_REPORT, start + 1)
+        section_end = following if following >= 0 else len(raw)
+        name_end = raw.find(b"\n", start + 1)
+        name = raw[start + len(_REPORT):name_end if name_end >= 0 else len(raw)]
+        if not name or name[0] in _NOT_PLAIN:
+            return None
+        at = raw.find(key, start, section_end)
+        if at >= 0:
+            end = raw.find(b"\n", at + 1)
+            while end >= 0 and (raw.startswith(b"      ", end + 1) or raw.startswith(b"\n", end + 1)):
+                end = raw.find(b"\n", end + 1)
+            out[name.decode("utf-8")] = raw[at + 1:end if end >= 0 else len(raw)]
+        start = following
+    return out
+
+
+def _decode(span: bytes | None, field: str) -> str | None:
+    """The value of one field from its lines (plain one-line values without a parser)."""
+    if span is None:
+        return None
+    rest = span[4 + len(field.encode("utf-8")) + 1:]
+    if b"\n" not in span and rest.startswith(b" ") and len(rest) > 1:
+        text = rest[1:]
+        if text[0] not in _NOT_PLAIN and b": " not in text and b" #" not in text and not text.endswith(b" "):
+            return text.decode("utf-8")
+    lines = [line[4:] for line in span.split(b"\n")]
+    try:
+        data = yamlio.load(b"\n".join(lines) + b"\n")
+    except yamlio.YamlError:
+        return None
+    value = data.get(field) if isinstance(data, dict) else None
+    return None if value in (None, "") else str(value)
+
+
 def field_history(store: Store, year: str, no: int, field: str, department: str | None = None,
-                  rev: str = "HEAD") -> list[FieldChange]:
-    """Every change of ``field`` (of every or one department) in record (year, no), newest first."""
+                  rev: str = "HEAD", started=None) -> list[FieldChange]:
+    """Every change of ``field`` (of every or one department) in record (year, no), newest first.
+
+    Only the field's own lines are compared; a value is parsed only where they differ."""
     path = records.record_relpath(year, no)
-    blobs = _Blobs(store)
+    entries = list(_log(store, [path], True, rev, started))
+    raw = store.read_objects(sha for e in entries for sha in (e.after, *e.befores) if sha != _NULL)
+    blobs = _Blobs(store, raw)
+    spans = {sha: _field_spans(data, field) for sha, data in raw.items()}
+    spans[_NULL] = {}
+    decoded: dict[bytes | None, str | None] = {None: None}
+
+    def value(span: bytes | None) -> str | None:
+        if span not in decoded:
+            decoded[span] = _decode(span, field)
+        return decoded[span]
+
     out: list[FieldChange] = []
-    for entry in _log(store, [path], True, rev):
-        for fc in _changes_in(entry, blobs):
-            if fc.field != field or (department and fc.department != department):
-                continue
-            out.append(FieldChange(entry.commit, entry.author, entry.email, entry.when, fc.before, fc.after,
-                                   entry.subject, fc.department, fc.field, entry.path))
+    for entry in entries:
+        after, befores = spans.get(entry.after), [spans.get(b) for b in entry.befores] or [{}]
+        if after is None or any(b is None for b in befores):
+            found = [(fc.department, fc.before, fc.after) for fc in _changes_in(entry, blobs)
+                     if fc.field == field and (not department or fc.department == department)]
+        else:
+            depts = [department] if department else list(dict.fromkeys(d for sp in (after, *befores) for d in sp))
+            found = []
+            for dept in depts:
+                a = after.get(dept)
+                if any(a == b.get(dept) for b in befores):
+                    continue                      # unchanged against (some) parent
+                old, new = value(befores[0].get(dept)), value(a)
+                if old != new:
+                    found.append((dept, old, new))
+        for dept, old, new in found:
+            out.append(FieldChange(entry.commit, entry.author, entry.email, entry.when, old, new,
+                                   entry.subject, dept, field, entry.path))
     return out
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import records, validate
+from . import records, validate, yamlio
 from .plan import Plan
 from .store import Store
 
@@ -41,15 +41,12 @@ def check_index(store: Store) -> tuple[list[validate.Problem], int]:
     if plan_raw is None:
         problems.append(validate.Problem(PLAN_RELPATH, 0, "", "計画ファイル（records/plan.yaml）がありません"))
     else:
-        plan_problems = validate.Checker(root, None).check(PLAN_RELPATH, plan_raw, canonical=True)
-        if PLAN_RELPATH in staged:
-            problems += plan_problems
+        if PLAN_RELPATH in staged:       # the plan itself is checked only when it is being committed
+            problems += validate.Checker(root, None).check(PLAN_RELPATH, plan_raw, canonical=True)
         try:
-            from . import yamlio
-
             data = yamlio.load(plan_raw)
             plan = Plan(data) if isinstance(data, dict) else None
-        except Exception:
+        except yamlio.YamlError:
             plan = None
     targets = index_paths(store) if PLAN_RELPATH in staged else staged
     checker = validate.Checker(root, plan)

@@ -40,16 +40,21 @@ def install(root: Path) -> list[str]:
     """Wire an existing clone; returns what was done (Japanese, one line each)."""
     done = []
     with Store(root) as store:
+        settings: dict[str, str] = {"shinchoku.python": sys.executable, **driver_config()}
         if (root / "hooks" / "pre-commit").is_file():
-            store.git("config", "core.hooksPath", "hooks")
+            settings["core.hooksPath"] = "hooks"
             done.append("コミット前の確認（hooks/pre-commit）を有効にしました")
         else:
             git_hooks = Path(store.git("rev-parse", "--git-path", "hooks").strip())
             copy_hooks(root / git_hooks if not git_hooks.is_absolute() else git_hooks, ("pre-commit",))
             done.append("コミット前の確認を .git/hooks に入れました")
-        store.git("config", "shinchoku.python", sys.executable)
-        for key, value in driver_config().items():
-            store.git("config", key, value)
+        with store.repo.config_writer() as writer:          # .git/config, through GitPython
+            for key, value in settings.items():
+                section, option = key.rsplit(".", 1)
+                if section.count(".") == 1:                  # merge.shinchoku -> [merge "shinchoku"]
+                    name, sub = section.split(".")
+                    section = f'{name} "{sub}"'
+                writer.set_value(section, option, value)
         done.append("項目ごとのマージと差分表示（merge/diff ドライバー）を設定しました")
         attributes = root / ".gitattributes"
         if ATTRIBUTES.strip() not in (attributes.read_text(encoding="utf-8") if attributes.is_file() else ""):

@@ -1,4 +1,4 @@
-"""The records repository in git: the one module that runs git (through GitPython).
+"""The records repository in git: the one module that runs git.
 
 * reads records at any revision straight from git objects (no checkout), through one
   long-lived ``git cat-file --batch`` process;
@@ -8,7 +8,10 @@
   when the central repository moved meanwhile, never forcing.
 
 Everything else (review, history, hooks, the add-in) asks this module for git.
-Errors are :class:`GitError` with a Japanese message for staff and git's own words in
+Commands run as plain ``git`` processes: the hooks and ``shinchoku history`` must start
+in a fraction of a second, and importing GitPython alone costs 40-80 ms; GitPython's
+``Repo`` is opened lazily (:attr:`Store.repo`) where its object model serves better
+(configuration in :mod:`shinchoku.repo_setup`).  Errors are :class:`GitError` with a Japanese message for staff and git's own words in
 ``detail``.
 """
 
@@ -16,13 +19,11 @@ from __future__ import annotations
 
 import os
 import shlex
+import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
-
-import git as _gitpython
-from git.exc import GitCommandError
 
 from . import fielddiff, records, schema, yamlio
 
@@ -86,20 +87,47 @@ class Store:
 
     def __init__(self, root: Path | str, *, bare: bool = False):
         self.root = Path(root)
-        try:
-            self.repo = _gitpython.Repo(self.root, search_parent_directories=False)
-        except (_gitpython.InvalidGitRepositoryError, _gitpython.NoSuchPathError):
-            raise GitError(f"{self.root} は git のリポジトリではありません") from None
-        self.bare = bare or self.repo.bare
+        self._cat: subprocess.Popen | None = None
+        self._repo = None
+        if not self.root.is_dir():
+            raise GitError(f"{self.root} は git のリポジトリではありません")
+        ok, out = self.try_git("rev-parse", "--is-bare-repository")
+        if not ok:
+            raise GitError(f"{self.root} は git のリポジトリではありません")
+        self.bare = bare or out.strip() == "true"
+
+    @property
+    def repo(self):
+        """GitPython's view of the repository (opened on first use)."""
+        if self._repo is None:
+            import git as _gitpython
+
+            self._repo = _gitpython.Repo(self.root)
+        return self._repo
 
     def close(self) -> None:
-        self.repo.close()
+        if self._cat is not None:
+            try:
+                self._cat.stdin.close()
+                self._cat.wait(timeout=5)
+            except Exception:
+                self._cat.kill()
+            self._cat = None
+        if self._repo is not None:
+            self._repo.close()
+            self._repo = None
 
     def __enter__(self) -> "Store":
         return self
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:
+            pass
 
     # -- the one place git runs -----------------------------------------------------------
     def git(self, *args: str, env: dict[str, str] | None = None, input: bytes | None = None,
@@ -111,27 +139,13 @@ class Store:
         for key, value in (config or {}).items():
             cmd += ["-c", f"{key}={value}"]
         cmd += list(args)
-        kwargs: dict[str, Any] = {"with_extended_output": True, "strip_newline_in_stdout": False,
-                                  "as_process": False, "stdout_as_string": not raw}
-        if env:
-            kwargs["env"] = env
-        if input is not None:
-            return self._run_with_input(cmd, input, env, raw)
-        try:
-            _status, out, _err = self.repo.git.execute(cmd, **kwargs)
-        except GitCommandError as exc:
-            detail = _stderr(exc)
-            raise GitError(_explain(args[0] if args else "", detail), detail) from None
-        return out
-
-    def _run_with_input(self, cmd: list[str], data: bytes, env: dict[str, str] | None, raw: bool) -> Any:
-        import subprocess
-
-        full_env = {**os.environ, **(env or {})}
-        done = subprocess.run(cmd, cwd=self.root, input=data, capture_output=True, env=full_env)
+        # git's own words are matched in English (push rejections, locks)
+        full_env = {**os.environ, "LC_ALL": "C", "LANGUAGE": "C", **(env or {})}
+        done = subprocess.run(cmd, cwd=self.root, input=input, capture_output=True, env=full_env,
+                              stdin=subprocess.DEVNULL if input is None else None)
         if done.returncode != 0:
-            detail = done.stderr.decode("utf-8", "replace")
-            raise GitError(_explain(cmd[1], detail), detail)
+            detail = done.stderr.decode("utf-8", "replace").strip()
+            raise GitError(_explain(args[0] if args else "", detail), detail)
         return done.stdout if raw else done.stdout.decode("utf-8", "replace")
 
     def try_git(self, *args: str, **kwargs) -> tuple[bool, str]:
@@ -169,11 +183,42 @@ class Store:
         return self.read_object(f"{rev}:{path}")
 
     def read_object(self, spec: str) -> bytes | None:
-        try:
-            _sha, kind, _size, data = self.repo.git.get_object_data(spec)
-        except (ValueError, GitCommandError):
+        """A blob by sha or ``rev:path`` through the long-lived ``cat-file --batch`` (None
+        when missing or not a blob)."""
+        if "\n" in spec:
             return None
-        return data if kind in (b"blob", "blob") else None
+        if self._cat is None or self._cat.poll() is not None:
+            self._cat = subprocess.Popen(["git", "cat-file", "--batch"], cwd=self.root, stdin=subprocess.PIPE,
+                                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        cat = self._cat
+        cat.stdin.write(spec.encode("utf-8") + b"\n")
+        cat.stdin.flush()
+        header = cat.stdout.readline().split()
+        if len(header) != 3:
+            return None                        # "<spec> missing" / "ambiguous"
+        data = cat.stdout.read(int(header[2]))
+        cat.stdout.read(1)
+        return data if header[1] == b"blob" else None
+
+    def read_objects(self, shas: Iterable[str]) -> dict[str, bytes]:
+        """Many blobs at once: one ``cat-file --batch`` call, requests pipelined."""
+        wanted = list(dict.fromkeys(shas))
+        if not wanted:
+            return {}
+        data = self.git("cat-file", "--batch", input="\n".join(wanted).encode() + b"\n", raw=True)
+        out: dict[str, bytes] = {}
+        pos = 0
+        for sha in wanted:
+            end = data.index(b"\n", pos)
+            header = data[pos:end].split()
+            pos = end + 1
+            if len(header) != 3:
+                continue
+            size = int(header[2])
+            if header[1] == b"blob":
+                out[sha] = data[pos:pos + size]
+            pos += size + 1
+        return out
 
     def tree_entries(self, rev: str, path: str = records.RECORDS) -> dict[str, str]:
         """{repository path: blob sha} of every file under ``path`` at ``rev``."""
@@ -358,16 +403,6 @@ def _explain(command: str, detail: str) -> str:
     if "would be overwritten" in detail:
         return "まだコミットしていない記録の変更があるため、中央の変更を取り込めませんでした"
     return f"git {command} が失敗しました"
-
-
-def _stderr(exc: GitCommandError) -> str:
-    err = exc.stderr
-    if isinstance(err, bytes):
-        err = err.decode("utf-8", "replace")
-    err = (err or "").strip()
-    if err.startswith("stderr: "):
-        err = err[len("stderr: "):]
-    return err.strip().strip("'").strip()
 
 
 def commit_message(changed: list[tuple[str, int, dict | None, dict]], note: str | None = None) -> str:

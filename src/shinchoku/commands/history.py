@@ -54,7 +54,39 @@ def open_store(args):
         return None, 1
 
 
+def _start_log(args):
+    """Start `git log` before anything heavy is imported, so git works while Python loads
+    the rest (the command's time is then close to git's own)."""
+    import os
+    import subprocess
+
+    no, year = args.no.strip(), args.year.strip().upper()
+    if year.isdigit() and not no.isdigit():
+        no, year = year, no
+    if not no.isdigit() or not year[:1] in ("H", "R") or not year[1:].isdigit():
+        return None
+    from ..gitlog import log_args
+
+    path = f"records/{year[0]}{int(year[1:])}/{int(no):02d}.yaml"
+    try:
+        return subprocess.Popen(["git", *log_args([path], True)], cwd=args.repo or None, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+                                env={**os.environ, "LC_ALL": "C", "LANGUAGE": "C"})
+    except OSError:
+        return None
+
+
 def run(args) -> int:
+    started = _start_log(args)
+    try:
+        return _run(args, started)
+    finally:
+        if started is not None and started.poll() is None:
+            started.kill()
+            started.wait()
+
+
+def _run(args, started) -> int:
     from .. import history, schema
     from ..textwidth import clip
 
@@ -72,20 +104,19 @@ def run(args) -> int:
     if store is None:
         return code
     with store:
-        changes = history.field_history(store, year, no, args.field, args.department)
+        changes = history.field_history(store, year, no, args.field, args.department, started=started)
     if args.json:
         json.dump([c.as_json() for c in changes], sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")
         return 0
     who = f"（{args.department}）" if args.department else ""
-    print(f"{year} No.{no} {args.field}{who}の変更: {len(changes)}件（新しい順）")
+    lines = [f"{year} No.{no} {args.field}{who}の変更: {len(changes)}件（新しい順）"]
     for c in changes:
-        print()
-        print(f"{c.when.astimezone().strftime('%Y-%m-%d %H:%M')}  {c.author}  {c.commit[:7]}  {c.department}")
+        lines += ["", f"{c.when.astimezone().strftime('%Y-%m-%d %H:%M')}  {c.author}  {c.commit[:7]}  {c.department}"]
         for label, value in (("変更前", c.before), ("変更後", c.after)):
-            lines = (value or "（空欄）").split("\n")
-            print(f"  {label}: {lines[0]}")
-            for line in lines[1:]:
-                print(f"          {line}")
-        print(f"  説明:   {clip(c.subject, 100)}")
+            first, *more = (value or "（空欄）").split("\n")
+            lines.append(f"  {label}: {first}")
+            lines += [f"          {line}" for line in more]
+        lines.append(f"  説明:   {clip(c.subject, 100)}")
+    sys.stdout.write("\n".join(lines) + "\n")
     return 0

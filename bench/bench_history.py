@@ -1,0 +1,113 @@
+"""History and pre-commit speed on the synthetic large repository.
+
+    python bench/bench_history.py [--initiatives 1000] [--years 10] [--commits 1000]
+
+Builds the synthetic repo (bench/synth.py), then `--commits` commits that each edit the
+課題 of one record (written with git fast-import, authored by three people in turn), and
+prints:
+
+* ``shinchoku history`` of that field (the command, interpreter start included) against
+  the floor of ``git log -p --follow`` on the same file: goal within 2x;
+* the pre-commit hook with one changed record: ``git commit`` with the hook against
+  ``git commit --no-verify``: goal under 0.5 s.
+
+Figures are printed, not asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from synth import make_repo  # noqa: E402
+
+from shinchoku import records  # noqa: E402
+
+AUTHORS = [("山田 花子", "yamada@city.example"), ("佐藤 一郎", "sato@city.example"), ("鈴木 次郎", "suzuki@city.example")]
+
+
+def run(cmd: list[str], cwd: Path, **kw) -> subprocess.CompletedProcess:
+    return subprocess.run(cmd, cwd=cwd, check=True, capture_output=True, **kw)
+
+
+def best(fn, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return min(times)
+
+
+def edit_commits(repo: Path, year: str, no: int, commits: int) -> str:
+    """``commits`` commits on main editing one record's first report's 課題 (fast-import)."""
+    rel = records.record_relpath(year, no)
+    rec = records.load_record(repo / rel)
+    head = run(["git", "rev-parse", "HEAD"], repo, text=True).stdout.strip()
+    stream = []
+    stamp = 1_700_000_000
+    for i in range(commits):
+        rec["報告"][0]["課題"] = f"{i + 1}回目の見直し: 参加者が少ない。周知の方法を変える。"
+        data = records.dumps(rec, repo).encode("utf-8")
+        name, email = AUTHORS[i % len(AUTHORS)]
+        msg = f"{year} No.{no} {rec['報告'][0]['主管課']}: 課題 を更新\n".encode("utf-8")
+        stream.append(b"commit refs/heads/main\n")
+        stream.append(f"author {name} <{email}> {stamp + i * 60} +0900\n".encode("utf-8"))
+        stream.append(f"committer {name} <{email}> {stamp + i * 60} +0900\n".encode("utf-8"))
+        stream.append(b"data %d\n%s\n" % (len(msg), msg))
+        if i == 0:
+            stream.append(f"from {head}\n".encode())
+        stream.append(b"M 100644 inline %s\ndata %d\n%s\n" % (rel.encode(), len(data), data))
+    run(["git", "fast-import", "--quiet"], repo, input=b"".join(stream))
+    run(["git", "reset", "-q", "--hard", "main"], repo)
+    return rel
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--initiatives", type=int, default=1000)
+    ap.add_argument("--years", type=int, default=10)
+    ap.add_argument("--commits", type=int, default=1000)
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+    shinchoku = [sys.executable, "-m", "shinchoku"]
+    with tempfile.TemporaryDirectory() as tmp:
+        repo = make_repo(Path(tmp) / "repo", args.initiatives, args.years, git=True)
+        year = sorted(p.name for p in (repo / "records").iterdir() if p.is_dir())[-1]
+        no = max(1, args.initiatives // 2)
+        rel = edit_commits(repo, year, no, args.commits)
+        print(f"repo: {args.initiatives} initiatives x {args.years} years; {args.commits} commits editing {rel}")
+
+        floor = best(lambda: run(["git", "log", "-p", "--follow", "--", rel], repo), args.repeat)
+        ours = best(lambda: run([*shinchoku, "history", str(no), year, "課題", "--repo", str(repo)], repo), args.repeat)
+        count = run([*shinchoku, "history", str(no), year, "課題", "--json", "--repo", str(repo)], repo, text=True).stdout.count('"commit"')
+        print(f"history of one field ({count} changes): {ours:.3f} s; git log -p --follow: {floor:.3f} s; "
+              f"ratio {ours / floor:.2f}x (goal <= 2x)")
+
+        env = {**os.environ, "SHINCHOKU_PYTHON": sys.executable, "GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "b@x",
+               "GIT_COMMITTER_NAME": "bench", "GIT_COMMITTER_EMAIL": "b@x"}
+        run([*shinchoku, "install", "--repo", str(repo)], repo)
+        rec = records.load_record(repo / rel)
+        times: dict[bool, list[float]] = {True: [], False: []}
+        for i in range(args.repeat * 2):
+            verify = i % 2 == 0
+            rec["報告"][0]["備考"] = f"ベンチマーク {i}"
+            records.write_record(repo, rec)
+            run(["git", "add", rel], repo)
+            cmd = ["git", "commit", "-q", "-m", f"bench {i}"] + ([] if verify else ["--no-verify"])
+            t = time.perf_counter()
+            run(cmd, repo, env=env)
+            times[verify].append(time.perf_counter() - t)
+        hook, bare = min(times[True]), min(times[False])
+        print(f"commit of one changed record with the pre-commit hook: {hook:.3f} s "
+              f"(without: {bare:.3f} s; the hook itself {hook - bare:.3f} s; goal < 0.5 s)")
+
+
+if __name__ == "__main__":
+    main()
