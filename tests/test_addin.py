@@ -501,3 +501,29 @@ def test_history_of_the_reference_column_is_last_years_field(office):
     rows = yamada.xl.sheet(sm.HISTORY_SHEET).values()
     assert rows[0][0] == "R1 No.1 協働推進課 次年度へ向けた取組 の履歴（新しい順）"
     assert rows[3][1] == COORD.name and rows[3][3] == "周知を強化する。"
+
+
+def test_the_ribbon_ids_are_the_buttons_the_addin_answers(office):
+    import re
+
+    from shinchoku import addin
+
+    xml = (Path(__file__).resolve().parents[1] / "addin" / "customUI.xml").read_text(encoding="utf-8")
+    ids = set(re.findall(r'<button id="(shinchoku_\w+)"', xml))
+    assert ids == set(addin.BUTTONS) == {"shinchoku_pull", "shinchoku_push", "shinchoku_history",
+                                         "shinchoku_check", "shinchoku_review"}
+
+
+def test_pull_says_when_the_open_years_changed_since_the_workbook_was_made(office, tmp_path):
+    from shinchoku import addin
+    from shinchoku.cli import main as cli
+
+    central, yamada, _sato = office
+    coord = tmp_path / "coord"
+    git(tmp_path, "clone", "-q", str(central), "coord")
+    git(coord, "config", "user.name", COORD.name)
+    git(coord, "config", "user.email", COORD.email)
+    assert cli(["year", "close", "R2", "--repo", str(coord)]) == 0      # commits it
+    git(coord, "push", "-q", "origin", "main")
+    alerts = yamada.press(addin.pull)
+    assert "受付中の年度が変わりました（このブック: R2、今: なし）" in alerts[0][0]

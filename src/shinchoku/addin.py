@@ -287,6 +287,10 @@ def pull(book) -> None:
         more = f" ほか{len(result.missing) - 5}件" if len(result.missing) > 5 else ""
         lines.append(f"計画にあってシートにない行があります（{shown}{more}）。"
                      "shinchoku workbook でブックを作り直すと表示されます。")
+    now_open = [y.label for y in plan.years if y.open]
+    if plan.years and now_open != ctx.layout.open_years():
+        lines.append(f"受付中の年度が変わりました（このブック: {'・'.join(ctx.layout.open_years()) or 'なし'}、"
+                     f"今: {'・'.join(now_open) or 'なし'}）。新しい入力用ブックを作成してください（shinchoku workbook）。")
     if result.closed_changed:
         lines.append(f"締切の年度で {result.closed_changed}件の内容が更新されています。"
                      "ブックを作り直すと表示されます。")

@@ -56,6 +56,7 @@ ERROR_VALUES = frozenset({"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!
 EDITABLE_FILL = "#FFFFFF"
 ERROR_FILL = "#FFC7CE"
 CONFLICT_FILL = "#FFD966"
+BAND_GAP = 20    # changed cells further apart than this many rows are written separately
 
 
 # ----------------------------------------------------------------------------- layout
@@ -598,39 +599,40 @@ class Fill:
     missing: list[tuple[int, str]] = field(default_factory=list)   # plan rows the sheet lacks
     closed_changed: int = 0   # closed-year cells whose value changed upstream
 
-
-def _bands(self, values: list[list[Any]]) -> list[tuple[int, int, list[list[Any]]]]:
-    """(first col, first row, block) to write: per run of editable columns, the rows from
-    the first to the last cell whose value changes (cells in between keep their value)."""
-    out = []
-    for first, last in self.state.layout.runs(("edit",)):
-        changed = []
-        for (r, c), new in self.cells.items():
-            if first <= c <= last:
-                cur = values[r - 1][c - 1] if r - 1 < len(values) and c - 1 < len(values[r - 1]) else None
-                if is_error_value(new) and new == cur:
-                    continue
-                if new != text_of(cur) or not isinstance(cur, (str, type(None))):
-                    changed.append(r)
-        if not changed:
-            continue
-        top, bottom = min(changed), max(changed)
-        block = []
-        for r in range(top, bottom + 1):
-            line = []
-            for c in range(first, last + 1):
-                if (r, c) in self.cells:
-                    v = self.cells[(r, c)]
+    def bands(self, values: list[list[Any]]) -> list[tuple[int, int, list[list[Any]]]]:
+        """(first col, first row, block) to write: per run of editable columns, blocks of
+        rows around the cells whose value changes (cells in between are written with the
+        value they have)."""
+        out = []
+        for first, last in self.state.layout.runs(("edit",)):
+            changed = []
+            for (r, c), new in self.cells.items():
+                if first <= c <= last:
+                    cur = values[r - 1][c - 1] if r - 1 < len(values) and c - 1 < len(values[r - 1]) else None
+                    if is_error_value(new) and new == cur:
+                        continue
+                    if new != text_of(cur) or not isinstance(cur, (str, type(None))):
+                        changed.append(r)
+            groups: list[list[int]] = []
+            for r in sorted(set(changed)):
+                if groups and r - groups[-1][1] <= BAND_GAP:
+                    groups[-1][1] = r
                 else:
-                    v = values[r - 1][c - 1] if r - 1 < len(values) and c - 1 < len(values[r - 1]) else None
-                    v = v if is_error_value(v) else text_of(v)
-                line.append(v if is_error_value(v) else to_cell(v))
-            block.append(line)
-        out.append((first, top, block))
-    return out
-
-
-Fill.bands = _bands  # type: ignore[attr-defined]
+                    groups.append([r, r])
+            for top, bottom in groups:
+                block = []
+                for r in range(top, bottom + 1):
+                    line = []
+                    for c in range(first, last + 1):
+                        if (r, c) in self.cells:
+                            v = self.cells[(r, c)]
+                        else:
+                            v = values[r - 1][c - 1] if r - 1 < len(values) and c - 1 < len(values[r - 1]) else None
+                            v = v if is_error_value(v) else text_of(v)
+                        line.append(v if is_error_value(v) else to_cell(v))
+                    block.append(line)
+                out.append((first, top, block))
+        return out
 
 
 def fill(values: list[list[Any]], state: State, records: dict[tuple[str, int], dict[str, Any]],
