@@ -527,3 +527,19 @@ def test_pull_says_when_the_open_years_changed_since_the_workbook_was_made(offic
     git(coord, "push", "-q", "origin", "main")
     alerts = yamada.press(addin.pull)
     assert "受付中の年度が変わりました（このブック: R2、今: なし）" in alerts[0][0]
+
+
+def test_pull_keeps_text_typed_in_a_row_it_did_not_fill(office):
+    from shinchoku import addin
+
+    _central, yamada, _sato = office
+    state = yamada.xl.sheet(sm.STATE_SHEET)
+    r = next(r for (r, c), v in state.cells.items() if c == 1 and v == 9.0 and state.cells.get((r, 3)) == "協働推進課")
+    for c in range(1, state.size()[1] + 1):
+        state.cells.pop((r, c), None)                 # the last pull did not know this row
+    a = yamada.type("R2", 9, "協働推進課", "課題", "新しい行に書いた課題")
+    alerts = yamada.press(addin.pull)
+    assert "まだ送信していない変更" in alerts[0][0]
+    assert yamada.xl.sheet(MAIN).get(a) == "新しい行に書いた課題"
+    # other cells of that row got the records' values
+    assert yamada.cell("R2", 9, "協働推進課", "備考") == "0回"

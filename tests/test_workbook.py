@@ -136,8 +136,8 @@ def test_settings_are_read_and_their_problems_named(tmp_path, monkeypatch):
 
 
 def test_cell_texts_survive_excel(book):
-    assert sm.to_cell("0回") == "0回"
-    for text in ("3", "2020-04-01", "=SUM(A1)", "-", "TRUE", "#N/A", "'quoted", "12:30"):
+    assert sm.to_cell("参加者が少ない") == "参加者が少ない" and sm.to_cell("0回") == "'0回"
+    for text in ("3", "１２", "2020-04-01", "4月1日", "R2.4.1", "令和2年4月1日", "=SUM(A1)", "-", "TRUE", "#N/A", "'quoted", "12:30", "50%"):
         assert sm.to_cell(text) == "'" + text
     assert sm.text_of(3.0) == "3" and sm.text_of("  ") is None and sm.text_of("a\r\nb") == "a\nb"
 

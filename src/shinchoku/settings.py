@@ -92,7 +92,8 @@ def load(path: Path | None = None) -> Settings:
         raise SettingsError(f"設定ファイル {path} が UTF-8 で保存されていません") from None
     except tomllib.TOMLDecodeError as exc:
         raise SettingsError(f"設定ファイル {path} の書き方に誤りがあります（{exc}）。"
-                            "値は \"山田 花子\" のように引用符で囲んでください") from None
+                            "値は \"山田 花子\" のように引用符で囲み、"
+                            "フォルダの場所のように \\ を含む値は 'C:\\Users\\…' のように一重引用符で囲んでください") from None
     values: dict[str, str] = {}
     for key, value in data.items():
         if key not in KEYS:

@@ -240,8 +240,13 @@ def text_of(value: Any) -> str | None:
     return text if text.strip() else None
 
 
-_COERCED = re.compile(r"^\s*(?:[-+]?(?:\d[\d,]*\.?\d*|\.\d+)(?:[eE][-+]?\d+)?%?|\d{1,4}[-/]\d{1,2}(?:[-/]\d{1,4})?.*"
-                      r"|\d{1,2}:\d{2}.*|true|false|TRUE|FALSE|[=+@\-].*|#.*|'.*)\s*$", re.S)
+# Texts Excel would not keep as typed: numbers (full-width digits too), dates in any of
+# the forms Japanese Excel reads (2020/4/1, 4月1日, R2.4.1, 令和2年4月1日), times,
+# percentages, TRUE/FALSE, formulas and error names.  Marking a few more than needed
+# is harmless: the apostrophe only says "this is text".
+_COERCED = re.compile(r"^\s*(?:[-+=@#'.0-9\uff10-\uff19\uff0b\uff0d\uff1d]"
+                      r"|(?:[MTSHRmtshr]|明治|大正|昭和|平成|令和)\s*[0-9\uff10-\uff19]"
+                      r"|(?:true|false)\s*$)", re.I)
 
 
 def to_cell(text: str | None) -> str:
@@ -690,7 +695,8 @@ def fill(values: list[list[Any]], state: State, records: dict[tuple[str, int], d
                 new.set(row.key, col, pulled)
                 if head != pulled:
                     result.closed_changed += 1
-            elif edited and row.key in state:
+            elif edited:
+                # typed since the last pull (or in a row the last pull did not fill)
                 new.set(row.key, col, pulled)
                 result.kept += 1
             else:
