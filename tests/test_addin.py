@@ -259,6 +259,7 @@ def test_the_same_cell_is_a_conflict_shown_with_both_values_and_nothing_is_lost(
     assert alerts[0][0] == "1件のセルを送信しました。"
     assert central_value(central, "R2", 1, "協働推進課", "課題") == "佐藤の課題"
     assert sheet.colours[xlclient.cell_key(a)] == sm.EDITABLE_FILL
+    assert sato.xl.sheet(sm.CONFLICT_SHEET).values()[0][0].startswith("競合はありません")
 
 
 def test_an_invalid_status_is_coloured_listed_and_nothing_is_committed(office):

@@ -97,7 +97,7 @@ def test_only_the_open_year_is_editable_and_the_status_has_a_dropdown(book):
 def test_the_state_sheet_is_hidden_and_holds_every_value_as_written(book):
     wb = load_workbook(book)
     st = wb[sm.STATE_SHEET]
-    assert st.sheet_state == "hidden"
+    assert st.sheet_state == "veryHidden"
     values = [[c.value for c in row] for row in st.iter_rows()]
     state = sm.read_state(values)
     assert state is not None and state.base == ""          # not a git clone: pull first

@@ -403,6 +403,10 @@ def push(book) -> None:
     ctx.mark(conflict_cells, sm.CONFLICT_FILL)
     ctx.save_marks()
     _clear_errors(ctx)
+    if not conflict_rows and _sheet(book, sm.CONFLICT_SHEET) is not None:
+        old = _sheet(book, sm.CONFLICT_SHEET)
+        old.clear_contents()
+        old.range((1, 1)).value = [[f"競合はありません（{_now()} 送信）"]]
     if conflict_rows:
         _output(book, sm.CONFLICT_SHEET, [
             ["ほかの人が先に変更していたため、送信しなかったセル"],
@@ -461,25 +465,22 @@ def history(book) -> None:
 @_guarded
 def review(book) -> None:
     """変更確認: every change since the last approved review (協働推進課)."""
-    from . import review as review_mod
+    from . import review as review_mod, sync
 
     ctx = Context(book)
+    note = ""
     with ctx.store() as store:
         try:
-            store.fetch()
-            if store.rev(store.upstream()):
-                from . import sync
-
-                sync.update(store)
-        except GitError:
-            pass
+            sync.update(store)
+        except GitError as exc:
+            note = f"（中央のリポジトリに接続できなかったため、この PC にある記録までの変更です: {exc.message}）"
         try:
             result = review_mod.collect(store)
         except review_mod.ReviewError as exc:
             raise Stop(str(exc)) from None
     items = review_mod.rows(result)
     base = review_mod.describe_base(result)
-    rows_out: list[list[Any]] = [[f"変更確認: {base}"], [f"{len(items)}件の変更（{_now()} 現在）"],
+    rows_out: list[list[Any]] = [[f"変更確認: {base}"], [f"{len(items)}件の変更（{_now()} 現在）{note}"],
                                  ["課", "No", "施策", "年度", "項目", "変更前", "変更後", "変更者", "日時", "コミット"]]
     for it in items:
         when = _dt.datetime.fromisoformat(it["日時"])

@@ -61,7 +61,7 @@ def write(path: Path, plan: Plan, records: dict[tuple[str, int], dict[str, Any]]
                 cell = st.cell(row=r, column=c, value=value[1:] if isinstance(value, str) and value.startswith("'") else value)
                 if isinstance(value, str):
                     cell.data_type = "s"
-    st.sheet_state = "hidden"
+    st.sheet_state = "veryHidden"      # not listed under 再表示: staff cannot delete it by accident
     st.protection.sheet = False
     wb.properties.title = published.title(plan)
     wb.properties.creator = "shinchoku"
