@@ -544,3 +544,36 @@ def test_pull_keeps_text_typed_in_a_row_it_did_not_fill(office):
     assert yamada.xl.sheet(MAIN).get(a) == "新しい行に書いた課題"
     # other cells of that row got the records' values
     assert yamada.cell("R2", 9, "協働推進課", "備考") == "0回"
+
+
+def test_records_refused_by_the_checks_after_a_plan_change_are_listed_and_not_sent(office, tmp_path):
+    from shinchoku import records
+    from shinchoku.plan import load as load_plan
+
+    from shinchoku import addin
+
+    central, _yamada, sato = office
+    coord = tmp_path / "coord"
+    git(tmp_path, "clone", "-q", str(central), "coord")
+    plan = load_plan(coord / "records").data
+    item = next(i for s in plan["推進方策"] for g in s["目標"] for i in g["施策"] if i["No"] == 5)
+    item["主管課"] = ["指導室"]
+    item["事業内容"] = "授業を実施します。"
+    (coord / "records" / "plan.yaml").write_text(records.dumps_plan(plan), encoding="utf-8")
+    for year in ("H30", "R1", "R2"):
+        rec = records.load_record(coord / records.record_relpath(year, 5))
+        rec["報告"] = [r for r in rec["報告"] if r["主管課"] == "指導室"]
+        records.write_record(coord, rec)
+    git(coord, "add", "-A")
+    git(coord, "commit", "-q", "-m", "No.5 の主管課を指導室だけにする", who=COORD)
+    git(coord, "push", "-q", "origin", "main")
+    before = git(central, "rev-parse", "main")
+    a = sato.type("R2", 5, "児童青少年課", "備考", "計画から外れた課の備考")
+    alerts = sato.press(addin.push)
+    assert "記録の確認で" in alerts[0][0] and "送信しませんでした" in alerts[0][0]
+    assert git(central, "rev-parse", "main") == before
+    errors = sato.xl.sheet(sm.ERROR_SHEET).values()
+    assert errors[0][0] == "記録の確認で見つかった問題（送信していません）"
+    row = xlclient.cell_key(a)[0]
+    assert [r[0] for r in errors[3:] if "R2 No.5 児童青少年課" in r[1] and "主管課ではありません" in r[2]] == [f"C{row}"]
+    assert sato.xl.sheet(MAIN).get(a) == "計画から外れた課の備考"

@@ -717,8 +717,9 @@ def problem_cell(layout: Layout, rows: list[DataRow], year: str, no: int, depart
                  field_name: str) -> str:
     """The address of a record field's cell in the sheet ("" when not shown)."""
     col = layout.column_of(year, field_name)
+    index = col.index if col is not None else (layout.fixed("主管課") if field_name == "主管課" else None)
     row = next((r for r in rows if r.key == (no, department)), None)
-    return address(row.row, col.index) if col is not None and row is not None else ""
+    return address(row.row, index) if index is not None and row is not None else ""
 
 
 _PROBLEM_FIELD = re.compile(r"^報告\[(?P<dept>[^\]]+)\]\.(?P<field>.+)$")
