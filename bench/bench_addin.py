@@ -3,8 +3,9 @@
     python bench/bench_addin.py [--initiatives 1000] [--years 10]
 
 On the synthetic large repo (bench/synth.py, 1,000 initiatives × 10 years, about 20,000
-reports in 10,000 files; cached under bench/out/), pushed to a local bare "central"
-repository with the real hooks, and a staff clone wired with `shinchoku install`:
+reports in 10,000 files; cached under bench/out/), cloned to a local bare "central"
+repository, and a staff clone wired with `shinchoku install` (the real pre-commit hook;
+the central repository has no server hook installed yet):
 
 - floor: reading every record file and parsing it with libyaml (yaml.CSafeLoader);
 - 取得 into an empty book: the payload Excel would send for a staff workbook with no
@@ -13,8 +14,8 @@ repository with the real hooks, and a staff clone wired with `shinchoku install`
   applied;
 - 送信 of one changed cell: after that pull (its actions applied by tests/xlclient.py),
   one cell typed, then `shinchoku.addin.push` — checks the sheet, commits as the user
-  (pre-commit hook included), pushes to the bare repository (its pre-receive hook
-  included) and brings the sheet to the new head.
+  (pre-commit hook included), pushes to the bare repository and brings the sheet to the
+  new head.
 
 Goals (issue 4): 取得 within 3× the floor, 送信 under 1 s.
 """
