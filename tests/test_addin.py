@@ -577,3 +577,14 @@ def test_records_refused_by_the_checks_after_a_plan_change_are_listed_and_not_se
     row = xlclient.cell_key(a)[0]
     assert [r[0] for r in errors[3:] if "R2 No.5 児童青少年課" in r[1] and "主管課ではありません" in r[2]] == [f"C{row}"]
     assert sato.xl.sheet(MAIN).get(a) == "計画から外れた課の備考"
+
+
+def test_nothing_to_do_is_said_plainly(office):
+    from shinchoku import addin
+
+    _central, yamada, _sato = office
+    assert yamada.press(addin.check)[0][0] == "エラーはありません。送信する変更は 0件です。"
+    assert yamada.press(addin.push)[0][0].startswith("送信する変更はありません")
+    alerts = yamada.press(addin.pull)
+    assert "シートはすでに最新の内容です。" in alerts[0][0]
+    assert not [a for a in yamada.xl.actions if a["func"] == "setValues" and a["sheet_position"] == 0]

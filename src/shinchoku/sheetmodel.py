@@ -662,7 +662,6 @@ def fill(values: list[list[Any]], state: State, records: dict[tuple[str, int], d
     years = layout.years()
     keep_keys = {(k[0], k[1]) for k in keep}
     last_row = max([len(values), FIRST_DATA_ROW] + [r.row for r in rows])
-    grid: dict[int, DataRow] = {r.row: r for r in rows}
     seen: set[tuple[int, str]] = set()
     result = Fill(FIRST_DATA_ROW, last_row, new)
     cells: dict[tuple[int, int], str | None] = {}     # only cells that take a value from the records

@@ -155,8 +155,6 @@ def _write_main(ws, layout: sm.Layout, plan: Plan, records, department: str, roo
 
     row = sm.FIRST_DATA_ROW
     keys: list[tuple[int, str]] = []
-    labels = plan.year_labels
-    fields = published.report_fields(root)
     for strategy in plan.strategies():
         items = [(g, [i for i in g.get("施策", []) if _wanted(i, department)]) for g in strategy.get("目標", [])]
         if not any(its for _g, its in items):
