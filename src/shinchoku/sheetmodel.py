@@ -129,15 +129,17 @@ class Layout:
             out[c.index - 1] = c.code
         return out
 
-    @property
-    def width(self) -> int:
-        return max((c.index for c in self.columns), default=0)
+    def __post_init__(self) -> None:
+        # asked for once per cell: worked out once
+        self.width = max((c.index for c in self.columns), default=0)
+        self._fixed = {c.key: c.index for c in self.columns if c.kind == "fixed"}
+        self._fields = [c for c in self.columns if c.is_field]
 
     def fixed(self, key: str) -> int:
-        return next(c.index for c in self.columns if c.kind == "fixed" and c.key == key)
+        return self._fixed[key]
 
     def field_columns(self) -> list[Column]:
-        return [c for c in self.columns if c.is_field]
+        return self._fields
 
     def editable(self) -> list[Column]:
         return [c for c in self.columns if c.kind == "edit"]
@@ -661,6 +663,7 @@ def fill(values: list[list[Any]], state: State, records: dict[tuple[str, int], d
     spans = layout.runs(("edit", "closed"))
     years = layout.years()
     keep_keys = {(k[0], k[1]) for k in keep}
+    index: dict[tuple[str, int], dict[str, dict[str, Any]]] = {}   # (年度, No) -> 主管課 -> report
     last_row = max([len(values), FIRST_DATA_ROW] + [r.row for r in rows])
     seen: set[tuple[int, str]] = set()
     result = Fill(FIRST_DATA_ROW, last_row, new)
@@ -683,7 +686,13 @@ def fill(values: list[list[Any]], state: State, records: dict[tuple[str, int], d
             if only is not None and (col.year, row.no) not in only:
                 head = pulled
             else:
-                head = record_value(records, col.year, row.no, row.department, col.key)
+                reports = index.get((col.year, row.no))
+                if reports is None:
+                    rec = records.get((col.year, row.no)) or {}
+                    reports = index[(col.year, row.no)] = {
+                        r.get("主管課"): r for r in rec.get("報告", []) or [] if isinstance(r, dict)}
+                value = reports.get(row.department, {}).get(col.key)
+                head = None if value is None or value == "" else str(value)
             if code_key in keep:
                 new.set(row.key, col, keep[code_key])
             elif not mine:
