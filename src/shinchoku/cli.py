@@ -26,6 +26,7 @@ COMMANDS: list[tuple[str, str, str]] = [
     ("report", "report", "進捗状況のダッシュボード（HTML）を書き出します"),
     ("year", "year", "年度の受付を始める（open）・締め切る（close）"),
     ("hook", "hook", "git のフックから呼び出される確認（pre-commit・pre-receive）"),
+    ("server-install", "server_install", "中央のリポジトリに、送られてきた変更を確認するフックを入れます"),
 ]
 
 _JA = {
