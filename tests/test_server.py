@@ -452,3 +452,57 @@ def test_push_over_http_names_the_user_from_basic_auth(office, http_server):
     done = push(yamada, None)
     assert done.returncode != 0 and "Authentication failed" in done.stderr
     assert refs(central) == before
+
+
+def test_schema_from_the_pushed_tree_and_broken_schema_or_access_refused_even_to_coordinators(office):
+    central, coord, _y, _s = office
+    git(coord, "pull", "-q")
+    record_schema = coord / "schema" / "record.schema.json"
+    good = record_schema.read_text(encoding="utf-8")
+    # a new 進捗状況 value and a record using it, in one commit: checked with the pushed schema
+    record_schema.write_text(good.replace('"計画を変更して実施している"', '"計画を変更して実施している",\n            "中止"'),
+                             encoding="utf-8")
+    edit(coord, "R2", 1, "協働推進課", 進捗状況="中止")
+    commit(coord, COORDINATOR, "進捗状況に「中止」を追加")
+    done = push(coord, "kyodo")
+    assert done.returncode == 0, done.stderr
+    before = refs(central)
+    record_schema.write_text(good[:-3], encoding="utf-8")
+    broken = commit(coord, COORDINATOR, "スキーマを編集", "--no-verify")
+    done = push(coord, "kyodo")
+    assert done.returncode != 0
+    said = remote_said(done)
+    assert f"コミット {broken[:7]}「スキーマを編集」" in said
+    assert "schema/record.schema.json:" in said and "JSON として読めません" in said
+    assert refs(central) == before
+    git(coord, "reset", "-q", "--hard", "HEAD~1")
+    (coord / access.ACCESS_RELPATH).write_text(ACCESS.replace("    - 指導室\n", "    - 総務課\n"), encoding="utf-8")
+    commit(coord, COORDINATOR, "担当を変更", "--no-verify")
+    done = push(coord, "kyodo")
+    assert done.returncode != 0
+    assert ("records/access.yaml:5: 担当.yamada: 「総務課」は計画（plan.yaml）のどの施策の主管課でもありません"
+            in remote_said(done))
+    assert refs(central) == before
+
+
+def test_rewriting_a_pushed_branch_is_for_coordinators_only(office):
+    central, _c, yamada, _s = office
+    edit(yamada, "R2", 5, "指導室", 課題="講師の確保が難しい。")
+    commit(yamada, YAMADA, "R2 No.5 指導室: 課題 を更新")
+    assert push(yamada, "yamada").returncode == 0
+    edit(yamada, "R2", 5, "指導室", 課題="講師の確保が難しい（訂正）。")
+    commit(yamada, YAMADA, "R2 No.5 指導室: 課題 を更新", "--amend")
+    before = refs(central)
+    done = push(yamada, "yamada", "+HEAD:main")
+    assert done.returncode != 0
+    assert "ブランチ main の履歴を書き換える送信（強制送信）はできません" in remote_said(done)
+    assert refs(central) == before
+    assert push(yamada, "kyodo", "+HEAD:main").returncode == 0
+
+
+def test_access_schema_is_valid_draft_2020_12():
+    from jsonschema import Draft202012Validator
+
+    from shinchoku import schema
+
+    Draft202012Validator.check_schema(schema.load(schema.ACCESS))
