@@ -215,9 +215,22 @@ def test_plan_and_access_changes_are_for_coordinators_only(office):
     assert "  records/plan.yaml: 計画（plan.yaml）を変更できるのは調整担当だけです" in said
     assert "  records/access.yaml: 変更できる人の表（access.yaml）を変更できるのは調整担当だけです" in said
     assert refs(central) == before
+    # nor may staff add or delete record files
+    new_plan = plan.read_bytes()
+    git(sato, "reset", "-q", "--hard", "origin/main")
+    new = sato / "records/R2/10.yaml"
+    new.write_bytes((sato / "records/R2/09.yaml").read_bytes())
+    (sato / "records/R2/01.yaml").unlink()
+    git(sato, "add", "-A")
+    commit(sato, SATO, "記録を追加・削除", "--no-verify")
+    said = remote_said(push(sato, "sato")).splitlines()
+    assert "  records/R2/01.yaml: 記録のファイルを削除できるのは調整担当だけです" in said
+    assert ("  records/R2/10.yaml: 記録のファイルを新しく作れるのは調整担当だけです"
+            "（年度の受付を始めると、各課の記録が用意されます）") in said
+    assert refs(central) == before
     # the same change from the coordinator goes through
     git(coord, "pull", "-q")
-    (coord / validate.PLAN_RELPATH).write_bytes(plan.read_bytes())
+    (coord / validate.PLAN_RELPATH).write_bytes(new_plan)
     commit(coord, COORDINATOR, "計画の施策名を変更")
     assert push(coord, "kyodo").returncode == 0
 

@@ -305,6 +305,9 @@ class Receive:
             return [Problem(path, 0, "", _only_coordinators(path))]
         if ch.deleted:
             return [Problem(path, 0, "", "記録のファイルを削除できるのは調整担当だけです")]
+        if all(_zero(p) for p in ch.parents):
+            return [Problem(path, 0, "", "記録のファイルを新しく作れるのは調整担当だけです"
+                                         "（年度の受付を始めると、各課の記録が用意されます）")]
         new = _load(content)
         olds = [None if _zero(p) else _load(self.store.read_object(p)) for p in ch.parents]
         changed = changed_fields(olds, new)
@@ -449,6 +452,8 @@ def main(stdin: TextIO, environ: dict[str, str] | None = None, out: TextIO | Non
     except GitError as exc:
         out.write(f"shinchoku: {exc.message}\n")
         return 1
+    if out is sys.stderr and hasattr(out, "reconfigure"):
+        out.reconfigure(encoding="utf-8", errors="replace")     # git relays the bytes as they are
     try:
         user, names = pusher(store, environ)
         with tempfile.TemporaryDirectory(prefix="shinchoku-receive-") as tmp:
@@ -461,6 +466,10 @@ def main(stdin: TextIO, environ: dict[str, str] | None = None, out: TextIO | Non
             found = receive.run()
     except GitError as exc:
         out.write(f"shinchoku: 送られてきた内容を確認できませんでした（{exc.message}）\n{exc.detail}\n")
+        return 1
+    except Exception as exc:  # noqa: BLE001 - refuse (never accept unchecked), and say why
+        out.write("shinchoku: 送られてきた内容の確認中に予期しない問題が起きたため、受け付けませんでした"
+                  f"（{type(exc).__name__}: {exc}）。サーバーの管理者にご連絡ください\n")
         return 1
     finally:
         store.close()
