@@ -519,3 +519,25 @@ def test_access_schema_is_valid_draft_2020_12():
     from shinchoku import schema
 
     Draft202012Validator.check_schema(schema.load(schema.ACCESS))
+
+
+def test_rules_come_from_the_servers_main_whichever_branch_is_pushed(office):
+    central, coord, yamada, _s = office
+    git(yamada, "checkout", "-q", "-b", "yamada-work")
+    edit(yamada, "R2", 5, "指導室", 課題="講師の確保が難しい。")
+    commit(yamada, YAMADA, "R2 No.5 指導室: 課題 を更新")
+    assert push(yamada, "yamada", "HEAD:refs/heads/yamada-work").returncode == 0
+    # the coordinator moves yamada to 児童青少年課 on main
+    git(coord, "pull", "-q")
+    (coord / access.ACCESS_RELPATH).write_text(ACCESS.replace("  yamada:\n    - 指導室\n", "  yamada:\n    - 児童青少年課\n"),
+                                               encoding="utf-8")
+    commit(coord, COORDINATOR, "山田さんの担当を児童青少年課に変更")
+    assert push(coord, "kyodo").returncode == 0
+    # yamada's own branch still has the old access.yaml; the server's main decides
+    edit(yamada, "R2", 5, "指導室", 課題="講師の確保が難しい。日程も調整する。")
+    commit(yamada, YAMADA, "R2 No.5 指導室: 課題 を更新")
+    before = refs(central)
+    done = push(yamada, "yamada", "HEAD:refs/heads/yamada-work")
+    assert done.returncode != 0
+    assert "yamada さんは「指導室」の報告を変更できません（変更できる課: 児童青少年課）" in remote_said(done)
+    assert refs(central) == before

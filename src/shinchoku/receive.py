@@ -122,14 +122,24 @@ class Receive:
         self._checkers: dict[tuple[str | None, str | None], validate.Checker] = {}
         self._schema_roots: dict[str, Path | None] = {}
         self._policies: dict[str, Policy] = {}
-        self._server_head = store.rev("HEAD")
+        self._server_head = self._default_tip()
 
     # -- the rules in force ----------------------------------------------------------------
+    def _default_tip(self) -> str | None:
+        """The tip of the server's default branch as it is now (HEAD; if HEAD names no
+        branch, main, master or else the first branch); None for an empty repository."""
+        head = self.store.rev("HEAD")
+        if head:
+            return head
+        branches = [b for b in self.store.git("for-each-ref", "--format=%(refname)", BRANCHES).split() if b]
+        for name in (f"{BRANCHES}main", f"{BRANCHES}master", *branches):
+            if name in branches:
+                return self.store.rev(name)
+        return None
+
     def policy_rev(self, update: Update) -> str | None:
-        """Whose tree holds the rules: the branch's old tip; else the server's HEAD; else
-        (the very first push) what is being pushed."""
-        if update.ref.startswith(BRANCHES) and not _zero(update.old):
-            return update.old
+        """Whose tree holds the rules: the server's current default branch (for a push to
+        main, its old tip); only for the very first push, what is being pushed."""
         if self._server_head:
             return self._server_head
         return None if _zero(update.new) else update.new
@@ -246,7 +256,7 @@ class Receive:
         changes = self.changes([c for _u, cs in per_update for c in cs])
         for update, commits in per_update:
             policy = self.policy(self.policy_rev(update))
-            if policy.problems:
+            if policy.problems and f"{ACCESS_RELPATH}（サーバー上の現在の内容）" not in found:
                 found.setdefault(f"{ACCESS_RELPATH}（サーバー上の現在の内容）", []).extend(policy.problems)
             ref_problem = self.ref_problem(update, policy)
             if ref_problem:
