@@ -260,7 +260,7 @@ class Receive:
                 found.setdefault(f"{ACCESS_RELPATH}（サーバー上の現在の内容）", []).extend(policy.problems)
             ref_problem = self.ref_problem(update, policy)
             if ref_problem:
-                found.setdefault(update.ref, []).append(Problem(update.ref, 0, "", ref_problem))
+                found.setdefault(f"送信先 {update.ref}", []).append(Problem(update.ref, 0, "", ref_problem))
             for commit in commits:
                 problems = self.commit_problems(commit, changes.get(commit.sha, []), policy)
                 if problems:
