@@ -248,6 +248,21 @@ def test_a_merge_bringing_in_others_work_is_accepted_but_not_an_evil_merge(offic
     done = push(yamada, "yamada")
     assert done.returncode == 0, done.stderr
     assert git(central, "rev-parse", "main").strip() == merge
+    # both edit the same record, each their own report: the merged file differs from both
+    # parents, yet no field differs from both
+    git(sato, "pull", "-q", "--ff-only")
+    edit(sato, "R2", 5, "児童青少年課", 課題="情報交換会を年2回開く。")
+    commit(sato, SATO, "R2 No.5 児童青少年課: 課題 を更新")
+    assert push(sato, "sato").returncode == 0
+    edit(yamada, "R2", 5, "指導室", 次年度へ向けた取組="地域の講師を増やす。")
+    commit(yamada, YAMADA, "R2 No.5 指導室: 次年度へ向けた取組 を更新")
+    git(yamada, "pull", "-q", "--no-rebase", "--no-edit", who=YAMADA)
+    merged = git(yamada, "rev-parse", "HEAD").strip()
+    assert git(yamada, "diff", "--name-only", "HEAD^1", "HEAD").split() == ["records/R2/05.yaml"]
+    assert git(yamada, "diff", "--name-only", "HEAD^2", "HEAD").split() == ["records/R2/05.yaml"]
+    done = push(yamada, "yamada")
+    assert done.returncode == 0, done.stderr
+    assert git(central, "rev-parse", "main").strip() == merged
     # a merge that itself changes another department's report is refused
     git(sato, "pull", "-q", "--ff-only")
     edit(sato, "R2", 9, "協働推進課", 備考="4回")
@@ -283,12 +298,20 @@ def test_no_identity_is_refused_when_access_rules_exist(office):
     done = push(yamada, "tanaka")
     assert done.returncode != 0
     assert "tanaka さんは records/access.yaml に登録されていないため、報告を変更できません" in remote_said(done)
-    # the server may name the variable to read
+    # the server may name the variable to read: then REMOTE_USER is not looked at
     git(central, "config", "shinchoku.pusherEnv", "GITEA_PUSHER_NAME")
-    env_done = subprocess.run(["git", "push", "-q", "origin", "HEAD:main"], cwd=yamada, capture_output=True, text=True,
-                              env={**{k: v for k, v in os.environ.items() if k not in IDENTITY_VARS},
-                                   "GITEA_PUSHER_NAME": "yamada", "REMOTE_USER": "kyodo"}, timeout=120)
-    assert env_done.returncode == 0, env_done.stderr
+
+    def push_as(gitea_user: str) -> subprocess.CompletedProcess:
+        env = {k: v for k, v in os.environ.items() if k not in IDENTITY_VARS}
+        return subprocess.run(["git", "push", "-q", "origin", "HEAD:main"], cwd=yamada, capture_output=True,
+                              text=True, env={**env, "GITEA_PUSHER_NAME": gitea_user, "REMOTE_USER": "kyodo"},
+                              timeout=120)
+
+    done = push_as("sato")
+    assert done.returncode != 0
+    assert "sato さんは「指導室」の報告を変更できません（変更できる課: 児童青少年課・協働推進課）" in remote_said(done)
+    done = push_as("yamada")
+    assert done.returncode == 0, done.stderr
 
 
 def test_tags_and_branch_deletion(office):

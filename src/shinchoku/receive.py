@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any, Iterable, TextIO
 
 from . import access as access_mod
-from . import fielddiff, records, schema, validate, yamlio
+from . import fielddiff, records, validate, yamlio
 from .plan import Plan
 from .store import GitError, Store
 from .validate import Problem
