@@ -564,3 +564,18 @@ def test_rules_come_from_the_servers_main_whichever_branch_is_pushed(office):
     assert done.returncode != 0
     assert "yamada さんは「指導室」の報告を変更できません（変更できる課: 児童青少年課）" in remote_said(done)
     assert refs(central) == before
+
+
+def test_pre_commit_checks_a_staged_access_yaml(small_repo):
+    from shinchoku import precommit
+    from shinchoku.store import Store
+
+    git(small_repo, "init", "-q", "-b", "main")
+    git(small_repo, "add", "-A")
+    git(small_repo, "commit", "-q", "-m", "取り込み", who=COORDINATOR)
+    (small_repo / access.ACCESS_RELPATH).write_text("調整担当: [kyodo]\n担当:\n  yamada: 指導室\n", encoding="utf-8")
+    git(small_repo, "add", access.ACCESS_RELPATH)
+    with Store(small_repo) as store:
+        problems, _checked = precommit.check_index(store)
+    assert [str(p) for p in problems] == [
+        "records/access.yaml:3: 担当.yamada: 一覧（- で始まる行）で書いてください（今は文字列です）"]
