@@ -220,6 +220,16 @@ class Store:
             pos += size + 1
         return out
 
+    def object_id(self, spec: str) -> str | None:
+        """The sha of ``spec`` (``rev:path``), through the long-lived ``cat-file --batch-check``
+        (None when there is no such object); cheap enough to ask once per commit."""
+        try:
+            sha, _kind, _size = self.repo.git.get_object_header(spec)
+        except (ValueError, GitCommandError):
+            return None
+        sha = sha.decode() if isinstance(sha, bytes) else sha
+        return sha if sha and "missing" not in sha else None
+
     def tree_entries(self, rev: str, path: str = records.RECORDS) -> dict[str, str]:
         """{repository path: blob sha} of every file under ``path`` at ``rev``."""
         ok, out = self.try_git("ls-tree", "-r", "-z", "--full-tree", rev, "--", path)
