@@ -88,6 +88,7 @@ class Store:
     def __init__(self, root: Path | str, *, bare: bool = False):
         self.root = Path(root)
         self._cat: subprocess.Popen | None = None
+        self._check: subprocess.Popen | None = None
         self._repo = None
         if not self.root.is_dir():
             raise GitError(f"{self.root} は git のリポジトリではありません")
@@ -106,13 +107,14 @@ class Store:
         return self._repo
 
     def close(self) -> None:
-        if self._cat is not None:
-            try:
-                self._cat.stdin.close()
-                self._cat.wait(timeout=5)
-            except Exception:
-                self._cat.kill()
-            self._cat = None
+        for proc in (self._cat, self._check):
+            if proc is not None:
+                try:
+                    proc.stdin.close()
+                    proc.wait(timeout=5)
+                except Exception:
+                    proc.kill()
+        self._cat = self._check = None
         if self._repo is not None:
             self._repo.close()
             self._repo = None
@@ -187,10 +189,7 @@ class Store:
         when missing or not a blob)."""
         if "\n" in spec:
             return None
-        if self._cat is None or self._cat.poll() is not None:
-            self._cat = subprocess.Popen(["git", "cat-file", "--batch"], cwd=self.root, stdin=subprocess.PIPE,
-                                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-        cat = self._cat
+        self._cat = cat = self._cat_process(self._cat, "--batch")
         cat.stdin.write(spec.encode("utf-8") + b"\n")
         cat.stdin.flush()
         header = cat.stdout.readline().split()
@@ -221,14 +220,21 @@ class Store:
         return out
 
     def object_id(self, spec: str) -> str | None:
-        """The sha of ``spec`` (``rev:path``), through the long-lived ``cat-file --batch-check``
+        """The sha of ``spec`` (``rev:path``), through a long-lived ``cat-file --batch-check``
         (None when there is no such object); cheap enough to ask once per commit."""
-        try:
-            sha, _kind, _size = self.repo.git.get_object_header(spec)
-        except (ValueError, GitCommandError):
+        if "\n" in spec:
             return None
-        sha = sha.decode() if isinstance(sha, bytes) else sha
-        return sha if sha and "missing" not in sha else None
+        self._check = self._cat_process(self._check, "--batch-check")
+        self._check.stdin.write(spec.encode("utf-8") + b"\n")
+        self._check.stdin.flush()
+        header = self._check.stdout.readline().split()
+        return header[0].decode() if len(header) == 3 else None
+
+    def _cat_process(self, proc: subprocess.Popen | None, mode: str) -> subprocess.Popen:
+        if proc is None or proc.poll() is not None:
+            proc = subprocess.Popen(["git", "cat-file", mode], cwd=self.root, stdin=subprocess.PIPE,
+                                    stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        return proc
 
     def tree_entries(self, rev: str, path: str = records.RECORDS) -> dict[str, str]:
         """{repository path: blob sha} of every file under ``path`` at ``rev``."""
