@@ -90,11 +90,7 @@ class _Blobs:
     def __call__(self, sha: str) -> dict[str, Any] | None:
         if sha not in self.cache:
             raw = self.raw[sha] if sha in self.raw else self.store.read_object(sha)
-            try:
-                data = yamlio.load(raw) if raw is not None else None
-            except yamlio.YamlError:
-                data = None
-            self.cache[sha] = data if isinstance(data, dict) else None
+            self.cache[sha] = records.mapping_or_none(raw)
         return self.cache[sha]
 
 

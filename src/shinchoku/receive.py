@@ -318,8 +318,8 @@ class Receive:
         if all(_zero(p) for p in ch.parents):
             return [Problem(path, 0, "", "記録のファイルを新しく作れるのは調整担当だけです"
                                          "（年度の受付を始めると、各課の記録が用意されます）")]
-        new = _load(content)
-        olds = [None if _zero(p) else _load(self.store.read_object(p)) for p in ch.parents]
+        new = records.mapping_or_none(content)
+        olds = [None if _zero(p) else records.mapping_or_none(self.store.read_object(p)) for p in ch.parents]
         changed = changed_fields(olds, new)
         top = [k for k in _top_keys(olds, new) if k != "報告"]
         if not changed and not top:
@@ -359,16 +359,6 @@ def _only_coordinators(path: str) -> str:
     if path.startswith("schema/"):
         return "スキーマ（schema/）を変更できるのは調整担当だけです"
     return "各課の報告（records/<年度>/<No>.yaml）以外のファイルを変更できるのは調整担当だけです"
-
-
-def _load(content: bytes | None) -> dict[str, Any] | None:
-    if content is None:
-        return None
-    try:
-        data = yamlio.load(content)
-    except yamlio.YamlError:
-        return None
-    return data if isinstance(data, dict) else None
 
 
 def changed_fields(olds: list[dict | None], new: dict | None) -> list[fielddiff.FieldChange]:

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
-from . import fielddiff, records, schema, yamlio
+from . import fielddiff, records, schema
 
 DRIVER = "shinchoku"
 ATTRIBUTES = "records/**/*.yaml merge=shinchoku diff=shinchoku\n"
@@ -257,24 +257,13 @@ class Store:
         for path, sha in self.tree_entries(rev).items():
             if not records.is_record_path(path):
                 continue
-            data = self.read_object(sha)
-            try:
-                rec = yamlio.load(data) if data is not None else None
-            except yamlio.YamlError:
-                continue
-            if isinstance(rec, dict):
+            rec = records.mapping_or_none(self.read_object(sha))
+            if rec is not None:
                 out[records.parse_relpath(path.split("/", 1)[1])] = rec
         return out
 
     def record_at(self, rev: str, year: str, no: int) -> dict[str, Any] | None:
-        raw = self.read_blob(rev, records.record_relpath(year, no))
-        if raw is None:
-            return None
-        try:
-            data = yamlio.load(raw)
-        except yamlio.YamlError:
-            return None
-        return data if isinstance(data, dict) else None
+        return records.mapping_or_none(self.read_blob(rev, records.record_relpath(year, no)))
 
     def dirty_paths(self) -> list[str]:
         """Tracked or untracked paths under records/ that differ from HEAD."""
