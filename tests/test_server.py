@@ -579,3 +579,22 @@ def test_pre_commit_checks_a_staged_access_yaml(small_repo):
         problems, _checked = precommit.check_index(store)
     assert [str(p) for p in problems] == [
         "records/access.yaml:3: 担当.yamada: 一覧（- で始まる行）で書いてください（今は文字列です）"]
+
+
+def test_a_plan_change_must_still_fit_the_records_it_did_not_touch(office):
+    """Even a coordinator cannot push a plan that orphans existing records."""
+    central, coord, _y, _s = office
+    before = refs(central)
+    plan = coord / validate.PLAN_RELPATH
+    text = plan.read_text(encoding="utf-8")
+    both = "主管課:\n              - 指導室\n              - 児童青少年課\n"
+    assert both in text
+    plan.write_text(text.replace(both, "主管課:\n              - 指導室\n"), encoding="utf-8")
+    commit(coord, COORDINATOR, "No 5 の主管課を指導室だけにする")
+    done = push(coord, "kyodo")
+    assert done.returncode != 0
+    said = remote_said(done)
+    for year in ("H30", "R1", "R2"):      # every year's No 5 still has a 児童青少年課 report
+        assert f"records/{year}/05.yaml:" in said, said
+    assert "「児童青少年課」はNo 5（次代の協働の担い手の育成）の主管課ではありません（主管課：指導室）" in said
+    assert refs(central) == before

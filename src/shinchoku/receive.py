@@ -304,7 +304,21 @@ class Receive:
                         problems.append(Problem(PLAN_RELPATH, 0, "", "計画ファイル（records/plan.yaml）がありません"))
             if staff_rules is not None:
                 problems.extend(self.access_problems(ch, content, staff_rules, policy.plan))
+        if checker is not None and any(ch.path == PLAN_RELPATH or ch.path.startswith("schema/")
+                                       for ch in changes if not ch.deleted):
+            problems.extend(self.unchanged_records(commit, {ch.path for ch in changes}, checker))
         return sorted(set(problems), key=lambda p: (p.path, p.line, p.field, p.message))
+
+    def unchanged_records(self, commit: Commit, changed: set[str], checker: validate.Checker) -> list[Problem]:
+        """A new plan or schema must still fit every record the commit did not touch
+        (an initiative removed while its records remain, a department renamed …)."""
+        entries = {p: sha for p, sha in self.store.tree_entries(commit.sha).items()
+                   if records.is_record_path(p) and p not in changed}
+        blobs = self.store.read_objects(entries.values())
+        problems: list[Problem] = []
+        for path, sha in entries.items():
+            problems.extend(checker.check(path, blobs.get(sha, b"")))
+        return problems
 
     def access_problems(self, ch: Change, content: bytes | None, rules: access_mod.Access,
                         plan: Plan | None) -> list[Problem]:
