@@ -32,7 +32,7 @@ from typing import Any, Iterable, TextIO
 
 from . import access as access_mod
 from . import fielddiff, records, validate, yamlio
-from .plan import Plan
+from .plan import Plan, load_cached
 from .store import GitError, Store
 from .validate import Problem
 
@@ -154,8 +154,7 @@ class Receive:
             plan_raw = self.store.read_blob(rev, PLAN_RELPATH)
             if plan_raw is not None:
                 try:
-                    data = yamlio.load(plan_raw)
-                    plan = Plan(data) if isinstance(data, dict) else None
+                    plan = load_cached(plan_raw, self.store.cache_dir()).or_none()
                 except yamlio.YamlError:
                     plan = None
             raw = self.store.read_blob(rev, ACCESS_RELPATH)
@@ -223,8 +222,7 @@ class Receive:
             plan = None
             if plan_sha:
                 try:
-                    data = yamlio.load(self.store.read_object(plan_sha) or b"")
-                    plan = Plan(data) if isinstance(data, dict) else None
+                    plan = load_cached(self.store.read_object(plan_sha) or b"", self.store.cache_dir()).or_none()
                 except yamlio.YamlError:
                     plan = None
             try:

@@ -23,9 +23,12 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 from . import fielddiff, records, schema
+
+if TYPE_CHECKING:
+    from .plan import Plan
 
 DRIVER = "shinchoku"
 ATTRIBUTES = "records/**/*.yaml merge=shinchoku diff=shinchoku\n"
@@ -179,6 +182,20 @@ class Store:
             raise GitError("git の名前とメールアドレスが設定されていません"
                            "（git config user.name「氏名」、git config user.email「メール」を設定してください）")
         return Author(name, email)
+
+    def cache_dir(self) -> Path:
+        """``.git/shinchoku``: what shinchoku may remember between runs (parsed plans)."""
+        ok, out = self.try_git("rev-parse", "--git-common-dir")
+        base = Path(out.strip()) if ok and out.strip() else Path(".git")
+        return (base if base.is_absolute() else self.root / base) / "shinchoku"
+
+    def plan_at(self, rev: str) -> "Plan | None":
+        """The plan at ``rev`` (``:`` for the index); None when absent.  YamlError when broken."""
+        from .plan import load_cached
+
+        raw = self.read_blob(rev, f"{records.RECORDS}/plan.yaml") if rev != ":" else \
+            self.read_object(f":{records.RECORDS}/plan.yaml")
+        return None if raw is None else load_cached(raw, self.cache_dir())
 
     def read_blob(self, rev: str, path: str) -> bytes | None:
         """The bytes of ``path`` at ``rev`` (None when it is not there)."""
