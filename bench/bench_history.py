@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_check import best  # noqa: E402
 from synth import make_repo  # noqa: E402
 
 from shinchoku import records  # noqa: E402
@@ -34,15 +35,6 @@ AUTHORS = [("山田 花子", "yamada@city.example"), ("佐藤 一郎", "sato@cit
 
 def run(cmd: list[str], cwd: Path, **kw) -> subprocess.CompletedProcess:
     return subprocess.run(cmd, cwd=cwd, check=True, capture_output=True, **kw)
-
-
-def best(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
 
 
 def edit_commits(repo: Path, year: str, no: int, commits: int) -> str:

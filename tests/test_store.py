@@ -359,10 +359,32 @@ def test_field_lines_read_without_a_parser_equal_the_parsed_values():
             compared += len(want)
     assert compared > 400
     tricky = records.dumps({"No": 1, "年度": "R2", "報告": [
-        {"主管課": "協働推進課", "課題": "期限: 3月末 #重要", "備考": "yes"},
+        {"主管課": "協働推進課", "課題": "期限: 3月末 #重要", "備考": "yes", "実績": "'引用' と ''二重'': 済"},
         {"主管課": "広報課", "実績": "1行目\n  字下げした2行目\n", "備考": " 前後に空白 "}]}).encode()
     spans = history._field_spans(tricky, "備考")
     assert {d: history._decode(s, "備考") for d, s in spans.items()} == {"協働推進課": "yes", "広報課": " 前後に空白 "}
     assert history._decode(history._field_spans(tricky, "課題")["協働推進課"], "課題") == "期限: 3月末 #重要"
+    assert history._decode(history._field_spans(tricky, "実績")["協働推進課"], "実績") == "'引用' と ''二重'': 済"
     assert history._decode(history._field_spans(tricky, "実績")["広報課"], "実績") == "1行目\n  字下げした2行目\n"
     assert history._field_spans(b"No: 1\n\xe5\xb9\xb4\xe5\xba\xa6: R2\n\xe5\xa0\xb1\xe5\x91\x8a: [{a: 1}]\n", "備考") is None
+
+
+def test_the_plan_is_parsed_once_per_content_and_a_bad_cache_is_ignored(tmp_path):
+    from shinchoku import plan as plan_mod
+    from conftest import small_plan
+
+    raw = records.dumps_plan(small_plan()).encode("utf-8")
+    plan_mod._MEMO.clear()
+    first = plan_mod.load_cached(raw, tmp_path)
+    [cached] = list(tmp_path.glob("plan-*.pickle"))
+    assert first.by_no()[5].departments == ("指導室", "児童青少年課")
+    plan_mod._MEMO.clear()
+    cached.write_bytes(b"not a pickle")                       # damaged: parsed again, and rewritten
+    assert plan_mod.load_cached(raw, tmp_path).data == first.data
+    plan_mod._MEMO.clear()
+    assert plan_mod.load_cached(raw, tmp_path).data == first.data
+    changed = raw.replace("シンポジウムの開催".encode(), "シンポジウムの開催・運営".encode())
+    assert plan_mod.load_cached(changed, tmp_path).by_no()[1].name == "市民協働推進シンポジウムの開催・運営"
+    assert len(list(tmp_path.glob("plan-*.pickle"))) == 2
+    with pytest.raises(Exception):
+        plan_mod.load_cached(b"a: [", tmp_path)

@@ -32,6 +32,7 @@ COMMANDS: list[tuple[str, str, str]] = [
     ("init", "init", "新しい記録リポジトリを作ります"),
     ("install", "install", "記録リポジトリの複製にフックとマージの設定をします"),
     ("hook", "hook", "git のフックから呼び出される確認（pre-commit・pre-receive）"),
+    ("server-install", "server_install", "中央のリポジトリに、送られてきた変更を確認するフックを入れます"),
 ]
 
 _JA = {

@@ -53,7 +53,11 @@ class _Entry:
 
 def _log(store: Store, paths: list[str], follow: bool, rev: str, started=None) -> Iterator[_Entry]:
     if started is not None:                 # a `git log` the caller started early (see commands/history)
-        data, err = started.communicate()
+        started.wait()
+        out_file, err_file = started.output_files
+        out_file.seek(0)
+        err_file.seek(0)
+        data, err = out_file.read(), err_file.read()
         if started.returncode != 0:
             from .store import GitError
 
@@ -90,11 +94,7 @@ class _Blobs:
     def __call__(self, sha: str) -> dict[str, Any] | None:
         if sha not in self.cache:
             raw = self.raw[sha] if sha in self.raw else self.store.read_object(sha)
-            try:
-                data = yamlio.load(raw) if raw is not None else None
-            except yamlio.YamlError:
-                data = None
-            self.cache[sha] = data if isinstance(data, dict) else None
+            self.cache[sha] = records.mapping_or_none(raw)
         return self.cache[sha]
 
 
@@ -162,6 +162,8 @@ def _decode(span: bytes | None, field: str) -> str | None:
         text = rest[1:]
         if text[0] not in _NOT_PLAIN and b": " not in text and b" #" not in text and not text.endswith(b" "):
             return text.decode("utf-8")
+        if len(text) >= 2 and text[:1] == text[-1:] == b"'":
+            return text[1:-1].replace(b"''", b"'").decode("utf-8") or None   # '' is its only escape
     lines = [line[4:] for line in span.split(b"\n")]
     try:
         data = yamlio.load(b"\n".join(lines) + b"\n")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
@@ -88,6 +89,10 @@ class Plan:
                         schedule=dict(i.get("計画", {}) or {}),
                     )
 
+    def or_none(self) -> "Plan | None":
+        """None for a plan file that held no mapping."""
+        return self if self.data else None
+
     def by_no(self) -> dict[int, Initiative]:
         return {i.no: i for i in self.initiatives()}
 
@@ -98,6 +103,42 @@ class Plan:
             for d in i.departments:
                 seen.setdefault(d, None)
         return list(seen)
+
+
+_MEMO: dict[str, "Plan"] = {}
+
+
+def load_cached(raw: bytes, cache_dir: Path | None = None) -> Plan:
+    """The plan in ``raw``, remembered by content hash in memory and, when given, under
+    ``cache_dir`` (the repository's git folder): a large plan takes 0.1 s to parse and
+    every hook and push needs it.  Raises :class:`yamlio.YamlError` like :func:`load_text`."""
+    import hashlib
+    import pickle
+
+    key = hashlib.sha256(raw).hexdigest()
+    if key in _MEMO:
+        return _MEMO[key]
+    path = cache_dir / f"plan-{key[:32]}.pickle" if cache_dir is not None else None
+    data = None
+    if path is not None and path.is_file():
+        try:
+            cached = pickle.loads(path.read_bytes())
+            data = cached["data"] if cached.get("sha256") == key else None
+        except Exception:
+            data = None
+    if data is None:
+        data = yamlio.load(raw)
+        if path is not None and isinstance(data, dict):
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                tmp = path.with_suffix(f".{os.getpid()}.tmp")
+                tmp.write_bytes(pickle.dumps({"sha256": key, "data": data}, protocol=pickle.HIGHEST_PROTOCOL))
+                tmp.replace(path)
+            except OSError:
+                pass                              # a cache that cannot be written is only slower
+    plan = Plan(data if isinstance(data, dict) else {})
+    _MEMO[key] = plan
+    return plan
 
 
 def load_text(text: str | bytes) -> Plan:

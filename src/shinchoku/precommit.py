@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from . import records, validate, yamlio
-from .plan import Plan
+from .plan import load_cached
 from .store import Store
 
 PLAN_RELPATH = validate.PLAN_RELPATH
@@ -44,8 +44,7 @@ def check_index(store: Store) -> tuple[list[validate.Problem], int]:
         if PLAN_RELPATH in staged:       # the plan itself is checked only when it is being committed
             problems += validate.Checker(root, None).check(PLAN_RELPATH, plan_raw, canonical=True)
         try:
-            data = yamlio.load(plan_raw)
-            plan = Plan(data) if isinstance(data, dict) else None
+            plan = load_cached(plan_raw, store.cache_dir())
         except yamlio.YamlError:
             plan = None
     targets = index_paths(store) if PLAN_RELPATH in staged else staged

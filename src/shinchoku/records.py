@@ -77,6 +77,18 @@ def canonical_text(kind: str, data: Any, root: Path | None = None) -> str:
     return dumps_plan(data, root) if kind == schema.PLAN else dumps(data, root)
 
 
+def mapping_or_none(raw: bytes | None) -> dict[str, Any] | None:
+    """A document read from git (or anywhere) as a mapping; None when absent, unreadable
+    or not a mapping (the validator says why; readers of history just skip it)."""
+    if raw is None:
+        return None
+    try:
+        data = yamlio.load(raw)
+    except yamlio.YamlError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
 def load_record(path: Path) -> dict[str, Any]:
     data = yamlio.load(path.read_bytes())
     if not isinstance(data, dict):

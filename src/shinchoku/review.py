@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from html import escape
 from typing import Any
 
-from . import diffwords, fielddiff, records, schema, yamlio
+from . import diffwords, fielddiff, records, schema
 from .plan import Plan, load_text as load_plan_text
 
 TAG_PREFIX = "reviewed/"
@@ -148,14 +148,7 @@ def _parent(store, sha: str) -> str | None:
 def _record_at(store, rev: str | None, path: str) -> dict[str, Any] | None:
     if rev is None:
         return None
-    raw = store.read_blob(rev, path)
-    if raw is None:
-        return None
-    try:
-        data = yamlio.load(raw)
-    except yamlio.YamlError:
-        return None
-    return data if isinstance(data, dict) else None
+    return records.mapping_or_none(store.read_blob(rev, path))
 
 
 def commit_changes(store, commit: Commit, parent: str | None = None) -> list[Change]:

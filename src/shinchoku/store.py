@@ -23,9 +23,12 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
-from . import fielddiff, records, schema, yamlio
+from . import fielddiff, records, schema
+
+if TYPE_CHECKING:
+    from .plan import Plan
 
 DRIVER = "shinchoku"
 ATTRIBUTES = "records/**/*.yaml merge=shinchoku diff=shinchoku\n"
@@ -88,6 +91,7 @@ class Store:
     def __init__(self, root: Path | str, *, bare: bool = False):
         self.root = Path(root)
         self._cat: subprocess.Popen | None = None
+        self._check: subprocess.Popen | None = None
         self._repo = None
         if not self.root.is_dir():
             raise GitError(f"{self.root} は git のリポジトリではありません")
@@ -106,13 +110,14 @@ class Store:
         return self._repo
 
     def close(self) -> None:
-        if self._cat is not None:
-            try:
-                self._cat.stdin.close()
-                self._cat.wait(timeout=5)
-            except Exception:
-                self._cat.kill()
-            self._cat = None
+        for proc in (self._cat, self._check):
+            if proc is not None:
+                try:
+                    proc.stdin.close()
+                    proc.wait(timeout=5)
+                except Exception:
+                    proc.kill()
+        self._cat = self._check = None
         if self._repo is not None:
             self._repo.close()
             self._repo = None
@@ -178,6 +183,20 @@ class Store:
                            "（git config user.name「氏名」、git config user.email「メール」を設定してください）")
         return Author(name, email)
 
+    def cache_dir(self) -> Path:
+        """``.git/shinchoku``: what shinchoku may remember between runs (parsed plans)."""
+        ok, out = self.try_git("rev-parse", "--git-common-dir")
+        base = Path(out.strip()) if ok and out.strip() else Path(".git")
+        return (base if base.is_absolute() else self.root / base) / "shinchoku"
+
+    def plan_at(self, rev: str) -> "Plan | None":
+        """The plan at ``rev`` (``:`` for the index); None when absent.  YamlError when broken."""
+        from .plan import load_cached
+
+        raw = self.read_blob(rev, f"{records.RECORDS}/plan.yaml") if rev != ":" else \
+            self.read_object(f":{records.RECORDS}/plan.yaml")
+        return None if raw is None else load_cached(raw, self.cache_dir())
+
     def read_blob(self, rev: str, path: str) -> bytes | None:
         """The bytes of ``path`` at ``rev`` (None when it is not there)."""
         return self.read_object(f"{rev}:{path}")
@@ -187,10 +206,7 @@ class Store:
         when missing or not a blob)."""
         if "\n" in spec:
             return None
-        if self._cat is None or self._cat.poll() is not None:
-            self._cat = subprocess.Popen(["git", "cat-file", "--batch"], cwd=self.root, stdin=subprocess.PIPE,
-                                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-        cat = self._cat
+        self._cat = cat = self._cat_process(self._cat, "--batch")
         cat.stdin.write(spec.encode("utf-8") + b"\n")
         cat.stdin.flush()
         header = cat.stdout.readline().split()
@@ -220,6 +236,23 @@ class Store:
             pos += size + 1
         return out
 
+    def object_id(self, spec: str) -> str | None:
+        """The sha of ``spec`` (``rev:path``), through a long-lived ``cat-file --batch-check``
+        (None when there is no such object); cheap enough to ask once per commit."""
+        if "\n" in spec:
+            return None
+        self._check = self._cat_process(self._check, "--batch-check")
+        self._check.stdin.write(spec.encode("utf-8") + b"\n")
+        self._check.stdin.flush()
+        header = self._check.stdout.readline().split()
+        return header[0].decode() if len(header) == 3 else None
+
+    def _cat_process(self, proc: subprocess.Popen | None, mode: str) -> subprocess.Popen:
+        if proc is None or proc.poll() is not None:
+            proc = subprocess.Popen(["git", "cat-file", mode], cwd=self.root, stdin=subprocess.PIPE,
+                                    stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        return proc
+
     def tree_entries(self, rev: str, path: str = records.RECORDS) -> dict[str, str]:
         """{repository path: blob sha} of every file under ``path`` at ``rev``."""
         ok, out = self.try_git("ls-tree", "-r", "-z", "--full-tree", rev, "--", path)
@@ -241,24 +274,13 @@ class Store:
         for path, sha in self.tree_entries(rev).items():
             if not records.is_record_path(path):
                 continue
-            data = self.read_object(sha)
-            try:
-                rec = yamlio.load(data) if data is not None else None
-            except yamlio.YamlError:
-                continue
-            if isinstance(rec, dict):
+            rec = records.mapping_or_none(self.read_object(sha))
+            if rec is not None:
                 out[records.parse_relpath(path.split("/", 1)[1])] = rec
         return out
 
     def record_at(self, rev: str, year: str, no: int) -> dict[str, Any] | None:
-        raw = self.read_blob(rev, records.record_relpath(year, no))
-        if raw is None:
-            return None
-        try:
-            data = yamlio.load(raw)
-        except yamlio.YamlError:
-            return None
-        return data if isinstance(data, dict) else None
+        return records.mapping_or_none(self.read_blob(rev, records.record_relpath(year, no)))
 
     def dirty_paths(self) -> list[str]:
         """Tracked or untracked paths under records/ that differ from HEAD."""

@@ -115,12 +115,10 @@ def _merge_author(store: Store) -> Author:
 
 
 def _plan_at(store: Store, rev: str) -> Plan:
-    raw = store.read_blob(rev, f"{records.RECORDS}/plan.yaml")
     try:
-        data = yamlio.load(raw) if raw else {}
+        return store.plan_at(rev) or Plan({})
     except yamlio.YamlError as exc:
         raise GitError(f"中央の計画ファイル records/plan.yaml:{exc.line} が読めません（{exc.message}）") from None
-    return Plan(data if isinstance(data, dict) else {})
 
 
 def _report(record: dict[str, Any], department: str, order: list[str]) -> dict[str, Any]:

@@ -19,7 +19,7 @@ def rjust(text: str, cols: int) -> str:
 
 def clip(text: str, cols: int) -> str:
     """``text`` cut to at most ``cols`` columns, with … when cut."""
-    if width(text) <= cols:
+    if 2 * len(text) <= cols or width(text) <= cols:
         return text
     out, used = "", 0
     for ch in text:

@@ -15,6 +15,7 @@ from . import integrity, records, schema, yamlio
 from .plan import Plan
 
 PLAN_RELPATH = f"{records.RECORDS}/plan.yaml"
+ACCESS_RELPATH = f"{records.RECORDS}/access.yaml"   # who may change what (shinchoku.access)
 
 
 @dataclass(frozen=True, order=True)
@@ -135,6 +136,10 @@ class Checker:
     def check(self, relpath: str, content: bytes, *, canonical: bool = False) -> list[Problem]:
         """Problems of the document at repository-relative ``relpath`` with ``content``."""
         is_plan = relpath == PLAN_RELPATH
+        if relpath == ACCESS_RELPATH:
+            from . import access
+
+            return access.problems(content, self.plan, self.root, relpath)
         if not is_plan and not records.is_record_path(relpath):
             if relpath.startswith(f"{records.RECORDS}/") and relpath.endswith((".yaml", ".yml")):
                 return [Problem(relpath, 0, "", "ファイルの場所か名前が正しくありません（records/<年度>/<No 2桁>.yaml に置いてください）")]
@@ -235,6 +240,10 @@ def check_paths(root: Path, paths: list[Path] | None = None, *, canonical: bool 
         problems += plan_problems
         if canonical and not plan_problems and plan is not None:
             problems += checker.check(PLAN_RELPATH, (root / PLAN_RELPATH).read_bytes(), canonical=True)
+    access_file = root / ACCESS_RELPATH
+    if paths is None and access_file.is_file():
+        targets.append(access_file)
+        names.append(ACCESS_RELPATH)
     for path, rel in zip(targets, names):
         if rel == PLAN_RELPATH:
             continue

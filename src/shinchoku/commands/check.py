@@ -48,6 +48,8 @@ def run(args) -> int:
     problems = validate.check_paths(root, paths, canonical=args.canonical)
     files = report(problems)
     checked = len(paths) if paths is not None else sum(1 for _ in records.iter_record_files(root)) + 1
+    if paths is None and (root / validate.ACCESS_RELPATH).is_file():
+        checked += 1                                  # records/access.yaml
     if problems:
         print(f"{files}件のファイルで{len(problems)}件の問題が見つかりました（{checked}件のファイルを確認）", file=sys.stderr)
         return 1

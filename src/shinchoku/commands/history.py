@@ -59,6 +59,7 @@ def _start_log(args):
     the rest (the command's time is then close to git's own)."""
     import os
     import subprocess
+    import tempfile
 
     no, year = args.no.strip(), args.year.strip().upper()
     if year.isdigit() and not no.isdigit():
@@ -68,10 +69,13 @@ def _start_log(args):
     from ..gitlog import log_args
 
     path = f"records/{year[0]}{int(year[1:])}/{int(no):02d}.yaml"
+    # into a file, not a pipe: git would stop at the pipe's 64 KB until Python reads it
+    out, err = tempfile.TemporaryFile(), tempfile.TemporaryFile()
     try:
-        return subprocess.Popen(["git", *log_args([path], True)], cwd=args.repo or None, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
-                                env={**os.environ, "LC_ALL": "C", "LANGUAGE": "C"})
+        proc = subprocess.Popen(["git", *log_args([path], True)], cwd=args.repo or None, stdout=out, stderr=err,
+                                stdin=subprocess.DEVNULL, env={**os.environ, "LC_ALL": "C", "LANGUAGE": "C"})
+        proc.output_files = (out, err)
+        return proc
     except OSError:
         return None
 
@@ -81,9 +85,12 @@ def run(args) -> int:
     try:
         return _run(args, started)
     finally:
-        if started is not None and started.poll() is None:
-            started.kill()
-            started.wait()
+        if started is not None:
+            if started.poll() is None:
+                started.kill()
+                started.wait()
+            for f in started.output_files:
+                f.close()
 
 
 def _run(args, started) -> int:
