@@ -1,9 +1,11 @@
 """The add-in's buttons driven through xlwings' remote engine on real repositories.
 
-A bare central repository (with the real pre-receive hook) and staff clones wired with
-`shinchoku install` (real pre-commit hook); each staff member has a workbook made by
-`shinchoku workbook`, opened in tests/xlclient.py, which builds the payload Excel sends
-and applies the actions the add-in returns, as xlwings' VBA remote client does."""
+A bare central repository with the real server hook (`shinchoku server-install`, access
+rules in records/access.yaml, the pusher named by REMOTE_USER as the local transport
+hands it over) and staff clones wired with `shinchoku install` (real pre-commit hook);
+each staff member has a workbook made by `shinchoku workbook`, opened in
+tests/xlclient.py, which builds the payload Excel sends and applies the actions the
+add-in returns, as xlwings' VBA remote client does."""
 
 from __future__ import annotations
 
@@ -29,8 +31,26 @@ COORD = Author("協働推進課 調整担当", "kyodo@city.example")
 MAIN = sm.SHEET_NAME
 
 
-def git(cwd: Path, *args: str, who: Author | None = None) -> str:
-    env = {**os.environ, "SHINCHOKU_PYTHON": sys.executable, **(who.env() if who else {})}
+ACCESS = """\
+調整担当:
+  - kyodo
+担当:
+  yamada:
+    - 指導室
+    - 協働推進課
+    - 産業振興課
+  sato:
+    - 児童青少年課
+    - 協働推進課
+    - 産業振興課
+  ito:
+    - 指導室
+"""
+
+
+def git(cwd: Path, *args: str, who: Author | None = None, user: str = "kyodo") -> str:
+    env = {k: v for k, v in os.environ.items() if k != "REMOTE_USER"}
+    env.update(SHINCHOKU_PYTHON=sys.executable, REMOTE_USER=user, **(who.env() if who else {}))
     done = subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     return done.stdout
@@ -68,6 +88,7 @@ class Staff:
 
     def __init__(self, tmp: Path, central: Path, who: Author, department: str = "", monkeypatch=None):
         self.who = who
+        self.user = who.email.split("@")[0]
         self.monkeypatch = monkeypatch
         self.root = tmp / who.email.split("@")[0]
         git(tmp, "clone", "-q", str(central), self.root.name)
@@ -85,6 +106,7 @@ class Staff:
 
     def press(self, func) -> list[tuple[str, str, str]]:
         self.monkeypatch.setenv("SHINCHOKU_CONFIG", str(self.config))
+        self.monkeypatch.setenv("REMOTE_USER", self.user)       # who the server sees pushing
         return self.xl.run(func)
 
     def addr(self, year: str, no: int, dept: str, field: str) -> str:
@@ -117,8 +139,10 @@ def central_value(central: Path, year: str, no: int, dept: str, field: str):
 def office(tmp_path, monkeypatch, capsys):
     central = tmp_path / "central.git"
     git(tmp_path, "init", "-q", "--bare", "-b", "main", str(central))
+    assert main(["server-install", str(central)]) == 0
     seed = tmp_path / "seed"
     write_small_repo(seed)
+    (seed / "records" / "access.yaml").write_text(ACCESS, encoding="utf-8")
     (seed / "hooks").mkdir()
     project = Path(__file__).resolve().parents[1]
     for name in ("pre-commit", "pre-receive"):
@@ -193,7 +217,12 @@ def test_pull_refuses_a_broken_record_upstream_and_leaves_the_sheet(office, tmp_
     git(tmp_path, "clone", "-q", str(central), "coord")
     (coord / "records" / "R2" / "05.yaml").write_text("No: 5\n年度: [R2\n", encoding="utf-8")
     git(coord, "commit", "-q", "--no-verify", "-am", "壊れた記録", who=COORD)
+    # the server hook refuses it; it gets there only past the hook (an administrator's
+    # push straight into the repository)
+    hook = central / "hooks" / "pre-receive"
+    hook.rename(hook.with_name("pre-receive.off"))
     git(coord, "push", "-q", "origin", "main")
+    hook.with_name("pre-receive.off").rename(hook)
     before = yamada.cell("R2", 5, "指導室", "実績")
     alerts = yamada.press(addin.pull)
     assert "records/R2/05.yaml が読めない形" in alerts[0][0] and alerts[0][2] == "critical"
@@ -314,25 +343,42 @@ def test_a_push_refused_by_the_server_shows_its_message_and_keeps_the_edits(offi
     from shinchoku import addin
 
     central, yamada, _sato = office
-    hook = central / "hooks" / "pre-receive"
-    original = hook.read_bytes() if hook.exists() else None
-    hook.write_text("#!/bin/sh\necho 'R2年度は締め切られています（協働推進課）' >&2\nexit 1\n", encoding="utf-8")
-    hook.chmod(0o755)
     before = git(central, "rev-parse", "main")
-    a = yamada.type("R2", 5, "指導室", "課題", "送れないかもしれない課題")
+    # 山田 may change 指導室's reports only: the server's access rules refuse this one
+    other = yamada.type("R2", 5, "児童青少年課", "課題", "よその課の課題")
+    mine = yamada.type("R2", 5, "指導室", "課題", "自分の課の課題")
     alerts = yamada.press(addin.push)
-    assert "中央のリポジトリが受け付けませんでした" in alerts[0][0]
-    assert "R2年度は締め切られています（協働推進課）" in alerts[0][0] and alerts[0][2] == "critical"
+    assert "中央のリポジトリが受け付けませんでした" in alerts[0][0] and alerts[0][2] == "critical"
+    assert "yamada さんは「児童青少年課」の報告を変更できません（変更できる課: 指導室・協働推進課・産業振興課）" in alerts[0][0]
     assert git(central, "rev-parse", "main") == before
-    assert yamada.xl.sheet(MAIN).get(a) == "送れないかもしれない課題"
+    assert yamada.xl.sheet(MAIN).get(other) == "よその課の課題"
+    assert yamada.xl.sheet(MAIN).get(mine) == "自分の課の課題"
+    # the cell the server named is coloured and listed
+    assert yamada.xl.sheet(MAIN).colours[xlclient.cell_key(other)] == sm.ERROR_FILL
+    errors = yamada.xl.sheet(sm.ERROR_SHEET).values()
+    assert errors[0][0] == "中央のリポジトリが受け付けなかった内容（送信していません）"
+    assert errors[3][:2] == [other, "R2 No.5 児童青少年課 課題"] and "変更できません" in errors[3][2]
     assert git(yamada.root, "status", "--porcelain") == ""
-    # once the server accepts again, the same edit goes out
-    if original is None:
-        hook.unlink()
-    else:
-        hook.write_bytes(original)
+    # put the other department's cell back: the rest goes out
+    yamada.type("R2", 5, "児童青少年課", "課題", "協力者との情報交換が足りない。")
     assert yamada.press(addin.push)[0][0] == "1件のセルを送信しました。"
-    assert central_value(central, "R2", 5, "指導室", "課題") == "送れないかもしれない課題"
+    assert central_value(central, "R2", 5, "指導室", "課題") == "自分の課の課題"
+    assert central_value(central, "R2", 5, "児童青少年課", "課題") == "協力者との情報交換が足りない。"
+
+
+def test_a_server_hook_saying_no_in_its_own_words_is_shown(office):
+    from shinchoku import addin
+
+    central, yamada, _sato = office
+    hook = central / "hooks" / "pre-receive"
+    hook.write_text("#!/bin/sh\necho '只今、保守作業中のため受け付けていません（協働推進課）' >&2\nexit 1\n", encoding="utf-8")
+    hook.chmod(0o755)
+    a = yamada.type("R2", 5, "指導室", "備考", "保守中に書いた備考")
+    alerts = yamada.press(addin.push)
+    assert "只今、保守作業中のため受け付けていません（協働推進課）" in alerts[0][0]
+    assert yamada.xl.sheet(MAIN).get(a) == "保守中に書いた備考"
+    assert main(["server-install", str(central), "--force"]) == 0
+    assert yamada.press(addin.push)[0][0] == "1件のセルを送信しました。"
 
 
 def test_a_resorted_sheet_is_read_by_the_keys_in_each_row(office):
@@ -384,23 +430,23 @@ def test_history_of_a_cell_after_three_edits_by_two_people(office):
     from shinchoku import addin
 
     _central, yamada, sato = office
-    yamada.type("R2", 5, "指導室", "課題", "一回目")
+    yamada.type("R2", 1, "協働推進課", "課題", "一回目")
     yamada.press(addin.push)
     sato.press(addin.pull)
-    sato.type("R2", 5, "指導室", "課題", "二回目")
+    sato.type("R2", 1, "協働推進課", "課題", "二回目")
     sato.press(addin.push)
     yamada.press(addin.pull)
-    a = yamada.type("R2", 5, "指導室", "課題", "三回目")
+    a = yamada.type("R2", 1, "協働推進課", "課題", "三回目")
     yamada.press(addin.push)
     yamada.xl.select(MAIN, a)
     yamada.press(addin.history)
     rows = yamada.xl.sheet(sm.HISTORY_SHEET).values()
-    assert rows[0][0] == "R2 No.5 指導室 課題 の履歴（新しい順）"
+    assert rows[0][0] == "R2 No.1 協働推進課 課題 の履歴（新しい順）"
     assert rows[2][:5] == ["日時", "変更した人", "変更前", "変更後", "コミットの説明"]
     body = [r for r in rows[3:] if r[0]]
     assert [(r[1], r[2], r[3]) for r in body] == [
-        ("山田 花子", "二回目", "三回目"), ("佐藤 一郎", "一回目", "二回目"), ("山田 花子", "（空欄）", "一回目")]
-    assert body[0][4] == "R2 No.5 指導室: 課題 を更新"
+        ("山田 花子", "二回目", "三回目"), ("佐藤 一郎", "一回目", "二回目"), ("山田 花子", "参加者が少ない。", "一回目"), ("協働推進課 調整担当", "（空欄）", "参加者が少ない。")]
+    assert body[0][4] == "R2 No.1 協働推進課: 課題 を更新"
     assert yamada.xl.sheets[yamada.xl.active].name == sm.HISTORY_SHEET
 
 
@@ -515,7 +561,7 @@ def test_the_ribbon_ids_are_the_buttons_the_addin_answers(office):
                                          "shinchoku_check", "shinchoku_review"}
 
 
-def test_pull_says_when_the_open_years_changed_since_the_workbook_was_made(office, tmp_path):
+def test_pull_says_when_the_open_years_changed_since_the_workbook_was_made(office, tmp_path, monkeypatch):
     from shinchoku import addin
     from shinchoku.cli import main as cli
 
@@ -524,8 +570,8 @@ def test_pull_says_when_the_open_years_changed_since_the_workbook_was_made(offic
     git(tmp_path, "clone", "-q", str(central), "coord")
     git(coord, "config", "user.name", COORD.name)
     git(coord, "config", "user.email", COORD.email)
-    assert cli(["year", "close", "R2", "--repo", str(coord)]) == 0      # commits it
-    git(coord, "push", "-q", "origin", "main")
+    monkeypatch.setenv("REMOTE_USER", "kyodo")
+    assert cli(["year", "close", "R2", "--repo", str(coord)]) == 0      # commits and sends it
     alerts = yamada.press(addin.pull)
     assert "受付中の年度が変わりました（このブック: R2、今: なし）" in alerts[0][0]
 

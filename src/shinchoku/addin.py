@@ -22,6 +22,7 @@ change to the same cell.
 from __future__ import annotations
 
 import datetime as _dt
+import re
 import sys
 import traceback
 from pathlib import Path
@@ -318,6 +319,21 @@ def _report_problems(ctx: Context, problems: list[sm.CellProblem], heading: str)
     _output(ctx.book, sm.ERROR_SHEET, rows)
 
 
+_SERVER_LINE = re.compile(r"^\s*(?P<path>records/\S+?\.yaml):\d+: (?P<field>報告\[[^\]]+\]\.\S+?): (?P<message>.+)$")
+
+
+def _server_problems(ctx: Context, rows: list[sm.DataRow], detail: str) -> list[sm.CellProblem]:
+    """The server's findings about report fields (``records/R2/05.yaml:13: 報告[課].項目: …``),
+    placed on their cells."""
+    out = []
+    for line in (detail or "").splitlines():
+        m = _SERVER_LINE.match(line)
+        if m:
+            cell, label = sm.locate_problem(ctx.layout, rows, m.group("path"), m.group("field"))
+            out.append(sm.CellProblem(cell, label, m.group("message").strip()))
+    return out
+
+
 def _clear_errors(ctx: Context) -> None:
     if _sheet(ctx.book, sm.ERROR_SHEET) is not None:
         sheet = _sheet(ctx.book, sm.ERROR_SHEET)
@@ -383,9 +399,13 @@ def push(book) -> None:
             _alert(book, f"記録の確認で {len(problems)}件の問題が見つかったため、送信しませんでした（一覧は「{sm.ERROR_SHEET}」シート）。",
                    critical=True)
             return
-        except GitError:
+        except GitError as exc:
             _restore_files(store, dirty_before)
-            ctx.save_marks()
+            refused = _server_problems(ctx, reading.rows, exc.detail)
+            if refused:
+                _report_problems(ctx, refused, "中央のリポジトリが受け付けなかった内容（送信していません）")
+            else:
+                ctx.save_marks()
             raise
         _status(book, "シートを最新の内容にしています…")
         _plan, recs, only = _read_records(store, result.head, ctx.state.base, with_plan=False)
