@@ -4,8 +4,8 @@
 
 On the synthetic large repo (bench/synth.py, 1,000 initiatives × 10 years, about 20,000
 reports in 10,000 files; cached under bench/out/), cloned to a local bare "central"
-repository, and a staff clone wired with `shinchoku install` (the real pre-commit hook;
-the central repository has no server hook installed yet):
+repository with the server hook (`shinchoku server-install`; no access rules), and a
+staff clone wired with `shinchoku install` (the real pre-commit hook):
 
 - floor: reading every record file and parsing it with libyaml (yaml.CSafeLoader);
 - 取得 into an empty book: the payload Excel would send for a staff workbook with no
@@ -14,8 +14,8 @@ the central repository has no server hook installed yet):
   applied;
 - 送信 of one changed cell: after that pull (its actions applied by tests/xlclient.py),
   one cell typed, then `shinchoku.addin.push` — checks the sheet, commits as the user
-  (pre-commit hook included), pushes to the bare repository and brings the sheet to the
-  new head.
+  (pre-commit hook included), pushes to the bare repository (its pre-receive hook
+  included) and brings the sheet to the new head.
 
 Goals (issue 4): 取得 within 3× the floor, 送信 under 1 s.
 """
@@ -67,11 +67,12 @@ def setup(initiatives: int, years: int) -> tuple[Path, Path]:
         if p.exists():
             shutil.rmtree(p)
     run(base, "clone", "-q", "--bare", str(seed), str(central))
+    from shinchoku.cli import main as cli
+
+    assert cli(["server-install", str(central)]) == 0
     run(base, "clone", "-q", str(central), str(clone))
     run(clone, "config", "user.name", "山田 花子")
     run(clone, "config", "user.email", "yamada@city.example")
-    from shinchoku.cli import main as cli
-
     assert cli(["install", "--repo", str(clone)]) == 0
     cfg = base / "config.toml"
     cfg.write_text(f'name = "山田 花子"\nemail = "yamada@city.example"\nrepo = \'{clone}\'\n', encoding="utf-8")
