@@ -15,7 +15,7 @@ from typing import Any, Iterator
 
 from . import fielddiff, records, yamlio
 from .gitlog import REC as _REC, SEP as _SEP, log_args
-from .store import Store
+from .store import Store, collect
 
 _NULL = "0" * 40
 
@@ -53,16 +53,7 @@ class _Entry:
 
 def _log(store: Store, paths: list[str], follow: bool, rev: str, started=None) -> Iterator[_Entry]:
     if started is not None:                 # a `git log` the caller started early (see commands/history)
-        started.wait()
-        out_file, err_file = started.output_files
-        out_file.seek(0)
-        err_file.seek(0)
-        data, err = out_file.read(), err_file.read()
-        if started.returncode != 0:
-            from .store import GitError
-
-            raise GitError("git log が失敗しました", err.decode("utf-8", "replace"))
-        out = data.decode("utf-8", "replace")
+        out = collect(started)
     else:
         out = store.git(*log_args(paths, follow, rev))
     for chunk in out.split(_REC):

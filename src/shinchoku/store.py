@@ -25,7 +25,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
-from . import fielddiff, records, schema
+
+RECORDS = "records"          # = records.RECORDS; the store imports the record modules lazily so
+                             # that a command can start git before the heavier imports
 
 if TYPE_CHECKING:
     from .plan import Plan
@@ -74,6 +76,48 @@ def driver_config(python: str | None = None) -> dict[str, str]:
     }
 
 
+def _git_env(env: dict[str, str] | None = None) -> dict[str, str]:
+    # git's own words are matched in English (push rejections, locks)
+    return {**os.environ, "LC_ALL": "C", "LANGUAGE": "C", **(env or {})}
+
+
+def spawn(args: list[str], cwd: Path | str | None = None) -> subprocess.Popen:
+    """Start ``git ARGS`` in the background, for a command that starts git first and
+    imports the rest while git works; read it with :func:`collect`.  The output goes to
+    temporary files, not a pipe, where git would stop at 64 KB until read."""
+    import tempfile
+
+    out, err = tempfile.TemporaryFile(), tempfile.TemporaryFile()
+    proc = subprocess.Popen(["git", *args], cwd=cwd or None, stdout=out, stderr=err,
+                            stdin=subprocess.DEVNULL, env=_git_env())
+    proc.output_files = (out, err)
+    return proc
+
+
+def collect(proc: subprocess.Popen) -> str:
+    """The output of a :func:`spawn`-ed git; GitError when it failed."""
+    proc.wait()
+    out, err = proc.output_files
+    try:
+        out.seek(0)
+        err.seek(0)
+        data, detail = out.read(), err.read().decode("utf-8", "replace").strip()
+    finally:
+        discard(proc)
+    if proc.returncode != 0:
+        raise GitError(_explain(proc.args[1] if len(proc.args) > 1 else "", detail), detail)
+    return data.decode("utf-8", "replace")
+
+
+def discard(proc: subprocess.Popen) -> None:
+    """Stop a :func:`spawn`-ed git that is no longer wanted and drop its files."""
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait()
+    for f in proc.output_files:
+        f.close()
+
+
 def remote_lines(text: str) -> str:
     """What the server said (``remote: …`` lines), without git's own noise."""
     lines = []
@@ -99,6 +143,17 @@ class Store:
         if not ok:
             raise GitError(f"{self.root} は git のリポジトリではありません")
         self.bare = bare or out.strip() == "true"
+
+    @classmethod
+    def create(cls, root: Path | str, *, bare: bool = False, branch: str = "main") -> "Store":
+        """``git init`` a new repository at ``root`` (made if missing) and open it."""
+        Path(root).mkdir(parents=True, exist_ok=True)
+        done = subprocess.run(["git", "init", "-q", "-b", branch, *(["--bare"] if bare else []), str(root)],
+                              capture_output=True, env=_git_env(), stdin=subprocess.DEVNULL)
+        if done.returncode != 0:
+            detail = done.stderr.decode("utf-8", "replace").strip()
+            raise GitError("git init ができませんでした", detail)
+        return cls(root)
 
     @property
     def repo(self):
@@ -144,9 +199,7 @@ class Store:
         for key, value in (config or {}).items():
             cmd += ["-c", f"{key}={value}"]
         cmd += list(args)
-        # git's own words are matched in English (push rejections, locks)
-        full_env = {**os.environ, "LC_ALL": "C", "LANGUAGE": "C", **(env or {})}
-        done = subprocess.run(cmd, cwd=self.root, input=input, capture_output=True, env=full_env,
+        done = subprocess.run(cmd, cwd=self.root, input=input, capture_output=True, env=_git_env(env),
                               stdin=subprocess.DEVNULL if input is None else None)
         if done.returncode != 0:
             detail = done.stderr.decode("utf-8", "replace").strip()
@@ -193,8 +246,8 @@ class Store:
         """The plan at ``rev`` (``:`` for the index); None when absent.  YamlError when broken."""
         from .plan import load_cached
 
-        raw = self.read_blob(rev, f"{records.RECORDS}/plan.yaml") if rev != ":" else \
-            self.read_object(f":{records.RECORDS}/plan.yaml")
+        raw = self.read_blob(rev, f"{RECORDS}/plan.yaml") if rev != ":" else \
+            self.read_object(f":{RECORDS}/plan.yaml")
         return None if raw is None else load_cached(raw, self.cache_dir())
 
     def read_blob(self, rev: str, path: str) -> bytes | None:
@@ -253,7 +306,7 @@ class Store:
                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         return proc
 
-    def tree_entries(self, rev: str, path: str = records.RECORDS) -> dict[str, str]:
+    def tree_entries(self, rev: str, path: str = RECORDS) -> dict[str, str]:
         """{repository path: blob sha} of every file under ``path`` at ``rev``."""
         ok, out = self.try_git("ls-tree", "-r", "-z", "--full-tree", rev, "--", path)
         if not ok:
@@ -270,6 +323,8 @@ class Store:
 
     def read_records(self, rev: str = "HEAD") -> dict[tuple[str, int], dict[str, Any]]:
         """{(年度, No): record} at ``rev``, straight from git objects (unreadable ones left out)."""
+        from . import records
+
         out: dict[tuple[str, int], dict[str, Any]] = {}
         for path, sha in self.tree_entries(rev).items():
             if not records.is_record_path(path):
@@ -280,11 +335,13 @@ class Store:
         return out
 
     def record_at(self, rev: str, year: str, no: int) -> dict[str, Any] | None:
+        from . import records
+
         return records.mapping_or_none(self.read_blob(rev, records.record_relpath(year, no)))
 
     def dirty_paths(self) -> list[str]:
         """Tracked or untracked paths under records/ that differ from HEAD."""
-        out = self.git("status", "--porcelain", "-z", "--untracked-files=all", "--", records.RECORDS)
+        out = self.git("status", "--porcelain", "-z", "--untracked-files=all", "--", RECORDS)
         paths = []
         for item in out.split("\0"):
             if len(item) > 3:
@@ -294,6 +351,8 @@ class Store:
     # -- writing -------------------------------------------------------------------------
     def write_records(self, recs: Iterable[dict[str, Any]]) -> list[str]:
         """Write records into the working tree in canonical form; their repository paths."""
+        from . import records
+
         paths = []
         for rec in recs:
             records.write_record(self.root, rec)
@@ -430,6 +489,8 @@ def _explain(command: str, detail: str) -> str:
 def commit_message(changed: list[tuple[str, int, dict | None, dict]], note: str | None = None) -> str:
     """``R2 No.5 児童青少年課: 課題, 実績 を更新`` (one line per record and department; the
     first is the subject, ``ほかN件`` when there are more), then the editor's note."""
+    from . import fielddiff, schema
+
     fields = schema.report_fields()
     lines = []
     for year, no, old, new in changed:

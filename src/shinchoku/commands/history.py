@@ -57,25 +57,16 @@ def open_store(args):
 def _start_log(args):
     """Start `git log` before anything heavy is imported, so git works while Python loads
     the rest (the command's time is then close to git's own)."""
-    import os
-    import subprocess
-    import tempfile
+    from ..gitlog import log_args
+    from ..store import spawn
 
     no, year = args.no.strip(), args.year.strip().upper()
     if year.isdigit() and not no.isdigit():
         no, year = year, no
     if not no.isdigit() or not year[:1] in ("H", "R") or not year[1:].isdigit():
         return None
-    from ..gitlog import log_args
-
-    path = f"records/{year[0]}{int(year[1:])}/{int(no):02d}.yaml"
-    # into a file, not a pipe: git would stop at the pipe's 64 KB until Python reads it
-    out, err = tempfile.TemporaryFile(), tempfile.TemporaryFile()
     try:
-        proc = subprocess.Popen(["git", *log_args([path], True)], cwd=args.repo or None, stdout=out, stderr=err,
-                                stdin=subprocess.DEVNULL, env={**os.environ, "LC_ALL": "C", "LANGUAGE": "C"})
-        proc.output_files = (out, err)
-        return proc
+        return spawn(log_args([f"records/{year[0]}{int(year[1:])}/{int(no):02d}.yaml"], True), args.repo)
     except OSError:
         return None
 
@@ -86,11 +77,9 @@ def run(args) -> int:
         return _run(args, started)
     finally:
         if started is not None:
-            if started.poll() is None:
-                started.kill()
-                started.wait()
-            for f in started.output_files:
-                f.close()
+            from ..store import discard
+
+            discard(started)
 
 
 def _run(args, started) -> int:

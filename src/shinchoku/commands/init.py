@@ -51,11 +51,10 @@ def run(args) -> int:
     elif main(["import-sheet", args.sheet, "--repo", str(root)]) != 0:
         print("shinchoku: シートの取り込みで問題が見つかりました（上の行を確かめてください）", file=sys.stderr)
         return 1
-    import subprocess
-
-    done = subprocess.run(["git", "init", "-q", "-b", "main", str(root)], capture_output=True, text=True)
-    if done.returncode != 0:
-        print(f"shinchoku: git init ができませんでした（{done.stderr.strip()}）", file=sys.stderr)
+    try:
+        Store.create(root).close()
+    except GitError as exc:
+        print(f"shinchoku: {exc.message}（{exc.detail}）", file=sys.stderr)
         return 1
     for line in repo_setup.install(root):
         print(line)
