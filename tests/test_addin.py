@@ -634,3 +634,21 @@ def test_nothing_to_do_is_said_plainly(office):
     alerts = yamada.press(addin.pull)
     assert "シートはすでに最新の内容です。" in alerts[0][0]
     assert not [a for a in yamada.xl.actions if a["func"] == "setValues" and a["sheet_position"] == 0]
+
+
+def test_on_button_runs_the_button_on_the_calling_book(office, monkeypatch):
+    import xlwings as xw
+
+    from shinchoku import addin
+
+    _central, yamada, _sato = office
+    yamada.type("R2", 5, "指導室", "備考", "リボンから送る")
+
+    def press(control_id: str):
+        def run(book):
+            monkeypatch.setattr(xw.Book, "caller", classmethod(lambda cls: book))
+            addin.on_button(control_id)
+        return yamada.press(run)
+
+    assert press("shinchoku_push")[0][0] == "1件のセルを送信しました。"
+    assert press("shinchoku_nothing")[0][0] == "「shinchoku_nothing」というボタンはありません"
