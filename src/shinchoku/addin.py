@@ -408,7 +408,12 @@ def push(book) -> None:
                 ctx.save_marks()
             raise
         _status(book, "シートを最新の内容にしています…")
-        _plan, recs, only = _read_records(store, result.head, ctx.state.base, with_plan=False)
+        try:
+            _plan, recs, only = _read_records(store, result.head, ctx.state.base, with_plan=False)
+        except Stop as exc:
+            # sent, but the new head cannot be shown: the sheet keeps its values and its
+            # base, so a later 送信 finds the cells already there
+            raise Stop(f"{len(result.sent)}件のセルを送信しましたが、シートを最新の内容にできませんでした。\n{exc}") from None
     finally:
         store.close()
     by_cell = {(e.no, e.department, e.year, e.field): e for e in reading.edits}
