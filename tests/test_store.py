@@ -221,6 +221,9 @@ def test_a_held_git_lock_is_explained_and_nothing_changes(office):
     assert "別の git の操作が実行中" in err.value.message
     (sato / ".git" / "index.lock").unlink()
     assert out(sato, "rev-parse", "HEAD") == before
+    assert out(sato, "status", "--porcelain") == ""          # the file git could not take is put back
+    with Store(sato) as s:                                    # so the next attempt goes ahead
+        assert sync.publish(s, [sync.Edit("R2", 5, "児童青少年課", "備考", None, "x")], SATO).commit
 
 
 # -- sync (commits made in the clone) and the merge driver ---------------------------------

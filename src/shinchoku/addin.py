@@ -239,29 +239,6 @@ def _read_records(store: Store, rev: str, since: str = "", *, with_plan: bool = 
     return plan, out, only
 
 
-def _restore_files(store: Store, keep: set[str]) -> None:
-    """Put back record files a failed send left written in the clone (git could not take
-    them, e.g. while another git process held the lock): the sheet still has the edits,
-    and a clean clone lets the next 送信 go ahead.  Done from HEAD's blobs, without git's
-    index, which may still be locked."""
-    try:
-        dirty = [p for p in store.dirty_paths() if p not in keep]
-    except GitError:
-        return
-    for path in dirty:
-        if not records_mod.is_record_path(path):
-            continue
-        data = store.read_blob("HEAD", path)
-        target = Path(store.root) / path
-        try:
-            if data is None:
-                target.unlink(missing_ok=True)
-            else:
-                target.write_bytes(data)
-        except OSError:
-            pass
-
-
 def _plan_at(store: Store, rev: str | None) -> Plan | None:
     raw = store.read_blob(rev or "HEAD", PLAN_PATH)
     try:
@@ -387,7 +364,6 @@ def push(book) -> None:
             return
         edits = [sync.Edit(e.year, e.no, e.department, e.field, e.before, e.after) for e in reading.edits]
         _status(book, f"{len(edits)}件の変更を送信しています…")
-        dirty_before = set(store.dirty_paths())
         try:
             result = sync.publish(store, edits, author, progress=lambda m: _status(book, m))
         except sync.Rejected as exc:
@@ -400,7 +376,6 @@ def push(book) -> None:
                    critical=True)
             return
         except GitError as exc:
-            _restore_files(store, dirty_before)
             refused = _server_problems(ctx, reading.rows, exc.detail)
             if refused:
                 _report_problems(ctx, refused, "中央のリポジトリが受け付けなかった内容（送信していません）")

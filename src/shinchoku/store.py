@@ -385,15 +385,37 @@ class Store:
 
     def commit_records(self, recs: list[dict[str, Any]], author: Author, message: str | None = None,
                        *, note: str | None = None) -> str | None:
-        """Write ``recs`` and commit them; the message is generated when not given."""
+        """Write ``recs`` and commit them; the message is generated when not given.
+
+        When git cannot take them (a held lock, a hook's refusal) the files are put back
+        as HEAD has them, so the clone stays clean and the next attempt can go ahead."""
+        from . import records
+
         head = self.head()
-        before = {(r["年度"], int(r["No"])): self.record_at(head, r["年度"], int(r["No"])) if head else None
-                  for r in recs}
-        paths = self.write_records(recs)
+        keys = [(r["年度"], int(r["No"])) for r in recs]
+        paths = [records.record_relpath(year, no) for year, no in keys]
+        originals = {p: self.read_blob(head, p) if head else None for p in paths}
         if message is None:
-            message = commit_message([(r["年度"], int(r["No"]), before[(r["年度"], int(r["No"]))], r) for r in recs],
-                                     note)
-        return self.commit(paths, author, message)
+            message = commit_message([(year, no, records.mapping_or_none(originals[p]), r)
+                                      for (year, no), p, r in zip(keys, paths, recs)], note)
+        self.write_records(recs)
+        try:
+            return self.commit(paths, author, message)
+        except GitError:
+            self._put_back(originals)
+            raise
+
+    def _put_back(self, originals: dict[str, bytes | None]) -> None:
+        """Files as they were (without git's index, which may be the thing that is locked)."""
+        for path, data in originals.items():
+            target = self.root / path
+            try:
+                if data is None:
+                    target.unlink(missing_ok=True)
+                else:
+                    target.write_bytes(data)
+            except OSError:
+                pass
 
     # -- the central repository ----------------------------------------------------------
     def has_remote(self, name: str = "origin") -> bool:
