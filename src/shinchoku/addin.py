@@ -25,14 +25,13 @@ import datetime as _dt
 import re
 import sys
 import traceback
-from pathlib import Path
 from typing import Any, Callable
 
 import xlwings as xw
 
 from . import records as records_mod, settings as settings_mod, sheetmodel as sm, yamlio
-from .plan import Plan, load_text as load_plan_text
-from .store import GitError, Store
+from .plan import Plan
+from .store import GitError, Store, Unreadable
 
 TITLE = "進捗管理"
 PLAN_PATH = f"{records_mod.RECORDS}/plan.yaml"
@@ -195,43 +194,23 @@ def _read_records(store: Store, rev: str, since: str = "", *, with_plan: bool = 
     item (None: all were read).  :class:`Stop` names a file that cannot be read (a broken
     record must not empty the user's cells)."""
     only: set[tuple[str, int]] | None = None
-    entries = store.tree_entries(rev)
-    if since and since != rev and store.rev(since):
-        changed = [p for p in store.git("diff", "--name-only", "-z", since, rev, "--", records_mod.RECORDS).split("\0") if p]
-        entries = {p: entries[p] for p in changed if p in entries}
-        only = {records_mod.parse_relpath(p.split("/", 1)[1]) for p in changed if records_mod.is_record_path(p)}
-    elif since and since == rev:
-        entries, only = {}, set()
-    raw = store.read_blob(rev, PLAN_PATH) if with_plan else None
-    broken = []
-    try:
-        plan = load_plan_text(raw) if raw else Plan({})
-    except yamlio.YamlError:
-        broken.append(PLAN_PATH)
-        plan = Plan({})
-    out: dict[tuple[str, int], dict[str, Any]] = {}
-    # A clean clone standing on ``rev`` has the same bytes in its files: reading those is
-    # quicker than asking git for each object.
-    from_files = store.head() == rev and not store.dirty_paths()
-    for path, sha in entries.items():
-        if not records_mod.is_record_path(path):
-            continue
-        data = None
-        if from_files:
-            try:
-                data = (Path(store.root) / path).read_bytes()
-            except OSError:
-                data = None
-        if data is None:
-            data = store.read_object(sha)
+    paths = None
+    if since and since == rev:
+        paths, only = [], set()
+    elif since and store.rev(since):
+        paths = store.changed_paths(since, rev)
+        only = {records_mod.parse_relpath(p.split("/", 1)[1]) for p in paths if records_mod.is_record_path(p)}
+    broken: list[str] = []
+    plan = Plan({})
+    if with_plan:
         try:
-            rec = yamlio.load(data) if data is not None else None
+            plan = store.plan_at(rev) or Plan({})
         except yamlio.YamlError:
-            rec = None
-        if not isinstance(rec, dict):
-            broken.append(path)
-            continue
-        out[records_mod.parse_relpath(path.split("/", 1)[1])] = rec
+            broken.append(PLAN_PATH)
+    try:
+        out = store.read_records(rev, paths=paths, strict=True)
+    except Unreadable as exc:
+        broken += exc.paths
     if broken:
         shown = "、".join(broken[:3]) + (f" ほか{len(broken) - 3}件" if len(broken) > 3 else "")
         raise Stop(f"中央の記録 {shown} が読めない形になっているため、取り込めませんでした。"
@@ -240,9 +219,8 @@ def _read_records(store: Store, rev: str, since: str = "", *, with_plan: bool = 
 
 
 def _plan_at(store: Store, rev: str | None) -> Plan | None:
-    raw = store.read_blob(rev or "HEAD", PLAN_PATH)
     try:
-        return load_plan_text(raw) if raw else None
+        return store.plan_at(rev or "HEAD")
     except yamlio.YamlError:
         return None
 
