@@ -1,4 +1,4 @@
-"""Build addin/shinchoku.xlam from addin/vba/ and addin/customUI.xml, reproducibly.
+r"""Build addin/shinchoku.xlam from addin/vba/ and addin/customUI.xml, reproducibly.
 
     python addin/build.py [OUT.xlam]
 
