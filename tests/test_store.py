@@ -391,3 +391,22 @@ def test_the_plan_is_parsed_once_per_content_and_a_bad_cache_is_ignored(tmp_path
     assert len(list(tmp_path.glob("plan-*.pickle"))) == 2
     with pytest.raises(Exception):
         plan_mod.load_cached(b"a: [", tmp_path)
+
+
+def test_a_staff_clone_made_from_the_remote_is_wired_and_refuses_a_used_folder(office, tmp_path):
+    from shinchoku import repo_setup
+
+    central, _y, _s = office
+    target = tmp_path / "新しいPC" / "records"
+    said = repo_setup.clone(str(central), target)
+    assert said[0] == f"中央のリポジトリを {target} に複製しました"
+    assert out(target, "config", "core.hooksPath").strip() == "hooks"
+    assert "merge-driver" in out(target, "config", "merge.shinchoku.driver")
+    with Store(target) as s:
+        assert s.read_records()[("R2", 5)]["No"] == 5
+    with pytest.raises(GitError) as err:
+        repo_setup.clone(str(central), target)
+    assert "空のフォルダではない" in err.value.message
+    with pytest.raises(GitError) as err:
+        repo_setup.clone(str(tmp_path / "ない.git"), tmp_path / "empty")
+    assert "複製できませんでした" in err.value.message and not (tmp_path / "empty").exists()

@@ -68,6 +68,12 @@ def install(root: Path) -> list[str]:
     return done
 
 
+def clone(url: str, root: Path) -> list[str]:
+    """A staff member's clone, ready to use: cloned from ``url`` and wired (:func:`install`)."""
+    Store.clone(url, root).close()
+    return [f"中央のリポジトリを {root} に複製しました", *install(root)]
+
+
 def scaffold(root: Path) -> None:
     """schema/, hooks/, .gitattributes and the access template in a new repository."""
     (root / "schema").mkdir(parents=True, exist_ok=True)

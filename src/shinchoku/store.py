@@ -163,6 +163,21 @@ class Store:
             raise GitError("git init ができませんでした", detail)
         return cls(root)
 
+    @classmethod
+    def clone(cls, url: str, root: Path | str) -> "Store":
+        """``git clone URL ROOT`` (ROOT must be missing or empty) and open the clone."""
+        root = Path(root)
+        if root.exists() and any(root.iterdir()):
+            raise GitError(f"{root} は空のフォルダではないため、記録リポジトリを複製できません")
+        root.parent.mkdir(parents=True, exist_ok=True)
+        done = subprocess.run(["git", "clone", "-q", url, str(root)], capture_output=True, env=_git_env(),
+                              stdin=subprocess.DEVNULL)
+        if done.returncode != 0:
+            detail = done.stderr.decode("utf-8", "replace").strip()
+            raise GitError(f"中央のリポジトリ（{url}）を複製できませんでした（アドレスとネットワークをご確認ください）",
+                           detail)
+        return cls(root)
+
     @property
     def repo(self):
         """GitPython's view of the repository (opened on first use)."""
