@@ -391,3 +391,21 @@ def test_the_plan_is_parsed_once_per_content_and_a_bad_cache_is_ignored(tmp_path
     assert len(list(tmp_path.glob("plan-*.pickle"))) == 2
     with pytest.raises(Exception):
         plan_mod.load_cached(b"a: [", tmp_path)
+
+
+def test_blame_columns_line_up_with_long_names(office, capsys):
+    """'協働推進課 調整担当' is wider than a fixed 12 columns: the commit subjects must still
+    start in one column."""
+    from shinchoku.textwidth import width
+    _central, yamada, _sato = office
+    with Store(yamada) as s:
+        sync.publish(s, [sync.Edit("R2", 5, "指導室", "課題", None, "一回目")], YAMADA)
+    capsys.readouterr()
+    assert main(["blame", "R2", "5", "--repo", str(yamada)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    starts = set()
+    for line in lines:
+        subject = "取り込み" if line.endswith("取り込み") else line.split("  ")[-1]
+        starts.add(width(line[:line.rindex(subject)]))
+    assert any("協働推進課 調整担当" in ln for ln in lines) and any("山田 花子" in ln for ln in lines)
+    assert len(starts) == 1, lines
