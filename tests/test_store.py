@@ -326,7 +326,12 @@ def test_init_from_the_real_sheet_and_history_answers_with_the_import_commit(tmp
         os.environ.pop("GIT_CONFIG_GLOBAL")
         for k, v in env_backup.items():
             os.environ.pop(k) if v is None else os.environ.__setitem__(k, v)
-    assert "最初のコミットをしました" in capsys.readouterr().out
+    said = capsys.readouterr().out
+    assert "最初のコミットをしました" in said
+    # what comes next: the real user names, the open year's records, the push
+    assert "records/access.yaml の利用者名" in said
+    assert "受付中のR3年度の記録を作ります: shinchoku year open R3" in said
+    assert "git push -u origin main" in said and "README" not in said
     for part in ("schema/record.schema.json", "hooks/pre-commit", ".gitattributes", "records/plan.yaml"):
         assert (repo / part).is_file(), part
     assert out(repo, "config", "core.hooksPath").strip() == "hooks"
@@ -409,3 +414,16 @@ def test_blame_columns_line_up_with_long_names(office, capsys):
         starts.add(width(line[:line.rindex(subject)]))
     assert any("協働推進課 調整担当" in ln for ln in lines) and any("山田 花子" in ln for ln in lines)
     assert len(starts) == 1, lines
+
+
+def test_init_without_a_git_name_says_how_to_make_the_first_commit(tmp_path, capsys, monkeypatch):
+    for k in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL"):
+        monkeypatch.delenv(k, raising=False)
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(tmp_path / "empty-gitconfig"))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    repo = tmp_path / "records-repo"
+    assert main(["init", str(repo), "--sheet", str(SEED)]) == 0
+    said = capsys.readouterr().out
+    assert "最初のコミットはまだです（git の名前とメールアドレスが設定されていません）。" in said
+    assert f"  cd {repo}\n" in said and '  git config user.name "氏名"\n' in said
+    assert '  git add -A\n  git commit -m "記録リポジトリを作成"' in said
