@@ -427,3 +427,14 @@ def test_init_without_a_git_name_says_how_to_make_the_first_commit(tmp_path, cap
     assert "最初のコミットはまだです（git の名前とメールアドレスが設定されていません）。" in said
     assert f"  cd {repo}\n" in said and '  git config user.name "氏名"\n' in said
     assert '  git add -A\n  git commit -m "記録リポジトリを作成"' in said
+
+
+def test_sync_with_uncommitted_edits_says_to_commit_not_to_run_sync(office, capsys):
+    _central, yamada, _sato = office
+    edit_file(yamada, "R2", 5, "指導室", 課題="まだコミットしていない")
+    capsys.readouterr()
+    assert main(["sync", "--repo", str(yamada)]) == 1
+    err = capsys.readouterr().err
+    assert "まだコミットしていない変更があります（records/R2/05.yaml）" in err
+    assert "git commit でコミットするか、git restore で元に戻してから、もう一度実行してください" in err
+    assert "shinchoku sync で送るか" not in err
