@@ -438,3 +438,13 @@ def test_sync_with_uncommitted_edits_says_to_commit_not_to_run_sync(office, caps
     assert "まだコミットしていない変更があります（records/R2/05.yaml）" in err
     assert "git commit でコミットするか、git restore で元に戻してから、もう一度実行してください" in err
     assert "shinchoku sync で送るか" not in err
+
+
+def test_history_of_an_initiative_or_department_the_plan_does_not_have_says_so(office, capsys):
+    """'R2 No.99 課題の変更: 0件' read as 'nobody changed it'; the plan has no No 99."""
+    _central, yamada, _sato = office
+    capsys.readouterr()
+    assert main(["history", "99", "R2", "課題", "--repo", str(yamada)]) == 1
+    assert "No.99 の施策は計画（plan.yaml）にありません" in capsys.readouterr().err
+    assert main(["history", "5", "R2", "課題", "--department", "指導課", "--repo", str(yamada)]) == 1
+    assert "「指導課」は No.5 の主管課ではありません（主管課: 指導室・児童青少年課）" in capsys.readouterr().err
