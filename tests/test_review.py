@@ -288,3 +288,41 @@ def test_word_diff_marks_only_the_edited_phrase():
     assert "".join(p.text for p in pieces if p.op != diffwords.INSERT) == LONG_BEFORE
     assert "".join(p.text for p in pieces if p.op != diffwords.DELETE) == LONG_AFTER
     assert diffwords.runs("NPO法人「ビスグラ」と3回") == ["NPO", "法人", "「", "ビスグラ", "」", "と", "3", "回"]
+
+
+def test_first_review_starts_after_the_repository_was_created(tmp_path, capsys):
+    """Without a reviewed/ tag the import that created the repository is the baseline, not
+    hundreds of (空欄) → … changes."""
+    repo = tmp_path / "records"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    write_small_repo(repo)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "記録リポジトリを作成", who=COORDINATOR)
+    root = git(repo, "rev-parse", "--short=7", "HEAD").strip()
+    assert main(["review", "--repo", str(repo)]) == 0
+    assert capsys.readouterr().out.startswith(
+        f"確認済みの印（reviewed/…）がまだないため、記録リポジトリの作成（{root}）以降の変更: 0件")
+    change_at = "2025-05-01T09:00:00+09:00"
+    edit(repo, "R2", 5, "指導室", 備考="追記")
+    git(repo, "commit", "-q", "-am", "R2 No.5 指導室: 備考 を更新", who=YAMADA, when=change_at)
+    assert main(["review", "--repo", str(repo)]) == 0
+    out = capsys.readouterr().out
+    assert "以降の変更: 1件（コミット 1件、1人）" in out and "（空欄） → 追記" in out
+    # --since a commit names the commit once, and not as an approval
+    assert main(["review", "--since", root, "--repo", str(repo)]) == 0
+    assert capsys.readouterr().out.startswith(f"{root} 以降の変更: 1件")
+
+
+def test_revert_is_sent_and_approval_waits_for_unsent_commits(office, capsys):
+    central, coord, _y, _s, commits = office
+    capsys.readouterr()
+    assert main(["review", "--revert", commits["s2"][:7], "--note", "誤記", "--repo", str(coord)]) == 0
+    assert "中央のリポジトリへ送りました" in capsys.readouterr().out
+    assert git(central, "rev-parse", "main") == git(coord, "rev-parse", "HEAD")
+    # a commit made here but not sent: the approval would mark a commit the others never get
+    edit(coord, "R2", 5, "指導室", 備考="未送信")
+    git(coord, "commit", "-q", "-am", "未送信", who=COORDINATOR)
+    assert main(["review", "--approve", "--repo", str(coord)]) == 1
+    assert "まだ送っていないコミットが1件あります。shinchoku sync で送ってから" in capsys.readouterr().err
+    assert "reviewed/" not in git(coord, "tag", "--points-at", "HEAD")

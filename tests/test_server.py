@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import os
 import subprocess
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -598,3 +599,27 @@ def test_a_plan_change_must_still_fit_the_records_it_did_not_touch(office):
         assert f"records/{year}/05.yaml:" in said, said
     assert "「児童青少年課」はNo 5（次代の協働の担い手の育成）の主管課ではありません（主管課：指導室）" in said
     assert refs(central) == before
+
+
+def test_sync_refused_by_the_server_says_how_to_take_the_commit_back(office, capsys, monkeypatch):
+    """A staff member changed another department's report: the server refuses, and since it
+    checks every commit a fix on top would be refused too; sync says how to undo the
+    commit without losing the typed text."""
+    _central, _c, yamada, _s = office
+    git(yamada, "config", "user.name", YAMADA[0])
+    git(yamada, "config", "user.email", YAMADA[1])
+    path = yamada / "records/R2/05.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("課題: 協力者との情報交換が足りない。", "課題: 他課のメモ"), encoding="utf-8")
+    commit(yamada, YAMADA, "R2 No.5 児童青少年課: 備考 を更新")
+    monkeypatch.setenv("REMOTE_USER", "yamada")
+    monkeypatch.setenv("SHINCHOKU_PYTHON", sys.executable)
+    capsys.readouterr()
+    assert main(["sync", "--repo", str(yamada)]) == 1
+    err = capsys.readouterr().err
+    assert "「児童青少年課」の報告を変更できません" in err
+    assert "git reset origin/main でコミットを取り消すと、変更した内容はファイルに残ります" in err
+    # and the advice works: the text is still in the file, the clone at the central head
+    git(yamada, "reset", "-q", "origin/main")
+    assert "他課のメモ" in path.read_text(encoding="utf-8")
+    assert git(yamada, "rev-parse", "HEAD") == git(yamada, "rev-parse", "origin/main")

@@ -326,7 +326,12 @@ def test_init_from_the_real_sheet_and_history_answers_with_the_import_commit(tmp
         os.environ.pop("GIT_CONFIG_GLOBAL")
         for k, v in env_backup.items():
             os.environ.pop(k) if v is None else os.environ.__setitem__(k, v)
-    assert "最初のコミットをしました" in capsys.readouterr().out
+    said = capsys.readouterr().out
+    assert "最初のコミットをしました" in said
+    # what comes next: the real user names, the open year's records, the push
+    assert "records/access.yaml の利用者名" in said
+    assert "受付中のR3年度の記録を作ります: shinchoku year open R3" in said
+    assert "git push -u origin main" in said and "README" not in said
     for part in ("schema/record.schema.json", "hooks/pre-commit", ".gitattributes", "records/plan.yaml"):
         assert (repo / part).is_file(), part
     assert out(repo, "config", "core.hooksPath").strip() == "hooks"
@@ -410,3 +415,55 @@ def test_a_staff_clone_made_from_the_remote_is_wired_and_refuses_a_used_folder(o
     with pytest.raises(GitError) as err:
         repo_setup.clone(str(tmp_path / "ない.git"), tmp_path / "empty")
     assert "複製できませんでした" in err.value.message and not (tmp_path / "empty").exists()
+
+
+def test_blame_columns_line_up_with_long_names(office, capsys):
+    """'協働推進課 調整担当' is wider than a fixed 12 columns: the commit subjects must still
+    start in one column."""
+    from shinchoku.textwidth import width
+    _central, yamada, _sato = office
+    with Store(yamada) as s:
+        sync.publish(s, [sync.Edit("R2", 5, "指導室", "課題", None, "一回目")], YAMADA)
+    capsys.readouterr()
+    assert main(["blame", "R2", "5", "--repo", str(yamada)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    starts = set()
+    for line in lines:
+        subject = "取り込み" if line.endswith("取り込み") else line.split("  ")[-1]
+        starts.add(width(line[:line.rindex(subject)]))
+    assert any("協働推進課 調整担当" in ln for ln in lines) and any("山田 花子" in ln for ln in lines)
+    assert len(starts) == 1, lines
+
+
+def test_init_without_a_git_name_says_how_to_make_the_first_commit(tmp_path, capsys, monkeypatch):
+    for k in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL"):
+        monkeypatch.delenv(k, raising=False)
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(tmp_path / "empty-gitconfig"))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    repo = tmp_path / "records-repo"
+    assert main(["init", str(repo), "--sheet", str(SEED)]) == 0
+    said = capsys.readouterr().out
+    assert "最初のコミットはまだです（git の名前とメールアドレスが設定されていません）。" in said
+    assert f"  cd {repo}\n" in said and '  git config user.name "氏名"\n' in said
+    assert '  git add -A\n  git commit -m "記録リポジトリを作成"' in said
+
+
+def test_sync_with_uncommitted_edits_says_to_commit_not_to_run_sync(office, capsys):
+    _central, yamada, _sato = office
+    edit_file(yamada, "R2", 5, "指導室", 課題="まだコミットしていない")
+    capsys.readouterr()
+    assert main(["sync", "--repo", str(yamada)]) == 1
+    err = capsys.readouterr().err
+    assert "まだコミットしていない変更があります（records/R2/05.yaml）" in err
+    assert "git commit でコミットするか、git restore で元に戻してから、もう一度実行してください" in err
+    assert "shinchoku sync で送るか" not in err
+
+
+def test_history_of_an_initiative_or_department_the_plan_does_not_have_says_so(office, capsys):
+    """'R2 No.99 課題の変更: 0件' read as 'nobody changed it'; the plan has no No 99."""
+    _central, yamada, _sato = office
+    capsys.readouterr()
+    assert main(["history", "99", "R2", "課題", "--repo", str(yamada)]) == 1
+    assert "No.99 の施策は計画（plan.yaml）にありません" in capsys.readouterr().err
+    assert main(["history", "5", "R2", "課題", "--department", "指導課", "--repo", str(yamada)]) == 1
+    assert "「指導課」は No.5 の主管課ではありません（主管課: 指導室・児童青少年課）" in capsys.readouterr().err

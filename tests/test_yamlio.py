@@ -60,3 +60,17 @@ def test_non_utf8_is_reported():
     with pytest.raises(yamlio.YamlError) as err:
         yamlio.load("No: 1\n課題: あ\n".encode("cp932"))
     assert "UTF-8" in err.value.message and err.value.line == 2
+
+
+def test_common_parser_errors_are_explained_in_japanese():
+    import pytest
+    from shinchoku import yamlio
+    for text, expected in [
+        ("No: 5\n年度: R2\n報告:\n  - 主管課: 指導室\n    実績: 授業を実施\nした。\n", "「:」がありません"),
+        ("No: 5\n年度: R2\n備考: 時間: 10時\n", "内容全体を引用符"),
+        ("No: 5\n年度: R2\n備考: \"閉じていない\n", "引用符や括弧が閉じられていません"),
+    ]:
+        with pytest.raises(yamlio.YamlError) as err:
+            yamlio.load(text)
+        assert expected in err.value.message, err.value.message
+        assert not any(w in err.value.message for w in ("expected", "found", "allowed")), err.value.message

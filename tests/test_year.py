@@ -63,3 +63,41 @@ def test_label_spellings(small_repo, capsys):
     assert main(["year", "open", "ｒ３年度", "--repo", str(small_repo)]) == 0
     assert years_of(small_repo)[-1] == ("R3", 2021, "受付中")
     assert small_plan()["年度"][-1]["年度"] == "R2"          # the fixture itself is untouched
+
+
+def _git(cwd: Path, *args: str) -> str:
+    import subprocess
+    env = {"GIT_AUTHOR_NAME": "協働推進課 鈴木", "GIT_AUTHOR_EMAIL": "suzuki@city.example",
+           "GIT_COMMITTER_NAME": "協働推進課 鈴木", "GIT_COMMITTER_EMAIL": "suzuki@city.example"}
+    import os
+    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True,
+                          env={**os.environ, **env}).stdout
+
+
+def test_close_sends_the_change_even_when_the_central_repository_moved(small_repo, tmp_path, capsys):
+    """A member of staff pushed after the coordinator's last fetch: closing the year merges
+    that in and sends the close, instead of failing with git's 'rejected'."""
+    central = tmp_path / "central.git"
+    _git(tmp_path, "init", "-q", "--bare", "-b", "main", str(central))
+    _git(small_repo, "init", "-q", "-b", "main")
+    _git(small_repo, "config", "user.name", "協働推進課 鈴木")
+    _git(small_repo, "config", "user.email", "suzuki@city.example")
+    _git(small_repo, "add", "-A")
+    _git(small_repo, "commit", "-q", "-m", "作成")
+    _git(small_repo, "remote", "add", "origin", str(central))
+    _git(small_repo, "push", "-q", "-u", "origin", "main")
+    staff = tmp_path / "staff"
+    _git(tmp_path, "clone", "-q", str(central), str(staff))
+    (staff / "notes.txt").write_text("x\n", encoding="utf-8")
+    _git(staff, "add", "-A")
+    _git(staff, "commit", "-q", "-m", "staff")
+    _git(staff, "push", "-q", "origin", "main")
+
+    assert main(["year", "close", "R2", "--repo", str(small_repo)]) == 0
+    captured = capsys.readouterr()
+    assert "中央のリポジトリへ送りました" in captured.out, captured.err
+    assert "rejected" not in captured.err
+    assert _git(central, "rev-parse", "main") == _git(small_repo, "rev-parse", "HEAD")
+    plan = yamlio.load(_git(central, "show", "main:records/plan.yaml").encode("utf-8"))
+    assert {y["年度"]: y["状態"] for y in plan["年度"]}["R2"] == "締切"
+    assert _git(central, "show", "main:notes.txt") == "x\n"

@@ -120,6 +120,12 @@ def last_reviewed(store) -> tuple[str, str] | None:
     return None
 
 
+def _root_commit(store) -> str | None:
+    """The first commit HEAD descends from (the repository's creation)."""
+    roots = store.git("rev-list", "--max-parents=0", "--first-parent", "HEAD").split()
+    return roots[-1] if roots else None
+
+
 def _log(store, rev_range: list[str], since: str | None) -> list[Commit]:
     fmt = _SEP.join(["%H", "%an", "%ae", "%aI", "%s", "%b"]) + "\x1e"
     args = ["log", "--reverse", "--topo-order", "--no-merges", f"--format={fmt}"]
@@ -189,6 +195,9 @@ def collect(store, since: str | None = None) -> Review:
         found = last_reviewed(store)
         if found:
             base, base_commit = found
+        else:
+            # Creating the repository (shinchoku init's import) is not a change to review.
+            base_commit = _root_commit(store)
     rev_range = [f"{base_commit}..HEAD"] if base_commit else ["HEAD"]
     commits = _log(store, rev_range, date)
     plan_raw = store.read_blob("HEAD", PLAN_RELPATH)
@@ -210,8 +219,13 @@ def approve(store, note: str | None = None, today: _dt.date | None = None,
     """Tag HEAD ``reviewed/YYYY-MM-DD`` (``-2``, ``-3`` … when that day already has one)
     and push the tag.  Returns (tag, number of changes it covers)."""
     review = collect(store)
-    if review.base_commit == review.head:
+    if review.base is not None and review.base_commit == review.head:
         raise ReviewError(f"前回の確認（{review.base}）のあと、新しいコミットはありません。承認の印は付けませんでした")
+    if push and _has_remote(store):
+        ahead, _behind = store.ahead_behind()
+        if ahead:
+            raise ReviewError(f"この PC に、中央のリポジトリへまだ送っていないコミットが{ahead}件あります。"
+                              "shinchoku sync で送ってから、もう一度承認してください")
     day = (today or _dt.date.today()).isoformat()
     existing = set(store.git("tag", "--list", f"{TAG_PREFIX}{day}*").split())
     if push and _has_remote(store):
@@ -220,7 +234,7 @@ def approve(store, note: str | None = None, today: _dt.date | None = None,
     while name in existing:
         n += 1
         name = f"{TAG_PREFIX}{day}-{n}"
-    since = f"{review.base} 以降" if review.base else "最初から"
+    since = f"{review.base} 以降" if review.base else "記録リポジトリの作成以降"
     message = (f"変更確認済み: {since}の変更 {len(review.changes)}件"
                f"（コミット {len(review.commits)}件、{len(review.authors)}人）")
     if note:
@@ -319,10 +333,17 @@ def _value(v: str | None) -> str:
 
 
 def describe_base(review: Review) -> str:
+    if review.base is None and review.base_commit:
+        return (f"確認済みの印（reviewed/…）がまだないため、記録リポジトリの作成（{review.base_commit[:7]}）"
+                "以降の変更")
     if review.base is None:
         return "確認済みの印（reviewed/…）がまだないため、最初からの変更"
-    if review.base_commit:
+    if review.base_commit and review.base.startswith(TAG_PREFIX):
         return f"前回の確認 {review.base}（{review.base_commit[:7]}）以降の変更"
+    if review.base_commit and review.base_commit.startswith(review.base):
+        return f"{review.base_commit[:7]} 以降の変更"
+    if review.base_commit:
+        return f"{review.base}（{review.base_commit[:7]}）以降の変更"
     return f"{review.base} 以降の変更"
 
 

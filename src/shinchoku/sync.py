@@ -77,12 +77,12 @@ def _empty(value: Any) -> str | None:
     return None if value in (None, "") else str(value)
 
 
-def _require_clean(store: Store) -> None:
+def _require_clean(store: Store, hint: str = "shinchoku sync で送るか、元に戻してから") -> None:
     dirty = store.dirty_paths()
     if dirty:
         shown = "、".join(dirty[:3]) + (f" ほか{len(dirty) - 3}件" if len(dirty) > 3 else "")
         raise GitError(f"記録のフォルダーに、まだコミットしていない変更があります（{shown}）。"
-                       "shinchoku sync で送るか、元に戻してから、もう一度実行してください")
+                       f"{hint}、もう一度実行してください")
 
 
 def update(store: Store, author: Author | None = None) -> str:
@@ -247,7 +247,7 @@ def sync(store: Store, author: Author, *, retries: int = 3, progress: Progress |
     """Merge the central head into the clone field by field, re-validate, push; retry
     when the central repository moved.  GitError on a conflict (the clone as it was)."""
     say = progress or _quiet
-    _require_clean(store)
+    _require_clean(store, "git commit でコミットするか、git restore で元に戻してから")
     received = 0
     for attempt in range(retries + 1):
         say("中央のリポジトリの最新の内容を確認しています…")

@@ -123,7 +123,22 @@ def _describe(exc: yaml.YAMLError) -> YamlError:
         if problem.startswith("キー"):
             return YamlError(line, f"YAMLの書き方に誤りがあります：{problem}")
     problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    for english, japanese in _PROBLEMS:
+        if english in problem:
+            return YamlError(line, f"YAMLの書き方に誤りがあります：{japanese}")
     return YamlError(line, f"YAMLの書き方に誤りがあります（{problem}）")
+
+
+# The parser's commonest complaints, in the words a member of staff can act on.
+_PROBLEMS = [
+    ("could not find expected ':'", "「項目名: 内容」の「:」がありません（改行や字下げがずれていないか確かめてください）"),
+    ("mapping values are not allowed", "内容の中に「: 」があります。内容全体を引用符（\"）で囲んでください"),
+    ("that cannot start any token", "行の始めに使えない文字（タブなど）があります。字下げには半角の空白を使ってください"),
+    ("did not find expected key", "字下げがそろっていません"),
+    ("did not find expected '-' indicator", "字下げがそろっていません"),
+    ("expected <block end>", "字下げがそろっていません"),
+    ("found unexpected end of stream", "引用符や括弧が閉じられていません"),
+]
 
 
 def load(text: str | bytes) -> Any:

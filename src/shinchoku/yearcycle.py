@@ -140,11 +140,9 @@ def _write_plan(root: Path, data: dict[str, Any]) -> None:
 
 
 def commit(store, outcome: Outcome, action: str) -> str | None:
-    """Commit what ``open_year``/``close_year`` wrote, as the repository's git user, and
-    send it to the central repository when there is one.  Returns the commit."""
+    """Commit what ``open_year``/``close_year`` wrote, as the repository's git user.
+    Returns the commit; sending it is :func:`shinchoku.sync.sync`'s job (the central
+    repository may have moved since the last fetch)."""
     verb = "受付開始" if action == "open" else "締切"
     message = f"{outcome.year}年度の{verb}\n\n{outcome.message}\n"
-    sha = store.commit(outcome.paths, store.author_from_config(), message)
-    if sha and store.has_remote():
-        store.push()
-    return sha
+    return store.commit(outcome.paths, store.author_from_config(), message)

@@ -26,7 +26,7 @@ def configure(p) -> None:
 
 def run(args) -> int:
     from .. import history
-    from ..textwidth import clip, ljust
+    from ..textwidth import clip, ljust, width
     from ..yearcycle import YearError, normalise_label
     from .history import open_store
 
@@ -53,8 +53,9 @@ def run(args) -> int:
         return 0
     dept_w = max(len(c.department) for c in found) * 2
     field_w = max(len(c.field) for c in found) * 2
+    author_w = max(width(c.author) for c in found)
     for c in found:
         rec_no = int(c.path.rsplit("/", 1)[-1].split(".")[0])
         print(f"No {rec_no:>2}  {ljust(c.department, dept_w)}  {ljust(c.field, field_w)}  "
-              f"{c.when.astimezone().strftime('%Y-%m-%d %H:%M')}  {c.commit[:7]}  {ljust(c.author, 12)}  {clip(c.subject, 60)}")
+              f"{c.when.astimezone().strftime('%Y-%m-%d %H:%M')}  {c.commit[:7]}  {ljust(c.author, author_w)}  {clip(c.subject, 60)}")
     return 0

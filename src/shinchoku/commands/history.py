@@ -54,6 +54,20 @@ def open_store(args):
         return None, 1
 
 
+def _not_in_plan(store, no: int, department: str | None) -> str | None:
+    """Why nothing was found, when the question names what the plan does not have."""
+    plan = store.plan_at("HEAD")
+    if plan is None:
+        return None
+    initiative = next((i for i in plan.initiatives() if i.no == no), None)
+    if initiative is None:
+        return f"No.{no} の施策は計画（plan.yaml）にありません"
+    if department and department not in initiative.departments:
+        return (f"「{department}」は No.{no} の主管課ではありません"
+                f"（主管課: {'・'.join(initiative.departments)}）")
+    return None
+
+
 def _start_log(args):
     """Start `git log` before anything heavy is imported, so git works while Python loads
     the rest (the command's time is then close to git's own)."""
@@ -101,6 +115,10 @@ def _run(args, started) -> int:
         return code
     with store:
         changes = history.field_history(store, year, no, args.field, args.department, started=started)
+        unknown = None if changes else _not_in_plan(store, no, args.department)
+    if unknown:
+        print(f"shinchoku: {unknown}", file=sys.stderr)
+        return 1
     if args.json:
         json.dump([c.as_json() for c in changes], sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")

@@ -64,7 +64,34 @@ def run(args) -> int:
             store.git("add", "-A")
             store.git("commit", "-q", "-m", "記録リポジトリを作成", env=author.env())
     except GitError as exc:
-        print(f"{root} を作りました。最初のコミットはまだです（{exc.message}）")
+        reason = exc.message.split("（")[0]
+        print(f"{root} を作りました。最初のコミットはまだです（{reason}）。\n"
+              "次のように設定してから、コミットしてください:\n"
+              f"  cd {root}\n"
+              '  git config user.name "氏名"\n'
+              '  git config user.email "メールアドレス"\n'
+              "  git add -A\n"
+              '  git commit -m "記録リポジトリを作成"')
         return 0
-    print(f"{root} を作り、最初のコミットをしました。中央のリポジトリへ送る手順は README をご覧ください")
+    print(f"{root} を作り、最初のコミットをしました。")
+    for line in next_steps(root):
+        print(line)
     return 0
+
+
+def next_steps(root: Path) -> list[str]:
+    """What the coordinator does next: name the real users, open the year, push."""
+    from .. import plan as plan_mod
+
+    try:
+        plan = plan_mod.load(root / "records")
+        waiting = [y.label for y in plan.years if y.open and not (root / "records" / y.label).is_dir()]
+    except Exception:
+        waiting = []
+    steps = ["records/access.yaml の利用者名（いまは例の名前が入っています）を、調整担当と各課の担当者の"
+             "サーバーの利用者名に書き換えて、コミットします"]
+    steps += [f"受付中の{label}年度の記録を作ります: shinchoku year open {label}" for label in waiting]
+    steps.append("中央のリポジトリへ送ります:\n"
+                 "       git remote add origin https://git.example.city.lg.jp/kyodo/shinchoku-records.git\n"
+                 "       git push -u origin main")
+    return ["次にすること:"] + [f"  {k}. {text}" for k, text in enumerate(steps, 1)]

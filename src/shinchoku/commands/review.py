@@ -41,6 +41,7 @@ def _store(root: Path):
 
 def run(args) -> int:
     from .. import records, review
+    from ..store import GitError
 
     root = records.find_root(Path(args.repo) if args.repo else None)
     if sum(bool(x) for x in (args.approve, args.revert, args.html or args.json)) > 1:
@@ -66,6 +67,9 @@ def run(args) -> int:
         result = review.collect(store, args.since)
     except review.ReviewError as exc:
         print(f"shinchoku: {exc}", file=sys.stderr)
+        return 1
+    except GitError as exc:
+        print(f"shinchoku: {exc.message}", file=sys.stderr)
         return 1
     if args.json:
         sys.stdout.write(review.to_json(result) + "\n")
@@ -102,14 +106,28 @@ def _fetch(store) -> None:
 
 
 def _revert(store, sha: str, note: str) -> int:
-    from .. import review
-    from ..store import Author
+    from .. import review, sync
+    from ..store import GitError
 
     commit, recs, changes = review.reverted_records(store, sha)
-    name = store.git("config", "user.name").strip()
-    email = store.git("config", "user.email").strip()
-    store.commit_records(recs, Author(name, email), review.revert_note(commit, note))
+    author = store.author_from_config()
+    store.commit_records(recs, author, review.revert_note(commit, note))
     print(f"{commit.short}（{commit.author}「{commit.subject}」）の変更 {len(changes)}件を取り消すコミットを作りました")
     for c in changes:
         print(f"  {c.year} No {c.no} {c.department} {c.field}")
+    if not review._has_remote(store):
+        return 0
+    try:
+        done = sync.sync(store, author, progress=lambda m: print(m, file=sys.stderr))
+    except sync.Rejected as exc:
+        for p in exc.problems:
+            print(p)
+        print("shinchoku: 記録に問題があるため、取り消しを中央のリポジトリへ送りませんでした。"
+              "直してから shinchoku sync で送ってください", file=sys.stderr)
+        return 1
+    except GitError as exc:
+        print(f"shinchoku: 取り消しのコミットはこの PC にあります。中央のリポジトリへは送れませんでした"
+              f"（{exc.message}）。原因を解消してから shinchoku sync で送ってください", file=sys.stderr)
+        return 1
+    print(f"中央のリポジトリへ送りました（{done.head[:7]}）")
     return 0

@@ -19,6 +19,9 @@ DESCRIPTION = """\
 """
 
 
+REFUSED = "中央のリポジトリが受け付けませんでした"     # store.Store.push's message when the server said no
+
+
 def configure(p) -> None:
     p.add_argument("--repo", metavar="DIR", help="記録リポジトリの場所（省略すると現在のフォルダから探します）")
 
@@ -44,6 +47,12 @@ def run(args) -> int:
         print(f"shinchoku: {exc.message}", file=sys.stderr)
         if exc.detail and exc.detail != "rejected":
             print(exc.detail, file=sys.stderr)
+        if exc.message == REFUSED:
+            # The refused commit stays here and would be refused again; the server checks
+            # every commit, so a later fix on top does not help: take the commit back.
+            print("送れなかったコミットは、この PC に残っています。git reset origin/main でコミットを取り消すと、"
+                  "変更した内容はファイルに残ります。直してからもう一度コミットし、shinchoku sync を実行してください",
+                  file=sys.stderr)
         return 1
     print(f"中央から{done.received}件のコミットを取り込み、{done.pushed}件を送りました（{done.head[:7]}）")
     return 0

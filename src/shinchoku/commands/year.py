@@ -47,15 +47,31 @@ def run(args) -> int:
 
 
 def _commit(root: Path, outcome, action: str) -> int:
-    from .. import yearcycle
-    from ..store import Store
+    from .. import sync, yearcycle
+    from ..store import GitError, Store
 
-    store = Store(root)
-    try:
-        sha = yearcycle.commit(store, outcome, action)
-    except Exception as exc:  # the files stay written; say how to finish by hand
-        print(f"shinchoku: 変更をコミットできませんでした（{str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__}）。"
-              "ファイルは書き換えてあります", file=sys.stderr)
-        return 1
-    print(f"コミットしました（{sha[:7]}）")
+    with Store(root) as store:
+        try:
+            sha = yearcycle.commit(store, outcome, action)
+        except GitError as exc:     # the files stay written; say how to finish by hand
+            print(f"shinchoku: 変更をコミットできませんでした（{exc.message}）。"
+                  "ファイルは書き換えてあります", file=sys.stderr)
+            return 1
+        if sha:
+            print(f"コミットしました（{sha[:7]}）")
+        if not store.has_remote():
+            return 0
+        try:
+            done = sync.sync(store, store.author_from_config(), progress=lambda m: print(m, file=sys.stderr))
+        except sync.Rejected as exc:
+            for p in exc.problems:
+                print(p)
+            print("shinchoku: 記録に問題があるため、中央のリポジトリへは送りませんでした。"
+                  "直してから shinchoku sync で送ってください", file=sys.stderr)
+            return 1
+        except GitError as exc:
+            print(f"shinchoku: コミットはこの PC にあります。中央のリポジトリへは送れませんでした"
+                  f"（{exc.message}）。原因を解消してから shinchoku sync で送ってください", file=sys.stderr)
+            return 1
+    print(f"中央のリポジトリへ送りました（{done.head[:7]}）")
     return 0
