@@ -467,3 +467,18 @@ def test_history_of_an_initiative_or_department_the_plan_does_not_have_says_so(o
     assert "No.99 の施策は計画（plan.yaml）にありません" in capsys.readouterr().err
     assert main(["history", "5", "R2", "課題", "--department", "指導課", "--repo", str(yamada)]) == 1
     assert "「指導課」は No.5 の主管課ではありません（主管課: 指導室・児童青少年課）" in capsys.readouterr().err
+
+
+def test_install_warns_when_commits_would_carry_no_name(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(tmp_path / "empty-gitconfig"))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    for var in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL"):
+        monkeypatch.delenv(var, raising=False)
+    repo = tmp_path / "clone"
+    git(tmp_path, "init", "-q", str(repo))
+    assert main(["install", "--repo", str(repo)]) == 0
+    assert "注意: コミットに残す名前とメールアドレスがまだ設定されていません" in capsys.readouterr().out
+    git(repo, "config", "user.name", YAMADA.name)
+    git(repo, "config", "user.email", YAMADA.email)
+    assert main(["install", "--repo", str(repo)]) == 0
+    assert "注意" not in capsys.readouterr().out

@@ -56,6 +56,9 @@ def install(root: Path) -> list[str]:
                     section = f'{name} "{sub}"'
                 writer.set_value(section, option, value)
         done.append("項目ごとのマージと差分表示（merge/diff ドライバー）を設定しました")
+        if not store.config("user.name") or not store.config("user.email"):
+            done.append("注意: コミットに残す名前とメールアドレスがまだ設定されていません。"
+                        "git config user.name \"氏名\" と git config user.email \"メール\" で設定してください")
         attributes = root / ".gitattributes"
         if ATTRIBUTES.strip() not in (attributes.read_text(encoding="utf-8") if attributes.is_file() else ""):
             info = Path(store.git("rev-parse", "--git-path", "info/attributes").strip())

@@ -61,7 +61,7 @@ def run(args) -> int:
             _fetch(store)
         if args.approve:
             tag, count = review.approve(store, args.note)
-            pushed = "中央のリポジトリへ送りました" if review._has_remote(store) else "（中央のリポジトリがないため、この PC にだけ付けました）"
+            pushed = "中央のリポジトリへ送りました" if review._has_remote(store) else "中央のリポジトリがないため、この PC にだけ付けました"
             print(f"確認済みの印 {tag} を付けました（変更 {count}件）。{pushed}")
             return 0
         result = review.collect(store, args.since)
