@@ -652,3 +652,23 @@ def test_on_button_runs_the_button_on_the_calling_book(office, monkeypatch):
 
     assert press("shinchoku_push")[0][0] == "1件のセルを送信しました。"
     assert press("shinchoku_nothing")[0][0] == "「shinchoku_nothing」というボタンはありません"
+
+
+def test_the_first_pull_on_a_new_pc_makes_the_clone_from_remote(office, tmp_path):
+    from shinchoku import addin
+
+    central, yamada, _s = office
+    new_pc = tmp_path / "新しいPC" / "records"
+    yamada.config.write_text(yamada.config.read_text(encoding="utf-8").replace(f"repo = '{yamada.root}'", f"repo = '{new_pc}'"),
+                             encoding="utf-8")
+    said = yamada.press(addin.pull)
+    assert any("このフォルダを作ります" in alert[0] for alert in said), said     # no remote yet: says how
+    assert not new_pc.exists()
+    with yamada.config.open("a", encoding="utf-8") as fh:
+        fh.write(f"remote = '{central}'\n")
+    said = yamada.press(addin.pull)
+    assert any(f"記録リポジトリを {new_pc} に作りました。最新の記録を取得しました" in alert[0] for alert in said), said
+    assert git(new_pc, "config", "core.hooksPath").strip() == "hooks"              # wired like `shinchoku install`
+    yamada.type("R2", 5, "指導室", "課題", "新しいPCから")
+    yamada.press(addin.push)
+    assert central_value(central, "R2", 5, "指導室", "課題") == "新しいPCから"

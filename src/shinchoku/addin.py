@@ -117,7 +117,7 @@ def _values(sheet) -> list[list[Any]]:
 class Context:
     """What every button needs: settings, the two sheets, the state and the cells."""
 
-    def __init__(self, book, *, need_repo: bool = True):
+    def __init__(self, book, *, need_repo: bool = True, may_clone: bool = False):
         self.book = book
         self.settings = settings_mod.load()
         self.main = _sheet(book, sm.SHEET_NAME)
@@ -133,7 +133,7 @@ class Context:
         self.values = _values(self.main)
         self.layout = self.state.layout
         self.department = self.settings.department
-        self.root = self.settings.repo_path() if need_repo else None
+        self.root = self.settings.repo_path(may_clone=may_clone) if need_repo else None
 
     def store(self) -> Store:
         return Store(self.root)
@@ -233,7 +233,14 @@ def pull(book) -> None:
     """取得: bring the clone to the central head and fill the sheet (unsent edits kept)."""
     from . import sync
 
-    ctx = Context(book)
+    ctx = Context(book, may_clone=True)
+    cloned = ""
+    if ctx.settings.needs_clone(ctx.root):       # a new PC: make the clone from ``remote``
+        from . import repo_setup
+
+        _status(book, "中央のリポジトリを複製しています…")
+        repo_setup.clone(ctx.settings.remote, ctx.root)
+        cloned = f"記録リポジトリを {ctx.root} に作りました。"
     _status(book, "中央のリポジトリから最新の記録を取得しています…")
     with ctx.store() as store:
         head = sync.update(store)
@@ -244,7 +251,7 @@ def pull(book) -> None:
     result.state.marked = []
     ctx.write_fill(result)
     ctx.save_marks()
-    lines = [f"最新の記録を取得しました（{head[:7]}）。"]
+    lines = [f"{cloned}最新の記録を取得しました（{head[:7]}）。"]
     lines.append(f"{result.updated}件のセルを更新しました。" if result.updated else "シートはすでに最新の内容です。")
     if result.kept:
         lines.append(f"まだ送信していない変更 {result.kept}件は、そのまま残しています（［送信］で送れます）。")

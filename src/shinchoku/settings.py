@@ -43,14 +43,22 @@ class Settings:
     repo: str = ""
     remote: str = ""
 
-    def repo_path(self) -> Path:
-        """The local clone; :class:`SettingsError` when not set or not there."""
+    def repo_path(self, *, may_clone: bool = False) -> Path:
+        """The local clone; :class:`SettingsError` when not set or not there.  With
+        ``may_clone`` a missing (or empty) folder is fine when ``remote`` says where to
+        clone it from (the first 取得 on a new PC)."""
         if not self.repo:
             raise SettingsError(f"設定ファイル {self.path} に repo（記録リポジトリのフォルダ）が書かれていません")
         path = Path(os.path.expandvars(os.path.expanduser(self.repo)))
-        if not path.is_dir():
-            raise SettingsError(f"設定ファイル {self.path} の repo に書かれたフォルダ「{self.repo}」が見つかりません")
+        if self.needs_clone(path) and not (may_clone and self.remote):
+            hint = ("。remote に中央のリポジトリのアドレスを書いておくと、［取得］のときにこのフォルダを作ります"
+                    if not self.remote else "。［取得］を押すと、remote の中央のリポジトリから作ります")
+            raise SettingsError(f"設定ファイル {self.path} の repo に書かれたフォルダ「{self.repo}」が見つかりません{hint}")
         return path
+
+    @staticmethod
+    def needs_clone(path: Path) -> bool:
+        return not path.is_dir() or not any(path.iterdir())
 
     def author(self):
         """The git author (name and e-mail) for commits; both keys are required."""
