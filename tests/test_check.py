@@ -147,3 +147,18 @@ def test_check_as_a_process_never_tracebacks(small_repo):
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr
     assert proc.stdout.startswith("records/R2/05.yaml:")
+
+
+@pytest.mark.parametrize("text", ["", "# 何もない\n", "- 1\n- 2\n", "ただの文字\n"])
+def test_fmt_leaves_a_document_that_is_not_a_record_alone(small_repo, capsys, text):
+    path = write(small_repo, "records/R2/05.yaml", text)
+    for args in (["fmt", "--check"], ["fmt"]):
+        assert main([*args, "--repo", str(small_repo)]) == 1
+        out = capsys.readouterr().out
+        assert "records/R2/05.yaml:1: 記録の形になっていません" in out and "書き換えていません" in out
+    assert path.read_text(encoding="utf-8") == text
+
+
+def test_fmt_outside_a_records_repository_is_a_usage_error(tmp_path, capsys):
+    assert main(["fmt", "--repo", str(tmp_path)]) == 2
+    assert "記録リポジトリが見つかりません" in capsys.readouterr().err

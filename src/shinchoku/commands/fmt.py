@@ -36,6 +36,9 @@ def run(args) -> int:
             print(f"shinchoku: ファイルがありません: {'、'.join(missing)}", file=sys.stderr)
             return 2
     else:
+        if not (root / validate.PLAN_RELPATH).is_file():
+            print(f"shinchoku: 記録リポジトリが見つかりません（{root} に records/plan.yaml がありません）", file=sys.stderr)
+            return 2
         targets = [root / validate.PLAN_RELPATH, *records.iter_record_files(root)]
     unformatted = changed = broken = 0
     for path in targets:
@@ -45,6 +48,11 @@ def run(args) -> int:
             data = yamlio.load(raw)
         except yamlio.YamlError as exc:
             print(f"{rel}:{exc.line}: {exc.message}（書き換えていません）")
+            broken += 1
+            continue
+        if not isinstance(data, dict):
+            # An empty file, a list or a bare value: there is nothing to put in order.
+            print(f"{rel}:1: 記録の形になっていません（項目と値の対応表が必要です）（書き換えていません）")
             broken += 1
             continue
         kind = schema.PLAN if rel.endswith("plan.yaml") else schema.RECORD
