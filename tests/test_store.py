@@ -391,3 +391,18 @@ def test_the_plan_is_parsed_once_per_content_and_a_bad_cache_is_ignored(tmp_path
     assert len(list(tmp_path.glob("plan-*.pickle"))) == 2
     with pytest.raises(Exception):
         plan_mod.load_cached(b"a: [", tmp_path)
+
+
+def test_history_and_blame_step_over_a_commit_that_is_not_utf8(office, capsys):
+    """A record committed with --no-verify with a garbled department name: history skips it."""
+    _central, yamada, _sato = office
+    path = yamada / "records/R2/05.yaml"
+    good = path.read_bytes()
+    path.write_bytes(good.replace("指導室".encode("utf-8"), "指導室".encode("cp932"), 1))
+    git(yamada, "commit", "-qam", "garbled", "--no-verify", who=YAMADA)
+    path.write_bytes(good)
+    git(yamada, "commit", "-qam", "back", who=YAMADA)
+    capsys.readouterr()
+    for field in ("進捗状況", "実績", "課題"):
+        assert main(["history", "5", "R2", field, "--repo", str(yamada)]) == 0
+    assert main(["blame", "R2", "5", "--repo", str(yamada)]) == 0
