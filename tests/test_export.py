@@ -207,3 +207,13 @@ def test_pdf_through_libreoffice_is_a3_landscape(tmp_path, small_repo):
     assert boxes, "no page found in the PDF"
     w, h = (float(v) for v in boxes[0])
     assert (round(w), round(h)) == (1191, 842)                  # A3 landscape in points
+
+
+@pytest.mark.parametrize("command", [["export", "csv", "x.csv"], ["export", "xlsx", "x.xlsx"], ["report", "--html", "x.html"]])
+def test_an_unreadable_record_stops_the_export_instead_of_leaving_it_out(tmp_path, small_repo, capsys, command):
+    (small_repo / "records/R2/05.yaml").write_bytes(b"No: 5\n\xe5\xb9\xb4\xe5\xba\xa6: [R2\n")
+    out = tmp_path / command[-1]
+    assert main([*command[:-1], str(out), "--repo", str(small_repo)]) == 1
+    err = capsys.readouterr().err
+    assert "読めない記録があるため、書き出していません" in err and "records/R2/05.yaml:" in err
+    assert not out.exists()
