@@ -217,3 +217,13 @@ def test_an_unreadable_record_stops_the_export_instead_of_leaving_it_out(tmp_pat
     err = capsys.readouterr().err
     assert "読めない記録があるため、書き出していません" in err and "records/R2/05.yaml:" in err
     assert not out.exists()
+
+
+@pytest.mark.parametrize("plan_text", ["", "- 1\n", "名前: [x\n"])
+@pytest.mark.parametrize("command", [["export", "csv", "x.csv"], ["report", "--html", "x.html"], ["status"]])
+def test_a_broken_plan_is_named_with_its_line_not_a_traceback(tmp_path, small_repo, capsys, command, plan_text):
+    (small_repo / "records/plan.yaml").write_text(plan_text, encoding="utf-8")
+    args = [*command[:-1], str(tmp_path / command[-1])] if len(command) > 1 else command
+    assert main([*args, "--repo", str(small_repo)]) == 1
+    err = capsys.readouterr().err
+    assert "records/plan.yaml:" in err and "Traceback" not in err

@@ -32,7 +32,10 @@ def load(root: Path) -> tuple[plan_mod.Plan, dict[tuple[str, int], dict[str, Any
     plan_path = root / records.RECORDS / plan_mod.PLAN_FILE
     if not plan_path.is_file():
         raise ExportError(f"記録リポジトリが見つかりません（{root} に records/plan.yaml がありません）")
-    plan = plan_mod.load(root / records.RECORDS)
+    try:
+        plan = plan_mod.load(root / records.RECORDS)
+    except yamlio.YamlError as exc:
+        raise ExportError(f"計画を読めないため、書き出していません: {records.RECORDS}/{plan_mod.PLAN_FILE}:{exc.line}: {exc.message}") from None
     found: dict[tuple[str, int], dict[str, Any]] = {}
     unreadable = []
     for path in records.iter_record_files(root):

@@ -149,7 +149,8 @@ class Checker:
         except yamlio.YamlError as exc:
             return [Problem(relpath, exc.line, "", exc.message)]
         if not isinstance(data, dict):
-            return [Problem(relpath, 1, "", "記録の形になっていません（項目と値の対応表が必要です）")]
+            kind = "計画" if is_plan else "記録"
+            return [Problem(relpath, 1, "", f"{kind}の形になっていません（項目と値の対応表が必要です）")]
         findings: list[tuple[tuple[Any, ...], str]] = []
         fast = self._plan_fast if is_plan else self._record_fast
         if fast is None or not fast(data):
