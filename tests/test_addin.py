@@ -652,3 +652,26 @@ def test_on_button_runs_the_button_on_the_calling_book(office, monkeypatch):
 
     assert press("shinchoku_push")[0][0] == "1件のセルを送信しました。"
     assert press("shinchoku_nothing")[0][0] == "「shinchoku_nothing」というボタンはありません"
+
+
+def test_a_no_cell_that_is_not_a_number_is_named_not_a_crash(office):
+    """① and ² pass str.isdigit() but not int(): every button failed with a ValueError."""
+    from shinchoku import addin
+
+    central, yamada, _sato = office
+    before = git(central, "rev-parse", "main")
+    sheet = yamada.xl.sheet(MAIN)
+    sheet.protected = False
+    rows, _cols = sheet.size()
+    kadai = xlclient.cell_key(yamada.addr("R2", 5, "指導室", "課題"))[1]
+    for offset, no in enumerate(("①", "²", "5.0"), start=1):
+        sheet.cells[(rows + offset, 1)] = no
+        sheet.cells[(rows + offset, 3)] = "協働推進課"
+        sheet.cells[(rows + offset, kadai)] = "No が読めない行"
+    for button in (addin.check, addin.push):
+        alerts = yamada.press(button)
+        assert "3件のエラー" in alerts[0][0], alerts
+    found = {row[0]: row[2] for row in yamada.xl.sheet(sm.ERROR_SHEET).values()[3:]}
+    for offset, no in enumerate(("①", "²", "5.0"), start=1):
+        assert f"No「{no}」を施策の番号として読めません" in found[sm.address(rows + offset, 1)]
+    assert git(central, "rev-parse", "main") == before

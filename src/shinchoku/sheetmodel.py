@@ -317,7 +317,8 @@ def _as_no(value: Any) -> int | None:
         return int(value)
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().isdigit():
+    # isdecimal, not isdigit: ① and ² are "digits" that int() refuses.
+    if isinstance(value, str) and value.strip().isdecimal():
         return int(value.strip())
     return None
 
@@ -531,8 +532,11 @@ def read_edits(values: list[list[Any]], state: State, plan: "Plan | Callable[[],
     skipped: list[str] = []
     seen: dict[tuple[int, str], int] = {}
     for r in stray:
-        problems.append(CellProblem(address(r, layout.fixed("No")), f"{r}行目",
-                                    "No と主管課のない行に入力があります。施策の行に入力してください"))
+        no_cell = values[r - 1][layout.fixed("No") - 1] if layout.fixed("No") - 1 < len(values[r - 1]) else None
+        shown = text_of(no_cell) if not isinstance(no_cell, (int, float)) or isinstance(no_cell, bool) else None
+        message = (f"No「{_clip(shown.strip())}」を施策の番号として読めません。半角の数字（5 など）にしてください"
+                   if shown else "No と主管課のない行に入力があります。施策の行に入力してください")
+        problems.append(CellProblem(address(r, layout.fixed("No")), f"{r}行目", message))
     spans = layout.runs(("edit", "closed"))
     for row in rows:
         label = f"No.{row.no} {row.department}"
