@@ -162,3 +162,13 @@ def test_fmt_leaves_a_document_that_is_not_a_record_alone(small_repo, capsys, te
 def test_fmt_outside_a_records_repository_is_a_usage_error(tmp_path, capsys):
     assert main(["fmt", "--repo", str(tmp_path)]) == 2
     assert "記録リポジトリが見つかりません" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("rel", ["records/R2/05.yml", "records/R2/old/05.yaml", "records/05.yaml"])
+def test_whole_repository_check_names_a_misplaced_record(small_repo, capsys, rel):
+    """These were passed over silently: the records in them counted nowhere."""
+    write(small_repo, rel, GOOD)
+    code, out, _err = run_check(capsys, "--repo", str(small_repo))
+    assert code == 1
+    assert out == [f"{rel}: ファイルの場所か名前が正しくありません（records/<年度>/<No 2桁>.yaml に置いてください）"]
+

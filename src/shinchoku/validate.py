@@ -233,6 +233,8 @@ def check_paths(root: Path, paths: list[Path] | None = None, *, canonical: bool 
     reported when the whole repository or the plan itself is checked.
     """
     targets = list(records.iter_record_files(root)) if paths is None else list(paths)
+    if paths is None:
+        targets += records.iter_misplaced_files(root)
     names = [relpath_of(root, p) for p in targets]
     plan, plan_problems = load_plan_for_check(root, check=paths is None or PLAN_RELPATH in names)
     checker = Checker(root, plan)

@@ -47,7 +47,8 @@ def run(args) -> int:
         root = records.find_root(paths[0].resolve().parent) if paths else root
     problems = validate.check_paths(root, paths, canonical=args.canonical)
     files = report(problems)
-    checked = len(paths) if paths is not None else sum(1 for _ in records.iter_record_files(root)) + 1
+    checked = len(paths) if paths is not None else (
+        sum(1 for _ in records.iter_record_files(root)) + sum(1 for _ in records.iter_misplaced_files(root)) + 1)
     if paths is None and (root / validate.ACCESS_RELPATH).is_file():
         checked += 1                                  # records/access.yaml
     if problems:
