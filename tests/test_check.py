@@ -172,3 +172,8 @@ def test_whole_repository_check_names_a_misplaced_record(small_repo, capsys, rel
     assert code == 1
     assert out == [f"{rel}: ファイルの場所か名前が正しくありません（records/<年度>/<No 2桁>.yaml に置いてください）"]
 
+
+def test_a_number_written_as_a_key_is_named_as_that_key(small_repo, capsys):
+    write(small_repo, "records/R2/05.yaml", GOOD + "5: x\n")
+    code, out, _err = run_check(capsys, "--repo", str(small_repo))
+    assert code == 1 and out[0].endswith(": 5: 「5」という項目はありません（使える項目：No・年度・報告）"), out

@@ -59,7 +59,7 @@ def field_name(path: Iterable[Any], data: Any) -> str:
     out = ""
     node = data
     for step in path:
-        if isinstance(step, int):
+        if isinstance(step, int) and not isinstance(node, dict):
             name = None
             if isinstance(node, list) and 0 <= step < len(node) and isinstance(node[step], dict):
                 dept = node[step].get("主管課")
