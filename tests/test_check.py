@@ -177,3 +177,10 @@ def test_a_number_written_as_a_key_is_named_as_that_key(small_repo, capsys):
     write(small_repo, "records/R2/05.yaml", GOOD + "5: x\n")
     code, out, _err = run_check(capsys, "--repo", str(small_repo))
     assert code == 1 and out[0].endswith(": 5: 「5」という項目はありません（使える項目：No・年度・報告）"), out
+
+
+def test_pre_commit_hook_outside_git_is_a_usage_error(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["hook", "pre-commit"]) == 2
+    assert "git のリポジトリではありません" in capsys.readouterr().err
+
