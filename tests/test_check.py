@@ -184,3 +184,9 @@ def test_pre_commit_hook_outside_git_is_a_usage_error(tmp_path, capsys, monkeypa
     assert main(["hook", "pre-commit"]) == 2
     assert "git のリポジトリではありません" in capsys.readouterr().err
 
+
+def test_a_file_outside_records_is_said_to_be_unchecked(small_repo, capsys):
+    other = write(small_repo, "notes.yaml", "a: [\n")
+    code, out, err = run_check(capsys, str(other))
+    assert code == 0 and out == []
+    assert "records/ の外のファイルは確認していません" in err and "問題はありません（0件" in err
