@@ -190,3 +190,14 @@ def test_a_file_outside_records_is_said_to_be_unchecked(small_repo, capsys):
     code, out, err = run_check(capsys, str(other))
     assert code == 0 and out == []
     assert "records/ の外のファイルは確認していません" in err and "問題はありません（0件" in err
+
+
+def test_fmt_never_rewrites_access_yaml_or_other_files(small_repo, capsys):
+    """fmt records/access.yaml used to rewrite it as a record, dropping every comment."""
+    access = write(small_repo, "records/access.yaml", "# 説明のコメント\n調整担当:\n  - kyodo\n")
+    other = write(small_repo, "notes.yaml", "b: 1\na: 2\n")
+    for args in (["fmt"], ["fmt", "--check"]):
+        assert main([*args, str(access), str(other), "--repo", str(small_repo)]) == 0
+        assert "記録でも計画でもないため、書き換えていません" in capsys.readouterr().err
+    assert access.read_text(encoding="utf-8") == "# 説明のコメント\n調整担当:\n  - kyodo\n"
+    assert other.read_text(encoding="utf-8") == "b: 1\na: 2\n"

@@ -43,6 +43,10 @@ def run(args) -> int:
     unformatted = changed = broken = 0
     for path in targets:
         rel = validate.relpath_of(root, path)
+        if rel != validate.PLAN_RELPATH and not records.is_record_path(rel):
+            # access.yaml keeps its explanatory comments; other files have no canonical form.
+            print(f"{rel}: 記録でも計画でもないため、書き換えていません", file=sys.stderr)
+            continue
         raw = path.read_bytes()
         try:
             data = yamlio.load(raw)
@@ -55,7 +59,7 @@ def run(args) -> int:
             print(f"{rel}:1: 記録の形になっていません（項目と値の対応表が必要です）（書き換えていません）")
             broken += 1
             continue
-        kind = schema.PLAN if rel.endswith("plan.yaml") else schema.RECORD
+        kind = schema.PLAN if rel == validate.PLAN_RELPATH else schema.RECORD
         want = records.canonical_text(kind, data, root)
         if raw.decode("utf-8", "replace") == want:
             continue
