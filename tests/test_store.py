@@ -406,3 +406,12 @@ def test_history_and_blame_step_over_a_commit_that_is_not_utf8(office, capsys):
     for field in ("進捗状況", "実績", "課題"):
         assert main(["history", "5", "R2", field, "--repo", str(yamada)]) == 0
     assert main(["blame", "R2", "5", "--repo", str(yamada)]) == 0
+
+
+def test_an_empty_history_says_when_the_no_or_department_looks_mistyped(office, capsys):
+    _central, yamada, _sato = office
+    capsys.readouterr()
+    assert main(["history", "0", "R2", "課題", "--repo", str(yamada)]) == 0
+    assert "records/R2/00.yaml は今のリポジトリにありません" in capsys.readouterr().err
+    assert main(["history", "5", "R2", "課題", "--department", "無い課", "--repo", str(yamada)]) == 0
+    assert "R2 No.5 に「無い課」の報告はありません" in capsys.readouterr().err

@@ -82,6 +82,21 @@ def run(args) -> int:
             discard(started)
 
 
+def _why_nothing(store, year: str, no: int, department: str | None) -> str:
+    """Why a history came back empty, when the cause is probably a typo ("" otherwise)."""
+    from .. import records
+
+    path = records.record_relpath(year, no)
+    current = records.mapping_or_none(store.read_blob("HEAD", path))
+    if current is None:
+        return f"{path} は今のリポジトリにありません（No と年度を確かめてください）"
+    reports = current.get("報告") if isinstance(current.get("報告"), list) else []
+    names = [r.get("主管課") for r in reports if isinstance(r, dict)]
+    if department and department not in names:
+        return f"{year} No.{no} に「{department}」の報告はありません（主管課: {'・'.join(map(str, names))}）"
+    return ""
+
+
 def _run(args, started) -> int:
     from .. import history, schema
     from ..textwidth import clip
@@ -101,6 +116,10 @@ def _run(args, started) -> int:
         return code
     with store:
         changes = history.field_history(store, year, no, args.field, args.department, started=started)
+        hint = _why_nothing(store, year, no, args.department) if not changes else ""
+    if hint:
+        # 0件 for a mistyped No or 課 would read as "nobody ever changed it".
+        print(f"shinchoku: 注意: {hint}", file=sys.stderr)
     if args.json:
         json.dump([c.as_json() for c in changes], sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")
