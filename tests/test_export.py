@@ -227,3 +227,13 @@ def test_a_broken_plan_is_named_with_its_line_not_a_traceback(tmp_path, small_re
     assert main([*args, "--repo", str(small_repo)]) == 1
     err = capsys.readouterr().err
     assert "records/plan.yaml:" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("command", [["export", "csv"], ["export", "xlsx"], ["report", "--html"], ["workbook"]])
+def test_an_output_path_that_is_a_folder_is_named_and_nothing_is_left_behind(tmp_path, small_repo, capsys, command):
+    folder = tmp_path / "out"
+    folder.mkdir()
+    assert main([*command, str(folder), "--repo", str(small_repo)]) == 1
+    err = capsys.readouterr().err
+    assert "同じ名前のフォルダがあります" in err and "Traceback" not in err
+    assert folder.is_dir() and not list(tmp_path.glob("*.tmp"))

@@ -137,10 +137,9 @@ def to_jsonl(table: list[dict[str, Any]], cols: list[str]) -> bytes:
 
 
 def _write_bytes(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)
+    from .fileout import write_atomic
+
+    write_atomic(path, lambda tmp: tmp.write_bytes(data))
 
 
 def export(root: Path, kind: str, out: Path, years: list[str] | None = None) -> tuple[int, list[str]]:
