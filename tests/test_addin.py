@@ -672,3 +672,46 @@ def test_the_first_pull_on_a_new_pc_makes_the_clone_from_remote(office, tmp_path
     yamada.type("R2", 5, "指導室", "課題", "新しいPCから")
     yamada.press(addin.push)
     assert central_value(central, "R2", 5, "指導室", "課題") == "新しいPCから"
+
+
+def test_a_no_cell_that_is_not_a_number_is_named_not_a_crash(office):
+    """① and ² pass str.isdigit() but not int(): every button failed with a ValueError."""
+    from shinchoku import addin
+
+    central, yamada, _sato = office
+    before = git(central, "rev-parse", "main")
+    sheet = yamada.xl.sheet(MAIN)
+    sheet.protected = False
+    rows, _cols = sheet.size()
+    kadai = xlclient.cell_key(yamada.addr("R2", 5, "指導室", "課題"))[1]
+    for offset, no in enumerate(("①", "²", "5.0"), start=1):
+        sheet.cells[(rows + offset, 1)] = no
+        sheet.cells[(rows + offset, 3)] = "協働推進課"
+        sheet.cells[(rows + offset, kadai)] = "No が読めない行"
+    for button in (addin.check, addin.push):
+        alerts = yamada.press(button)
+        assert "3件のエラー" in alerts[0][0], alerts
+    found = {row[0]: row[2] for row in yamada.xl.sheet(sm.ERROR_SHEET).values()[3:]}
+    for offset, no in enumerate(("①", "²", "5.0"), start=1):
+        assert f"No「{no}」を施策の番号として読めません" in found[sm.address(rows + offset, 1)]
+    assert git(central, "rev-parse", "main") == before
+
+
+def test_a_deleted_column_is_refused_not_read_as_emptied_cells(office):
+    """Deleting the last column (R2 備考) looked like every 備考 cleared: 送信 deleted them all."""
+    from shinchoku import addin
+
+    central, yamada, _sato = office
+    before = git(central, "rev-parse", "main")
+    sheet = yamada.xl.sheet(MAIN)
+    sheet.protected = False
+    _rows, cols = sheet.size()
+    sheet.cells = {k: v for k, v in sheet.cells.items() if k[1] != cols}
+    for button in (addin.check, addin.push):
+        alerts = yamada.press(button)
+        assert "1件のエラー" in alerts[0][0], alerts
+        found = yamada.xl.sheet(sm.ERROR_SHEET).values()[3]
+        assert found[0] == sm.address(3, cols) and "見出しが「備考」ではなく空になっています" in found[2]
+    alerts = yamada.press(addin.pull)
+    assert "見出しが「備考」ではなく空" in alerts[0][0]
+    assert git(central, "rev-parse", "main") == before

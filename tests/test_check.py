@@ -147,3 +147,57 @@ def test_check_as_a_process_never_tracebacks(small_repo):
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr
     assert proc.stdout.startswith("records/R2/05.yaml:")
+
+
+@pytest.mark.parametrize("text", ["", "# 何もない\n", "- 1\n- 2\n", "ただの文字\n"])
+def test_fmt_leaves_a_document_that_is_not_a_record_alone(small_repo, capsys, text):
+    path = write(small_repo, "records/R2/05.yaml", text)
+    for args in (["fmt", "--check"], ["fmt"]):
+        assert main([*args, "--repo", str(small_repo)]) == 1
+        out = capsys.readouterr().out
+        assert "records/R2/05.yaml:1: 記録の形になっていません" in out and "書き換えていません" in out
+    assert path.read_text(encoding="utf-8") == text
+
+
+def test_fmt_outside_a_records_repository_is_a_usage_error(tmp_path, capsys):
+    assert main(["fmt", "--repo", str(tmp_path)]) == 2
+    assert "記録リポジトリが見つかりません" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("rel", ["records/R2/05.yml", "records/R2/old/05.yaml", "records/05.yaml"])
+def test_whole_repository_check_names_a_misplaced_record(small_repo, capsys, rel):
+    """These were passed over silently: the records in them counted nowhere."""
+    write(small_repo, rel, GOOD)
+    code, out, _err = run_check(capsys, "--repo", str(small_repo))
+    assert code == 1
+    assert out == [f"{rel}: ファイルの場所か名前が正しくありません（records/<年度>/<No 2桁>.yaml に置いてください）"]
+
+
+def test_a_number_written_as_a_key_is_named_as_that_key(small_repo, capsys):
+    write(small_repo, "records/R2/05.yaml", GOOD + "5: x\n")
+    code, out, _err = run_check(capsys, "--repo", str(small_repo))
+    assert code == 1 and out[0].endswith(": 5: 「5」という項目はありません（使える項目：No・年度・報告）"), out
+
+
+def test_pre_commit_hook_outside_git_is_a_usage_error(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["hook", "pre-commit"]) == 2
+    assert "git のリポジトリではありません" in capsys.readouterr().err
+
+
+def test_a_file_outside_records_is_said_to_be_unchecked(small_repo, capsys):
+    other = write(small_repo, "notes.yaml", "a: [\n")
+    code, out, err = run_check(capsys, str(other))
+    assert code == 0 and out == []
+    assert "records/ の外のファイルは確認していません" in err and "問題はありません（0件" in err
+
+
+def test_fmt_never_rewrites_access_yaml_or_other_files(small_repo, capsys):
+    """fmt records/access.yaml used to rewrite it as a record, dropping every comment."""
+    access = write(small_repo, "records/access.yaml", "# 説明のコメント\n調整担当:\n  - kyodo\n")
+    other = write(small_repo, "notes.yaml", "b: 1\na: 2\n")
+    for args in (["fmt"], ["fmt", "--check"]):
+        assert main([*args, str(access), str(other), "--repo", str(small_repo)]) == 0
+        assert "記録でも計画でもないため、書き換えていません" in capsys.readouterr().err
+    assert access.read_text(encoding="utf-8") == "# 説明のコメント\n調整担当:\n  - kyodo\n"
+    assert other.read_text(encoding="utf-8") == "b: 1\na: 2\n"

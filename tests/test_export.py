@@ -207,3 +207,33 @@ def test_pdf_through_libreoffice_is_a3_landscape(tmp_path, small_repo):
     assert boxes, "no page found in the PDF"
     w, h = (float(v) for v in boxes[0])
     assert (round(w), round(h)) == (1191, 842)                  # A3 landscape in points
+
+
+@pytest.mark.parametrize("command", [["export", "csv", "x.csv"], ["export", "xlsx", "x.xlsx"], ["report", "--html", "x.html"]])
+def test_an_unreadable_record_stops_the_export_instead_of_leaving_it_out(tmp_path, small_repo, capsys, command):
+    (small_repo / "records/R2/05.yaml").write_bytes(b"No: 5\n\xe5\xb9\xb4\xe5\xba\xa6: [R2\n")
+    out = tmp_path / command[-1]
+    assert main([*command[:-1], str(out), "--repo", str(small_repo)]) == 1
+    err = capsys.readouterr().err
+    assert "読めない記録があるため、書き出していません" in err and "records/R2/05.yaml:" in err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("plan_text", ["", "- 1\n", "名前: [x\n"])
+@pytest.mark.parametrize("command", [["export", "csv", "x.csv"], ["report", "--html", "x.html"], ["status"]])
+def test_a_broken_plan_is_named_with_its_line_not_a_traceback(tmp_path, small_repo, capsys, command, plan_text):
+    (small_repo / "records/plan.yaml").write_text(plan_text, encoding="utf-8")
+    args = [*command[:-1], str(tmp_path / command[-1])] if len(command) > 1 else command
+    assert main([*args, "--repo", str(small_repo)]) == 1
+    err = capsys.readouterr().err
+    assert "records/plan.yaml:" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("command", [["export", "csv"], ["export", "xlsx"], ["report", "--html"], ["workbook"]])
+def test_an_output_path_that_is_a_folder_is_named_and_nothing_is_left_behind(tmp_path, small_repo, capsys, command):
+    folder = tmp_path / "out"
+    folder.mkdir()
+    assert main([*command, str(folder), "--repo", str(small_repo)]) == 1
+    err = capsys.readouterr().err
+    assert "同じ名前のフォルダがあります" in err and "Traceback" not in err
+    assert folder.is_dir() and not list(tmp_path.glob("*.tmp"))

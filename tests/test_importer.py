@@ -122,3 +122,19 @@ def test_bundled_records_are_the_import_of_the_seed(result):
     made = {records.record_relpath(r["年度"], r["No"]): records.dumps(r) for r in result.records}
     assert bundled == made
     assert (PROJECT / "records" / "plan.yaml").read_text(encoding="utf-8") == records.dumps_plan(result.plan)
+
+
+@pytest.mark.parametrize("name, content, words", [
+    ("sheet.tsv", b"No\t\xe6\x96\xbd\xe7\xad\x96\n\x00\x01\x02\xff" * 50, "バイナリ"),
+    ("sheet.tsv", b"No\tx\n\x81\x7f\xff\tc\n", "sheet.tsv:2: 文字コード"),
+    ("sheet.xlsx", b"PK\x03\x04 not really a zip", "Excel のブック（.xlsx）として開けません"),
+])
+def test_a_file_that_is_not_a_sheet_is_refused_in_japanese(tmp_path, capsys, name, content, words):
+    from shinchoku.cli import main
+
+    src = tmp_path / name
+    src.write_bytes(content)
+    assert main(["import-sheet", str(src), "--repo", str(tmp_path / "repo")]) == 1
+    err = capsys.readouterr().err
+    assert words in err and "Traceback" not in err
+    assert not (tmp_path / "repo" / "records").exists()

@@ -166,3 +166,17 @@ def test_textconv_prints_broken_files_unchanged(tmp_path):
     bad.write_text("No: [5\n", encoding="utf-8")
     proc = subprocess.run([sys.executable, "-m", "shinchoku", "textconv", str(bad)], capture_output=True, text=True)
     assert proc.returncode == 0 and proc.stdout == "No: [5\n"
+
+
+def test_driver_says_a_version_is_not_a_record_rather_than_deleted(tmp_path, capsys):
+    from shinchoku.cli import main
+
+    base, ours, theirs = (tmp_path / n for n in ("O", "A", "B"))
+    base.write_text("No: 5\n年度: R2\n", encoding="utf-8")
+    ours.write_text("- 一覧になった記録\n", encoding="utf-8")
+    theirs.write_text("No: 5\n年度: R1\n", encoding="utf-8")
+    assert main(["merge-driver", str(base), str(ours), str(theirs), "records/R2/05.yaml"]) == 1
+    err = capsys.readouterr().err
+    assert "記録の形（項目と値の対応表）になっていない版があるため" in err and "削除" not in err
+    text = ours.read_text(encoding="utf-8")
+    assert "- 一覧になった記録" in text and "年度: R1" in text      # both kept

@@ -482,3 +482,29 @@ def test_install_warns_when_commits_would_carry_no_name(tmp_path, monkeypatch, c
     git(repo, "config", "user.email", YAMADA.email)
     assert main(["install", "--repo", str(repo)]) == 0
     assert "注意" not in capsys.readouterr().out
+
+
+def test_history_and_blame_step_over_a_commit_that_is_not_utf8(office, capsys):
+    """A record committed with --no-verify with a garbled department name: history skips it."""
+    _central, yamada, _sato = office
+    path = yamada / "records/R2/05.yaml"
+    good = path.read_bytes()
+    path.write_bytes(good.replace("指導室".encode("utf-8"), "指導室".encode("cp932"), 1))
+    git(yamada, "commit", "-qam", "garbled", "--no-verify", who=YAMADA)
+    path.write_bytes(good)
+    git(yamada, "commit", "-qam", "back", who=YAMADA)
+    capsys.readouterr()
+    for field in ("進捗状況", "実績", "課題"):
+        assert main(["history", "5", "R2", field, "--repo", str(yamada)]) == 0
+    assert main(["blame", "R2", "5", "--repo", str(yamada)]) == 0
+
+
+def test_an_empty_history_says_when_the_record_or_report_is_not_there(office, capsys):
+    _central, yamada, _sato = office
+    capsys.readouterr()
+    assert main(["history", "5", "R1", "課題", "--department", "指導室", "--repo", str(yamada)]) == 0
+    assert "注意" not in capsys.readouterr().err                    # there, and never had a 課題
+    (yamada / "records" / "R2" / "09.yaml").unlink()
+    git(yamada, "commit", "-qam", "R2 No.9 を削除", who=COORD)
+    assert main(["history", "9", "R2", "課題", "--repo", str(yamada)]) == 0
+    assert "records/R2/09.yaml は今のリポジトリにありません" in capsys.readouterr().err

@@ -66,11 +66,50 @@ def test_common_parser_errors_are_explained_in_japanese():
     import pytest
     from shinchoku import yamlio
     for text, expected in [
-        ("No: 5\n年度: R2\n報告:\n  - 主管課: 指導室\n    実績: 授業を実施\nした。\n", "「:」がありません"),
-        ("No: 5\n年度: R2\n備考: 時間: 10時\n", "内容全体を引用符"),
-        ("No: 5\n年度: R2\n備考: \"閉じていない\n", "引用符や括弧が閉じられていません"),
+        ("No: 5\n年度: R2\n報告:\n  - 主管課: 指導室\n    実績: 授業を実施\nした。\n", "「:」が見つかりません"),
+        ("No: 5\n年度: R2\n備考: 時間: 10時\n", "値を引用符で囲んでください"),
+        ("No: 5\n年度: R2\n備考: \"閉じていない\n", "引用符か括弧が閉じられないまま"),
     ]:
         with pytest.raises(yamlio.YamlError) as err:
             yamlio.load(text)
         assert expected in err.value.message, err.value.message
         assert not any(w in err.value.message for w in ("expected", "found", "allowed")), err.value.message
+
+
+@pytest.mark.parametrize("text, line, words", [
+    # the parser's English becomes Japanese
+    ("a: 1\n\tb: 2\n", 2, "タブ"),
+    ("a:\n  - x\n - y\n", 3, "字下げ"),
+    ("a: 1\n---\na: 2\n", 2, "1つの記録だけ"),
+    # a control character: its line, not none
+    ("あ: 1\nb: \x07\n", 2, "U+0007"),
+    ("あ: 1\nb: 2\nc: x\x00\n", 3, "U+0000"),
+    # git's own conflict markers left in the file
+    ("a: 1\n<<<<<<< HEAD\na: 2\n=======\na: 3\n>>>>>>> other\n", 2, "競合の印"),
+])
+def test_parser_problems_are_in_japanese_with_a_line(text, line, words):
+    with pytest.raises(yamlio.YamlError) as err:
+        yamlio.load(text)
+    assert (err.value.line, words in err.value.message) == (line, True), err.value.message
+    assert not any("a" <= c <= "z" for c in err.value.message.replace("YAML", "").replace("git", "")), err.value.message
+
+
+@pytest.mark.parametrize("text", [
+    "No: !!float 5\n", "a: !!bool yes\n", "a: !!timestamp 2020-04-01\n", "a: !!binary aGk=\n",
+    "a: !!null x\n", "a: !!set {x}\n",
+])
+def test_explicit_tags_that_change_text_are_refused(text):
+    """`!!float 5` would load as 5.0 and `fmt` would write back different text."""
+    with pytest.raises(yamlio.YamlError) as err:
+        yamlio.load(text)
+    assert "使えないタグ !!" in err.value.message and err.value.line == 1
+
+
+def test_aliases_are_refused_before_they_expand():
+    """Billion laughs: nine levels of nine aliases would be 9**9 values when written."""
+    text = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{n}: &{n} [{', '.join(['*' + p] * 9)}]\n" for p, n in zip("abcdefgh", "bcdefghi"))
+    with pytest.raises(yamlio.YamlError) as err:
+        yamlio.load(text)
+    assert "別名" in err.value.message
+    assert yamlio.load("a: A&B\nb: '&x'\n") == {"a": "A&B", "b": "&x"}   # an & in text is fine

@@ -241,6 +241,11 @@ def pull(book) -> None:
         _status(book, "中央のリポジトリを複製しています…")
         repo_setup.clone(ctx.settings.remote, ctx.root)
         cloned = f"記録リポジトリを {ctx.root} に作りました。"
+    wrong_headers = sm.header_problem(ctx.values, ctx.layout, ctx.root)
+    if wrong_headers is not None:
+        # Filling by the workbook's own column layout would write into the wrong columns.
+        _alert(book, f"{wrong_headers.address}: {wrong_headers.message}", critical=True)
+        return
     _status(book, "中央のリポジトリから最新の記録を取得しています…")
     with ctx.store() as store:
         head = sync.update(store)

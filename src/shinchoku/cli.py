@@ -99,6 +99,12 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as exc:
+        # A file or folder the command could not read or write: say which, not a traceback.
+        from .fileout import describe
+
+        print(f"shinchoku: {describe(exc)}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from . import plan as plan_mod
-from . import published, records, schema
+from . import published, records, schema, yamlio
 
 
 class ExportError(Exception):
@@ -27,16 +27,29 @@ class ExportError(Exception):
 
 
 def load(root: Path) -> tuple[plan_mod.Plan, dict[tuple[str, int], dict[str, Any]]]:
-    """The plan and every readable record of the repository at ``root``."""
+    """The plan and every record of the repository at ``root``; an unreadable record is
+    an error (a published sheet silently missing one would look complete)."""
     plan_path = root / records.RECORDS / plan_mod.PLAN_FILE
     if not plan_path.is_file():
         raise ExportError(f"記録リポジトリが見つかりません（{root} に records/plan.yaml がありません）")
-    plan = plan_mod.load(root / records.RECORDS)
+    try:
+        plan = plan_mod.load(root / records.RECORDS)
+    except yamlio.YamlError as exc:
+        raise ExportError(f"計画を読めないため、書き出していません: {records.RECORDS}/{plan_mod.PLAN_FILE}:{exc.line}: {exc.message}") from None
     found: dict[tuple[str, int], dict[str, Any]] = {}
-    for _path, rec in records.load_all(root):
+    unreadable = []
+    for path in records.iter_record_files(root):
+        try:
+            rec = records.load_record(path)
+        except yamlio.YamlError as exc:
+            unreadable.append(f"{path.relative_to(root).as_posix()}:{exc.line}: {exc.message}")
+            continue
         year, no = rec.get("年度"), rec.get("No")
         if isinstance(year, str) and isinstance(no, int):
             found[(year, no)] = rec
+    if unreadable:
+        raise ExportError("読めない記録があるため、書き出していません（直してから、もう一度実行してください）\n  "
+                          + "\n  ".join(unreadable))
     return plan, found
 
 
@@ -124,10 +137,9 @@ def to_jsonl(table: list[dict[str, Any]], cols: list[str]) -> bytes:
 
 
 def _write_bytes(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)
+    from .fileout import write_atomic
+
+    write_atomic(path, lambda tmp: tmp.write_bytes(data))
 
 
 def export(root: Path, kind: str, out: Path, years: list[str] | None = None) -> tuple[int, list[str]]:

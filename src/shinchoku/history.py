@@ -139,7 +139,11 @@ def _field_spans(raw: bytes | None, field: str) -> dict[str, bytes] | None:
             end = raw.find(b"\n", at + 1)
             while end >= 0 and (raw.startswith(b"      ", end + 1) or raw.startswith(b"\n", end + 1)):
                 end = raw.find(b"\n", end + 1)
-            out[name.decode("utf-8")] = raw[at + 1:end if end >= 0 else len(raw)]
+            try:
+                dept = name.decode("utf-8")
+            except UnicodeDecodeError:
+                return None                       # not UTF-8: parsed whole (and skipped)
+            out[dept] = raw[at + 1:end if end >= 0 else len(raw)]
         start = following
     return out
 
@@ -151,10 +155,13 @@ def _decode(span: bytes | None, field: str) -> str | None:
     rest = span[4 + len(field.encode("utf-8")) + 1:]
     if b"\n" not in span and rest.startswith(b" ") and len(rest) > 1:
         text = rest[1:]
-        if text[0] not in _NOT_PLAIN and b": " not in text and b" #" not in text and not text.endswith(b" "):
-            return text.decode("utf-8")
-        if len(text) >= 2 and text[:1] == text[-1:] == b"'":
-            return text[1:-1].replace(b"''", b"'").decode("utf-8") or None   # '' is its only escape
+        try:
+            if text[0] not in _NOT_PLAIN and b": " not in text and b" #" not in text and not text.endswith(b" "):
+                return text.decode("utf-8")
+            if len(text) >= 2 and text[:1] == text[-1:] == b"'":
+                return text[1:-1].replace(b"''", b"'").decode("utf-8") or None   # '' is its only escape
+        except UnicodeDecodeError:
+            return None                           # a value that is not UTF-8 is no value
     lines = [line[4:] for line in span.split(b"\n")]
     try:
         data = yamlio.load(b"\n".join(lines) + b"\n")

@@ -816,10 +816,20 @@ def import_text(text: str, source_name: str = "sheet.tsv") -> ImportResult:
     return SheetImporter(text, source_name).run()
 
 
+class SheetError(Exception):
+    """A file that is not a sheet at all (message in Japanese, for the user)."""
+
+
 def import_file(path: Path) -> ImportResult:
     raw = path.read_bytes()
+    if b"\x00" in raw:
+        raise SheetError(f"{path.name} はタブ区切りのテキストではありません（バイナリのファイルです）")
     try:
         text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("cp932")
+    except UnicodeDecodeError as utf8:
+        try:
+            text = raw.decode("cp932")
+        except UnicodeDecodeError:
+            line = raw[: utf8.start].count(b"\n") + 1
+            raise SheetError(f"{path.name}:{line}: 文字コードが UTF-8 でも Shift_JIS でもないため読めません") from None
     return import_text(text, path.name)

@@ -142,8 +142,12 @@ def load_cached(raw: bytes, cache_dir: Path | None = None) -> Plan:
 
 
 def load_text(text: str | bytes) -> Plan:
+    """The plan in ``text``; :class:`yamlio.YamlError` when it is unreadable or not a plan
+    (an empty plan would make every record look like it belongs to nothing)."""
     data = yamlio.load(text)
-    return Plan(data if isinstance(data, dict) else {})
+    if not isinstance(data, dict):
+        raise yamlio.YamlError(1, "計画の形になっていません（項目と値の対応表が必要です）")
+    return Plan(data)
 
 
 def load(records_dir: Path) -> Plan:

@@ -213,10 +213,9 @@ def write_workbook(path: Path, plan: Plan, records: dict[tuple[str, int], dict[s
 
     wb.custom_doc_props.append(StringProperty(
         name=YEARS_PROPERTY, value=json.dumps(plan.data.get("年度", []), ensure_ascii=False)))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    wb.save(tmp)
-    tmp.replace(path)
+    from .fileout import write_atomic
+
+    write_atomic(path, wb.save)
     return warnings
 
 

@@ -57,6 +57,27 @@ def iter_record_files(root: Path) -> Iterator[Path]:
         yield from sorted(year_dir.glob("*.yaml"))
 
 
+def iter_misplaced_files(root: Path) -> Iterator[Path]:
+    """YAML files under ``records/`` that :func:`iter_record_files` does not list (a
+    ``.yml``, a file in a sub-folder or straight in ``records/``): a whole-repository
+    check must not pass over them silently."""
+    import os
+
+    base = root / RECORDS
+    if not base.is_dir():
+        return
+    for entry in sorted(os.scandir(base), key=lambda e: e.name):
+        if entry.is_file():
+            if entry.name.endswith((".yaml", ".yml")) and entry.name not in ("plan.yaml", "access.yaml"):
+                yield Path(entry.path)
+        elif entry.is_dir():
+            for inner in sorted(os.scandir(entry.path), key=lambda e: e.name):
+                if inner.is_dir():
+                    yield from sorted(p for p in Path(inner.path).rglob("*") if p.suffix in (".yaml", ".yml"))
+                elif inner.name.endswith(".yml"):
+                    yield Path(inner.path)
+
+
 def dumps(record: dict[str, Any], root: Path | None = None) -> str:
     """Canonical text of a record: schema key order, empty fields left out."""
     cleaned = dict(record)

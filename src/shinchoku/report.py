@@ -233,8 +233,7 @@ def write(root: Path, out: Path, years: list[str] | None = None) -> int:
     if years:
         export.choose_years(plan, recs, years)     # raises on unknown years
     page = render(plan, recs, years, root)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".tmp")
-    tmp.write_text(page, encoding="utf-8", newline="\n")
-    tmp.replace(out)
+    from .fileout import write_atomic
+
+    write_atomic(out, lambda tmp: tmp.write_text(page, encoding="utf-8", newline="\n"))
     return len(years) if years else len({k[0] for k in recs})

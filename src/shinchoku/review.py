@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from html import escape
 from typing import Any
 
-from . import diffwords, fielddiff, records, schema
+from . import diffwords, fielddiff, records, schema, yamlio
 from .plan import Plan, load_text as load_plan_text
 
 TAG_PREFIX = "reviewed/"
@@ -201,8 +201,11 @@ def collect(store, since: str | None = None) -> Review:
     rev_range = [f"{base_commit}..HEAD"] if base_commit else ["HEAD"]
     commits = _log(store, rev_range, date)
     plan_raw = store.read_blob("HEAD", PLAN_RELPATH)
-    review = Review(base, base_commit, head, commits=commits,
-                    plan=load_plan_text(plan_raw) if plan_raw else Plan({}))
+    try:
+        plan = load_plan_text(plan_raw) if plan_raw else Plan({})
+    except yamlio.YamlError as exc:
+        raise ReviewError(f"計画を読めません: {PLAN_RELPATH}:{exc.line}: {exc.message}") from None
+    review = Review(base, base_commit, head, commits=commits, plan=plan)
     for commit in commits:
         paths = _changed_paths(store, commit.sha)
         if PLAN_RELPATH in paths:

@@ -317,7 +317,8 @@ def _as_no(value: Any) -> int | None:
         return int(value)
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().isdigit():
+    # isdecimal, not isdigit: ① and ² are "digits" that int() refuses.
+    if isinstance(value, str) and value.strip().isdecimal():
         return int(value.strip())
     return None
 
@@ -506,6 +507,33 @@ class SheetReading:
     skipped: list[str]       # notes: rows left out (another department, deleted rows …)
 
 
+def header_problem(values: list[list[Any]], layout: Layout, root: Path | None = None) -> CellProblem | None:
+    """A problem when no header row above the data still names every field column as
+    the workbook was made: a deleted or moved column would otherwise be read as cells
+    emptied or changed (a deleted last column deletes that field of every report)."""
+    _top, expected = layout.headers(root)
+    wanted = [(c.index, expected[c.index - 1], c.key) for c in layout.field_columns()]
+
+    def mismatch(line: list[Any]) -> tuple[int, str, str] | None:
+        for index, title_text, key in wanted:
+            got = text_of(line[index - 1]) if index - 1 < len(line) else None
+            if (got or "").strip() not in (title_text, key):
+                return index, title_text, got or ""
+        return None
+
+    first = None
+    for r in range(1, min(FIRST_DATA_ROW, len(values) + 1)):
+        found = mismatch(list(values[r - 1]))
+        if found is None:
+            return None
+        if r == FIRST_DATA_ROW - 1:
+            first = found
+    index, title_text, got = first or (wanted[0][0], wanted[0][1], "") if wanted else (1, "", "")
+    return CellProblem(address(FIRST_DATA_ROW - 1, index), "見出し",
+                       f"見出しが「{title_text}」ではなく{'「' + _clip(got) + '」' if got else '空'}になっています。列を削除・移動したときは元に戻すか、"
+                       "shinchoku workbook でブックを作り直してください（このままでは別の項目として読まれるため、何もしません）")
+
+
 def read_edits(values: list[list[Any]], state: State, plan: "Plan | Callable[[], Plan | None] | None",
                department: str = "", root: Path | None = None) -> SheetReading:
     """Cells changed since the pull, checked cell by cell against the schema and the plan
@@ -514,6 +542,9 @@ def read_edits(values: list[list[Any]], state: State, plan: "Plan | Callable[[],
     refused by the records' checks when sending)."""
     layout = state.layout
     rows, stray = data_rows(values, layout)
+    wrong_headers = header_problem(values, layout, root)
+    if wrong_headers is not None:
+        return SheetReading(rows, [], [wrong_headers], [])
     planned: dict[int, Any] | None = None
     resolved = False
 
@@ -531,8 +562,11 @@ def read_edits(values: list[list[Any]], state: State, plan: "Plan | Callable[[],
     skipped: list[str] = []
     seen: dict[tuple[int, str], int] = {}
     for r in stray:
-        problems.append(CellProblem(address(r, layout.fixed("No")), f"{r}行目",
-                                    "No と主管課のない行に入力があります。施策の行に入力してください"))
+        no_cell = values[r - 1][layout.fixed("No") - 1] if layout.fixed("No") - 1 < len(values[r - 1]) else None
+        shown = text_of(no_cell) if not isinstance(no_cell, (int, float)) or isinstance(no_cell, bool) else None
+        message = (f"No「{_clip(shown.strip())}」を施策の番号として読めません。半角の数字（5 など）にしてください"
+                   if shown else "No と主管課のない行に入力があります。施策の行に入力してください")
+        problems.append(CellProblem(address(r, layout.fixed("No")), f"{r}行目", message))
     spans = layout.runs(("edit", "closed"))
     for row in rows:
         label = f"No.{row.no} {row.department}"

@@ -59,7 +59,7 @@ def field_name(path: Iterable[Any], data: Any) -> str:
     out = ""
     node = data
     for step in path:
-        if isinstance(step, int):
+        if isinstance(step, int) and not isinstance(node, dict):
             name = None
             if isinstance(node, list) and 0 <= step < len(node) and isinstance(node[step], dict):
                 dept = node[step].get("主管課")
@@ -149,7 +149,8 @@ class Checker:
         except yamlio.YamlError as exc:
             return [Problem(relpath, exc.line, "", exc.message)]
         if not isinstance(data, dict):
-            return [Problem(relpath, 1, "", "記録の形になっていません（項目と値の対応表が必要です）")]
+            kind = "計画" if is_plan else "記録"
+            return [Problem(relpath, 1, "", f"{kind}の形になっていません（項目と値の対応表が必要です）")]
         findings: list[tuple[tuple[Any, ...], str]] = []
         fast = self._plan_fast if is_plan else self._record_fast
         if fast is None or not fast(data):
@@ -232,6 +233,8 @@ def check_paths(root: Path, paths: list[Path] | None = None, *, canonical: bool 
     reported when the whole repository or the plan itself is checked.
     """
     targets = list(records.iter_record_files(root)) if paths is None else list(paths)
+    if paths is None:
+        targets += records.iter_misplaced_files(root)
     names = [relpath_of(root, p) for p in targets]
     plan, plan_problems = load_plan_for_check(root, check=paths is None or PLAN_RELPATH in names)
     checker = Checker(root, plan)

@@ -66,10 +66,9 @@ def write(path: Path, plan: Plan, records: dict[tuple[str, int], dict[str, Any]]
     wb.properties.title = published.title(plan)
     wb.properties.creator = "shinchoku"
     wb.active = 0
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    wb.save(tmp)
-    tmp.replace(path)
+    from .fileout import write_atomic
+
+    write_atomic(path, wb.save)
     return len(keys)
 
 

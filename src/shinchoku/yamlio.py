@@ -73,8 +73,18 @@ class _Constructor(SafeConstructor):
 
 
 _Constructor.add_constructor(_INT_TAG, _Constructor.construct_yaml_int)
-# Timestamps, floats, bools and nulls are never resolved implicitly, but an explicit
-# tag (``!!bool yes``) still reaches these constructors; keep SafeConstructor's.
+
+
+def _refuse_tag(self, node):
+    tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+    raise ConstructorError(None, None, f"使えないタグ {tag} があります", node.start_mark)
+
+
+# Timestamps, floats, bools and nulls are never resolved implicitly; an explicit tag
+# (``!!bool yes``, ``!!float 5.0``, ``!!binary``) is refused too, or ``fmt`` would
+# write a value that reads back as different text (``No: !!float 5`` -> ``No: 5.0``).
+for _tag in ("null", "bool", "float", "binary", "timestamp", "omap", "pairs", "set"):
+    _Constructor.add_constructor(f"tag:yaml.org,2002:{_tag}", _refuse_tag)
 
 if HAVE_LIBYAML:
     from yaml._yaml import CParser as _Parser  # type: ignore[import-not-found]
@@ -112,33 +122,88 @@ class YamlError(Exception):
         return f"{self.line}: {self.message}"
 
 
-def _describe(exc: yaml.YAMLError) -> YamlError:
+# The parser's own (English) words for the mistakes people make, in Japanese.
+_PROBLEMS = {
+    "found character that cannot start any token":
+        "使えない文字で始まっています（字下げにタブを使っていませんか。字下げは半角スペースです）",
+    "could not find expected ':'": "「項目名: 値」の「:」が見つかりません",
+    "did not find expected key": "字下げがずれているか、「項目名: 値」の形になっていません",
+    "mapping values are not allowed":
+        "ここに「: 」は書けません（値の中に「: 」があるときは値を引用符で囲んでください）",
+    "did not find expected '-' indicator": "字下げがずれています（「- 」で始まる行の並びが崩れています）",
+    "did not find expected <document start>": "YAMLの記録として読めません",
+    "but found another document": "1つのファイルに書けるのは1つの記録だけです（「---」があります）",
+    "found unhashable key": "項目名に一覧や対応表は使えません",
+    "exceeded maximum nesting depth": "入れ子が深すぎます",
+    "found undefined alias": "定義されていない別名（*）があります",
+    "found duplicate anchor; first occurrence": "同じアンカー名（&）が2回使われています",
+    "second occurrence": "同じアンカー名（&）が2回使われています",
+    "found unexpected end of stream": "引用符か括弧が閉じられないまま、ファイルが終わっています",
+    "found unknown escape character": "引用符の中に使えない「\\」の書き方があります",
+    "found invalid Unicode character escape code": "引用符の中に使えない「\\u」の書き方があります",
+    "found unexpected ':'": "ここに「:」は書けません（値を引用符で囲んでください）",
+    "found a tab character that violates indentation": "字下げにタブが使われています（半角スペースにしてください）",
+    "found a tab character where an indentation space is expected":
+        "字下げにタブが使われています（半角スペースにしてください）",
+    "did not find expected node content": "値が書かれていないか、記号の使い方が違います",
+    "expected <block end>": "字下げがずれています（同じ並びの項目は同じ位置から書き始めてください）",
+    "did not find expected ',' or ']'": "「[」が「]」で閉じられていません",
+    "did not find expected ',' or '}'": "「{」が「}」で閉じられていません",
+    "found undefined tag handle": "使えないタグがあります",
+}
+
+
+def _describe(exc: yaml.YAMLError, encoded: bytes | None = None) -> YamlError:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     line = mark.line + 1 if mark is not None else 0
+    if isinstance(exc, yaml.reader.ReaderError):
+        # libyaml gives a byte offset into the UTF-8 text, not a mark.
+        if encoded is not None and isinstance(exc.position, int):
+            line = encoded[: exc.position].count(b"\n") + 1
+        char = exc.character
+        code = f"U+{ord(char) if isinstance(char, str) else char:04X}"
+        return YamlError(line, f"使えない制御文字（{code}）が入っています。消してください")
     if isinstance(exc, ConstructorError):
         problem = exc.problem or ""
         if "could not determine a constructor" in problem:
-            tag = problem.split("tag ", 1)[-1]
+            tag = problem.split("tag ", 1)[-1].strip("'").replace("tag:yaml.org,2002:", "!!")
             return YamlError(line, f"YAMLの書き方に誤りがあります：使えないタグ {tag} があります")
-        if problem.startswith("キー"):
+        if problem.startswith(("キー", "使えない", "アンカー")):
             return YamlError(line, f"YAMLの書き方に誤りがあります：{problem}")
     problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-    for english, japanese in _PROBLEMS:
-        if english in problem:
-            return YamlError(line, f"YAMLの書き方に誤りがあります：{japanese}")
+    said = problem.strip()
+    words = _PROBLEMS.get(said) or next((w for k, w in _PROBLEMS.items() if said.startswith(k)), None)
+    if words is not None:
+        return YamlError(line, f"YAMLの書き方に誤りがあります：{words}")
     return YamlError(line, f"YAMLの書き方に誤りがあります（{problem}）")
 
 
-# The parser's commonest complaints, in the words a member of staff can act on.
-_PROBLEMS = [
-    ("could not find expected ':'", "「項目名: 内容」の「:」がありません（改行や字下げがずれていないか確かめてください）"),
-    ("mapping values are not allowed", "内容の中に「: 」があります。内容全体を引用符（\"）で囲んでください"),
-    ("that cannot start any token", "行の始めに使えない文字（タブなど）があります。字下げには半角の空白を使ってください"),
-    ("did not find expected key", "字下げがそろっていません"),
-    ("did not find expected '-' indicator", "字下げがそろっていません"),
-    ("expected <block end>", "字下げがそろっていません"),
-    ("found unexpected end of stream", "引用符や括弧が閉じられていません"),
-]
+def _refuse_aliases(root: Any) -> None:
+    """Refuse a node reached twice (an alias ``*name``): records never need them, and
+    a few nested aliases ("billion laughs") expand to billions of values when written."""
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            raise ConstructorError(None, None, "アンカーと別名（& と *）は使えません。値をそのまま書いてください",
+                                   node.start_mark)
+        seen.add(id(node))
+        if isinstance(node, MappingNode):
+            for key_node, value_node in node.value:
+                stack.append(key_node)
+                stack.append(value_node)
+        elif isinstance(node, SequenceNode):
+            stack.extend(node.value)
+
+
+_GIT_MARKER = re.compile(r"^(?:<{7}|>{7})(?: |$)", re.M)
+
+
+def _git_conflict_line(text: str) -> int:
+    """1-based line of a conflict marker git left in the file (0 if none)."""
+    m = _GIT_MARKER.search(text)
+    return text.count("\n", 0, m.start()) + 1 if m else 0
 
 
 def load(text: str | bytes) -> Any:
@@ -153,9 +218,19 @@ def load(text: str | bytes) -> Any:
         text = text[1:]
     loader = _Loader(text)
     try:
-        return loader.get_single_data()
+        if "&" not in text:                 # no anchor, so no alias (the common case)
+            return loader.get_single_data()
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _refuse_aliases(node)
+        return loader.construct_document(node)
     except yaml.YAMLError as exc:
-        raise _describe(exc) from None
+        marker = _git_conflict_line(text)
+        if marker:
+            raise YamlError(marker, "git の競合の印（<<<<<<< ／ ======= ／ >>>>>>>）が残っています。"
+                                    "どちらの内容にするか決めて、印の行を消してください") from None
+        raise _describe(exc, text.encode("utf-8", "surrogatepass")) from None
     except (ValueError, TypeError, RecursionError) as exc:
         raise YamlError(0, f"YAMLの書き方に誤りがあります（{exc}）") from None
     finally:

@@ -45,9 +45,16 @@ def run(args) -> int:
             else:
                 paths.append(p)
         root = records.find_root(paths[0].resolve().parent) if paths else root
+        outside = [p for p in paths if not validate.relpath_of(root, p).startswith(f"{records.RECORDS}/")]
+        if outside:
+            # Only records/ holds what check knows; saying 問題はありません about them would mislead.
+            print(f"shinchoku: 注意: records/ の外のファイルは確認していません: {'、'.join(str(p) for p in outside)}",
+                  file=sys.stderr)
+            paths = [p for p in paths if p not in outside]
     problems = validate.check_paths(root, paths, canonical=args.canonical)
     files = report(problems)
-    checked = len(paths) if paths is not None else sum(1 for _ in records.iter_record_files(root)) + 1
+    checked = len(paths) if paths is not None else (
+        sum(1 for _ in records.iter_record_files(root)) + sum(1 for _ in records.iter_misplaced_files(root)) + 1)
     if paths is None and (root / validate.ACCESS_RELPATH).is_file():
         checked += 1                                  # records/access.yaml
     if problems:

@@ -36,10 +36,17 @@ def run(args) -> int:
             print(f"shinchoku: ファイルがありません: {'、'.join(missing)}", file=sys.stderr)
             return 2
     else:
+        if not (root / validate.PLAN_RELPATH).is_file():
+            print(f"shinchoku: 記録リポジトリが見つかりません（{root} に records/plan.yaml がありません）", file=sys.stderr)
+            return 2
         targets = [root / validate.PLAN_RELPATH, *records.iter_record_files(root)]
     unformatted = changed = broken = 0
     for path in targets:
         rel = validate.relpath_of(root, path)
+        if rel != validate.PLAN_RELPATH and not records.is_record_path(rel):
+            # access.yaml keeps its explanatory comments; other files have no canonical form.
+            print(f"{rel}: 記録でも計画でもないため、書き換えていません", file=sys.stderr)
+            continue
         raw = path.read_bytes()
         try:
             data = yamlio.load(raw)
@@ -47,7 +54,12 @@ def run(args) -> int:
             print(f"{rel}:{exc.line}: {exc.message}（書き換えていません）")
             broken += 1
             continue
-        kind = schema.PLAN if rel.endswith("plan.yaml") else schema.RECORD
+        if not isinstance(data, dict):
+            # An empty file, a list or a bare value: there is nothing to put in order.
+            print(f"{rel}:1: 記録の形になっていません（項目と値の対応表が必要です）（書き換えていません）")
+            broken += 1
+            continue
+        kind = schema.PLAN if rel == validate.PLAN_RELPATH else schema.RECORD
         want = records.canonical_text(kind, data, root)
         if raw.decode("utf-8", "replace") == want:
             continue

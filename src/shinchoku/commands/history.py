@@ -96,6 +96,21 @@ def run(args) -> int:
             discard(started)
 
 
+def _why_nothing(store, year: str, no: int, department: str | None) -> str:
+    """Why a history came back empty, when the cause is probably a typo ("" otherwise)."""
+    from .. import records
+
+    path = records.record_relpath(year, no)
+    current = records.mapping_or_none(store.read_blob("HEAD", path))
+    if current is None:
+        return f"{path} は今のリポジトリにありません（No と年度を確かめてください）"
+    reports = current.get("報告") if isinstance(current.get("報告"), list) else []
+    names = [r.get("主管課") for r in reports if isinstance(r, dict)]
+    if department and department not in names:
+        return f"{year} No.{no} に「{department}」の報告はありません（主管課: {'・'.join(map(str, names))}）"
+    return ""
+
+
 def _run(args, started) -> int:
     from .. import history, schema
     from ..textwidth import clip
@@ -116,9 +131,13 @@ def _run(args, started) -> int:
     with store:
         changes = history.field_history(store, year, no, args.field, args.department, started=started)
         unknown = None if changes else _not_in_plan(store, no, args.department)
-    if unknown:
+        hint = "" if changes or unknown else _why_nothing(store, year, no, args.department)
+    if unknown:                     # the plan has no such No or 課: a mistyped question
         print(f"shinchoku: {unknown}", file=sys.stderr)
         return 1
+    if hint:
+        # 0件 for a record missing this year would read as "nobody ever changed it".
+        print(f"shinchoku: 注意: {hint}", file=sys.stderr)
     if args.json:
         json.dump([c.as_json() for c in changes], sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")

@@ -35,10 +35,14 @@ def run(args) -> int:
 
 def _pre_commit() -> int:
     from .. import precommit
-    from ..store import Store
+    from ..store import GitError, Store
     from .check import report
 
-    store = Store(Path.cwd())
+    try:
+        store = Store(Path.cwd())
+    except GitError as exc:
+        print(f"shinchoku: {exc}（pre-commit フックは git のリポジトリの中で git commit から呼ばれます）", file=sys.stderr)
+        return 2
     problems, checked = precommit.check_index(store)
     if not problems:
         return 0

@@ -41,9 +41,19 @@ def run(args) -> int:
         except ImportError:
             print("shinchoku: この版では .xlsx の取り込みに対応していません", file=sys.stderr)
             return 1
-        result = xlsxgrid.import_xlsx(src)
+        import zipfile
+
+        try:
+            result = xlsxgrid.import_xlsx(src)
+        except (zipfile.BadZipFile, KeyError, OSError, ValueError):
+            print(f"shinchoku: {src} を Excel のブック（.xlsx）として開けません（壊れているか、別の形式のファイルです）", file=sys.stderr)
+            return 1
     else:
-        result = importer.import_file(src)
+        try:
+            result = importer.import_file(src)
+        except importer.SheetError as exc:
+            print(f"shinchoku: {exc}", file=sys.stderr)
+            return 1
     if not result.records or not result.plan:
         print(f"shinchoku: {src} から施策を読み取れませんでした（進行管理シートの形になっているか確かめてください）", file=sys.stderr)
         return 1

@@ -50,7 +50,11 @@ def run(args) -> int:
     is_plan = name.endswith(f"{records.RECORDS}/plan.yaml")
     if not isinstance(ours, dict) or not isinstance(theirs, dict):
         Path(args.ours).write_bytes(_whole_file_conflict(raw[1], raw[2]))
-        print(f"競合: {name}: 一方で削除され、他方で変更されています。両方の内容をファイルに残しました", file=sys.stderr)
+        if ours is None or theirs is None:
+            why = "一方で削除され、他方で変更されています"
+        else:
+            why = "記録の形（項目と値の対応表）になっていない版があるため、項目ごとのマージができません"
+        print(f"競合: {name}: {why}。両方の内容をファイルに残しました", file=sys.stderr)
         return 1
     if is_plan:
         merged, conflicts = merge.merge_plan(base, ours, theirs)

@@ -30,7 +30,7 @@ def configure(p) -> None:
 
 
 def run(args) -> int:
-    from .. import records, workbook
+    from .. import records, workbook, yamlio
 
     root = records.find_root(Path(args.repo) if args.repo else None)
     out = Path(args.out)
@@ -40,6 +40,9 @@ def run(args) -> int:
         rows, base = workbook.from_repository(root, out, args.department.strip())
     except FileNotFoundError as exc:
         print(f"shinchoku: {exc}", file=sys.stderr)
+        return 1
+    except yamlio.YamlError as exc:
+        print(f"shinchoku: 計画を読めないため、ブックを作っていません: records/plan.yaml:{exc.line}: {exc.message}", file=sys.stderr)
         return 1
     except PermissionError:
         print(f"shinchoku: {out} に書き込めません（Excel などで開いていれば閉じてから、もう一度実行してください）", file=sys.stderr)

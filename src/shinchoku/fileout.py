@@ -1,0 +1,40 @@
+"""Writing an output file whole or not at all (exports, the dashboard, workbooks)."""
+
+from __future__ import annotations
+
+import errno
+from pathlib import Path
+from typing import Callable
+
+_WHY = {
+    errno.EISDIR: "同じ名前のフォルダがあります。ファイル名を指定してください",
+    errno.ENOENT: "書き出す先のフォルダを作れません",
+    errno.ENOTDIR: "書き出す先のフォルダの途中がファイルになっています",
+    errno.EACCES: "書き込む権限がありません（Excel などで開いていれば閉じてください）",
+    errno.EPERM: "書き込む権限がありません",
+    errno.EROFS: "読み取り専用の場所です",
+    errno.ENOSPC: "ディスクの空きがありません",
+}
+
+
+def describe(exc: OSError) -> str:
+    """A Japanese sentence for an OSError about a file (the file named)."""
+    name = exc.filename or ""
+    why = _WHY.get(exc.errno or 0, f"読み書きできません（{exc.strerror or type(exc).__name__}）")
+    return f"{name}: {why}" if name else why
+
+
+def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
+    """Call ``write`` on a temporary file beside ``path`` and put it in place; on any
+    failure ``path`` is as it was and no temporary file is left behind."""
+    path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(errno.EISDIR, "Is a directory", str(path))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        write(tmp)
+        tmp.replace(path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
