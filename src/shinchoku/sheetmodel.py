@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from . import published, schema
+from .celltext import cell_text
 from .plan import Plan
 
 SHEET_NAME = "進行管理シート"
@@ -226,20 +227,9 @@ def is_error_value(value: Any) -> bool:
 
 
 def text_of(value: Any) -> str | None:
-    """A cell value as record text for comparing: empty / spaces only → None, line ends
-    ``\\n``, whole numbers without ``.0``."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, _dt.datetime):
-        value = value.date() if value.time() == _dt.time(0) else value
-    if isinstance(value, (_dt.date, _dt.datetime)):
-        value = value.isoformat()
-    text = str(value).replace("\r\n", "\n").replace("\r", "\n")
-    return text if text.strip() else None
+    """A cell value as record text for comparing (see :func:`celltext.cell_text`); an
+    empty cell is None."""
+    return cell_text(value) or None
 
 
 # Texts Excel would not keep as typed: numbers (full-width digits too), dates in any of

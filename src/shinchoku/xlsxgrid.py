@@ -18,13 +18,13 @@ Like the text importer, every non-empty cell is accounted for in the ledger: pla
 
 from __future__ import annotations
 
-import datetime as _dt
 import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from . import importer, published
+from .celltext import cell_text
 from . import plan as plan_mod
 
 
@@ -65,24 +65,9 @@ class _Grid:
         return self.raw(*self.origin(r, c))
 
     def text(self, r: int, c: int) -> str:
-        return as_text(self.value(r, c))
+        return cell_text(self.value(r, c))
 
 
-def as_text(value: Any) -> str:
-    """A cell value as record text: numbers typed into Excel come back as their digits,
-    line ends as ``\\n``; a cell holding only spaces is empty."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, _dt.datetime):
-        value = value.date() if value.time() == _dt.time(0) else value
-    if isinstance(value, (_dt.date, _dt.datetime)):
-        value = value.isoformat()
-    text = str(value).replace("\r\n", "\n").replace("\r", "\n")
-    return text if text.strip() else ""
 
 
 def _find_sheet(wb):
@@ -98,9 +83,9 @@ def _find_sheet(wb):
 
 def _header_row(ws) -> int | None:
     for r in range(1, min(ws.max_row, 30) + 1):
-        first = as_text(ws.cell(row=r, column=1).value).strip()
+        first = cell_text(ws.cell(row=r, column=1).value).strip()
         if first == "No":
-            row = {as_text(ws.cell(row=r, column=c).value).strip() for c in range(1, min(ws.max_column, 12) + 1)}
+            row = {cell_text(ws.cell(row=r, column=c).value).strip() for c in range(1, min(ws.max_column, 12) + 1)}
             if "主管課" in row:
                 return r
     return None
@@ -117,7 +102,7 @@ class XlsxImporter:
         return XlsxCell(r, c - 1, text)
 
     def _put(self, r: int, c: int, kind: str, target: str = "", *notes: str) -> None:
-        text = as_text(self.grid.raw(r, c))
+        text = cell_text(self.grid.raw(r, c))
         if text:
             self.ledger.put(self._cell(r, c, text), kind, target, *notes)
 
@@ -133,14 +118,14 @@ class XlsxImporter:
         self.grid = grid = _Grid(ws)
         for row in ws.iter_rows():
             for cell in row:
-                if as_text(cell.value):
+                if cell_text(cell.value):
                     self.cell_count += 1
         h1 = _header_row(ws)
         fields = published.report_fields()
         plan_name, period = "", ""
         for r in range(1, h1):
             for c in range(1, ws.max_column + 1):
-                text = as_text(grid.raw(r, c))
+                text = cell_text(grid.raw(r, c))
                 if not text:
                     continue
                 parsed = published.parse_title(text) if not plan_name else None
@@ -187,7 +172,7 @@ class XlsxImporter:
         current: dict[str, Any] | None = None
         goal: dict[str, Any] | None = None
         for r in range(h1 + 3, ws.max_row + 1):
-            row_cells = [c for c in range(1, ws.max_column + 1) if as_text(grid.raw(r, c))]
+            row_cells = [c for c in range(1, ws.max_column + 1) if cell_text(grid.raw(r, c))]
             if not row_cells:
                 continue
             first = grid.text(r, row_cells[0]).strip()
@@ -209,8 +194,8 @@ class XlsxImporter:
                 continue
             dept = grid.text(r, fixed["主管課"]).strip()
             no_origin = grid.origin(r, fixed["No"])
-            no_text = as_text(grid.raw(*no_origin)).strip()
-            continued = no_origin[0] < r or (not as_text(grid.raw(r, fixed["No"])) and current is not None)
+            no_text = cell_text(grid.raw(*no_origin)).strip()
+            continued = no_origin[0] < r or (not cell_text(grid.raw(r, fixed["No"])) and current is not None)
             if not dept:
                 for c in row_cells:
                     self._put(r, c, "unplaced", "", "主管課のない行のため、どの報告か決められません")
@@ -260,11 +245,11 @@ class XlsxImporter:
             self._put(r, fixed["主管課"], "placed", f"plan.yaml No {no} 主管課")
             if "事業内容" in fixed:
                 origin = grid.origin(r, fixed["事業内容"])
-                content.setdefault(no, []).append((dept, as_text(grid.raw(*origin)), origin))
+                content.setdefault(no, []).append((dept, cell_text(grid.raw(*origin)), origin))
                 if origin == (r, fixed["事業内容"]):
                     self._put(r, fixed["事業内容"], "placed", f"plan.yaml No {no} 事業内容")
             for c, (y, f) in block_cols.items():
-                text = as_text(grid.raw(r, c))
+                text = cell_text(grid.raw(r, c))
                 if not text:
                     continue
                 target = f"records/{y}/{no:02d}.yaml 報告[{dept}].{f}"
