@@ -74,6 +74,19 @@ def write_small_repo(root: Path) -> Path:
     return root
 
 
+def edit_report(root: Path, year: str, no: int, dept: str, **fields: str | None) -> None:
+    """Change one department's report fields in the working tree (None removes a field),
+    written back in canonical form: a staff member's edit, without git."""
+    rec = records.load_record(root / records.record_relpath(year, no))
+    report = next(r for r in rec["報告"] if r["主管課"] == dept)
+    for k, v in fields.items():
+        if v is None:
+            report.pop(k, None)
+        else:
+            report[k] = v
+    records.write_record(root, rec)
+
+
 @pytest.fixture
 def small_repo(tmp_path) -> Path:
     """A records repository (plain folder, no git) with the small plan and its records."""

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import write_small_repo
+from conftest import edit_report, write_small_repo
 from shinchoku import diffwords, records
 from shinchoku.cli import main
 
@@ -45,22 +45,10 @@ def clone(central: Path, path: Path, who: tuple[str, str]) -> Path:
     return path
 
 
-def edit(root: Path, year: str, no: int, dept: str, **fields: str | None) -> None:
-    path = root / records.record_relpath(year, no)
-    rec = records.load_record(path)
-    report = next(r for r in rec["報告"] if r["主管課"] == dept)
-    for k, v in fields.items():
-        if v is None:
-            report.pop(k, None)
-        else:
-            report[k] = v
-    records.write_record(root, rec)
-
-
 def change(root: Path, who, when: str, year: str, no: int, dept: str, **fields: str | None) -> str:
     """A staff member's edit: pull, change the fields, commit as that person, push."""
     git(root, "pull", "-q")
-    edit(root, year, no, dept, **fields)
+    edit_report(root, year, no, dept, **fields)
     git(root, "commit", "-q", "-am", f"{year} No.{no} {dept}: {', '.join(fields)} を更新", who=who, when=when)
     git(root, "push", "-q", "origin", "HEAD")
     return git(root, "rev-parse", "HEAD").strip()
@@ -304,7 +292,7 @@ def test_first_review_starts_after_the_repository_was_created(tmp_path, capsys):
     assert capsys.readouterr().out.startswith(
         f"確認済みの印（reviewed/…）がまだないため、記録リポジトリの作成（{root}）以降の変更: 0件")
     change_at = "2025-05-01T09:00:00+09:00"
-    edit(repo, "R2", 5, "指導室", 備考="追記")
+    edit_report(repo, "R2", 5, "指導室", 備考="追記")
     git(repo, "commit", "-q", "-am", "R2 No.5 指導室: 備考 を更新", who=YAMADA, when=change_at)
     assert main(["review", "--repo", str(repo)]) == 0
     out = capsys.readouterr().out
@@ -321,7 +309,7 @@ def test_revert_is_sent_and_approval_waits_for_unsent_commits(office, capsys):
     assert "中央のリポジトリへ送りました" in capsys.readouterr().out
     assert git(central, "rev-parse", "main") == git(coord, "rev-parse", "HEAD")
     # a commit made here but not sent: the approval would mark a commit the others never get
-    edit(coord, "R2", 5, "指導室", 備考="未送信")
+    edit_report(coord, "R2", 5, "指導室", 備考="未送信")
     git(coord, "commit", "-q", "-am", "未送信", who=COORDINATOR)
     assert main(["review", "--approve", "--repo", str(coord)]) == 1
     assert "まだ送っていないコミットが1件あります。shinchoku sync で送ってから" in capsys.readouterr().err

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import write_small_repo
-from shinchoku import access, records, validate
+from conftest import edit_report, write_small_repo
+from shinchoku import access, validate
 from shinchoku.cli import main
 
 COORDINATOR = ("協働推進課 調整担当", "kyodo@city.example")
@@ -56,14 +56,6 @@ def git(cwd: Path, *args: str, **kw) -> str:
 
 def refs(repo: Path) -> str:
     return git(repo, "for-each-ref", "--format=%(objectname) %(refname)")
-
-
-def edit(root: Path, year: str, no: int, dept: str, **fields: str) -> None:
-    path = root / records.record_relpath(year, no)
-    rec = records.load_record(path)
-    report = next(r for r in rec["報告"] if r["主管課"] == dept)
-    report.update(fields)
-    records.write_record(root, rec)
 
 
 def commit(root: Path, who, message: str, *extra: str) -> str:
@@ -167,12 +159,12 @@ def test_text_out_of_canonical_form_is_refused(office):
 
 def test_staff_edit_own_department_accepted_other_department_refused(office):
     central, _c, yamada, _s = office
-    edit(yamada, "R2", 5, "指導室", 課題="講師の確保が難しい。")
+    edit_report(yamada, "R2", 5, "指導室", 課題="講師の確保が難しい。")
     mine = commit(yamada, YAMADA, "R2 No.5 指導室: 課題 を更新")
     assert push(yamada, "yamada").returncode == 0
     assert git(central, "rev-parse", "main").strip() == mine
     before = refs(central)
-    edit(yamada, "R2", 5, "児童青少年課", 課題="情報交換会を開く。")
+    edit_report(yamada, "R2", 5, "児童青少年課", 課題="情報交換会を開く。")
     other = commit(yamada, YAMADA, "R2 No.5 児童青少年課: 課題 を更新")
     done = push(yamada, "yamada")
     assert done.returncode != 0
@@ -187,14 +179,14 @@ def test_staff_edit_own_department_accepted_other_department_refused(office):
 def test_closed_year_refused_to_staff_and_accepted_from_a_coordinator(office):
     central, coord, yamada, _s = office
     before = refs(central)
-    edit(yamada, "R1", 5, "指導室", 備考="追記")
+    edit_report(yamada, "R1", 5, "指導室", 備考="追記")
     commit(yamada, YAMADA, "R1 No.5 指導室: 備考 を更新")
     done = push(yamada, "yamada")
     assert done.returncode != 0
     assert ("records/R1/05.yaml:" in remote_said(done)
             and "報告[指導室].備考: R1年度の受付は締め切られています（変更できるのは調整担当だけです）" in remote_said(done))
     assert refs(central) == before
-    edit(coord, "R1", 5, "指導室", 備考="追記")
+    edit_report(coord, "R1", 5, "指導室", 備考="追記")
     fix = commit(coord, COORDINATOR, "R1 No.5 指導室: 備考 を訂正")
     done = push(coord, "kyodo")
     assert done.returncode == 0, done.stderr
@@ -238,10 +230,10 @@ def test_plan_and_access_changes_are_for_coordinators_only(office):
 
 def test_a_merge_bringing_in_others_work_is_accepted_but_not_an_evil_merge(office):
     central, _c, yamada, sato = office
-    edit(sato, "R2", 9, "協働推進課", 備考="3回")
+    edit_report(sato, "R2", 9, "協働推進課", 備考="3回")
     commit(sato, SATO, "R2 No.9 協働推進課: 備考 を更新")
     assert push(sato, "sato").returncode == 0
-    edit(yamada, "R2", 5, "指導室", 課題="講師の確保が難しい。")
+    edit_report(yamada, "R2", 5, "指導室", 課題="講師の確保が難しい。")
     commit(yamada, YAMADA, "R2 No.5 指導室: 課題 を更新")
     git(yamada, "pull", "-q", "--no-rebase", "--no-edit", who=YAMADA)
     merge = git(yamada, "rev-parse", "HEAD").strip()
@@ -252,10 +244,10 @@ def test_a_merge_bringing_in_others_work_is_accepted_but_not_an_evil_merge(offic
     # both edit the same record, each their own report: the merged file differs from both
     # parents, yet no field differs from both
     git(sato, "pull", "-q", "--ff-only")
-    edit(sato, "R2", 5, "児童青少年課", 課題="情報交換会を年2回開く。")
+    edit_report(sato, "R2", 5, "児童青少年課", 課題="情報交換会を年2回開く。")
     commit(sato, SATO, "R2 No.5 児童青少年課: 課題 を更新")
     assert push(sato, "sato").returncode == 0
-    edit(yamada, "R2", 5, "指導室", 次年度へ向けた取組="地域の講師を増やす。")
+    edit_report(yamada, "R2", 5, "指導室", 次年度へ向けた取組="地域の講師を増やす。")
     commit(yamada, YAMADA, "R2 No.5 指導室: 次年度へ向けた取組 を更新")
     git(yamada, "pull", "-q", "--no-rebase", "--no-edit", who=YAMADA)
     merged = git(yamada, "rev-parse", "HEAD").strip()
@@ -266,14 +258,14 @@ def test_a_merge_bringing_in_others_work_is_accepted_but_not_an_evil_merge(offic
     assert git(central, "rev-parse", "main").strip() == merged
     # a merge that itself changes another department's report is refused
     git(sato, "pull", "-q", "--ff-only")
-    edit(sato, "R2", 9, "協働推進課", 備考="4回")
+    edit_report(sato, "R2", 9, "協働推進課", 備考="4回")
     commit(sato, SATO, "R2 No.9 協働推進課: 備考 を更新")
     assert push(sato, "sato").returncode == 0
-    edit(yamada, "R2", 5, "指導室", 課題="講師の確保が難しい。日程の調整も必要。")
+    edit_report(yamada, "R2", 5, "指導室", 課題="講師の確保が難しい。日程の調整も必要。")
     commit(yamada, YAMADA, "R2 No.5 指導室: 課題 を更新")
     git(yamada, "fetch", "-q")
     git(yamada, "merge", "-q", "--no-commit", "origin/main", who=YAMADA)
-    edit(yamada, "R2", 9, "協働推進課", 備考="5回")
+    edit_report(yamada, "R2", 9, "協働推進課", 備考="5回")
     evil = commit(yamada, YAMADA, "中央の変更を取り込み")
     before = refs(central)
     done = push(yamada, "yamada")
@@ -288,7 +280,7 @@ def test_a_merge_bringing_in_others_work_is_accepted_but_not_an_evil_merge(offic
 def test_no_identity_is_refused_when_access_rules_exist(office):
     central, _c, yamada, _s = office
     before = refs(central)
-    edit(yamada, "R2", 5, "指導室", 課題="講師の確保が難しい。")
+    edit_report(yamada, "R2", 5, "指導室", 課題="講師の確保が難しい。")
     commit(yamada, YAMADA, "R2 No.5 指導室: 課題 を更新")
     done = push(yamada, None)
     assert done.returncode != 0
@@ -344,7 +336,7 @@ def test_without_access_yaml_only_validation_is_enforced(tmp_path):
     commit(work, YAMADA, "取り込み")
     git(work, "remote", "add", "origin", str(central))
     assert push(work, None).returncode == 0                        # nobody named, no rules: fine
-    edit(work, "R1", 5, "児童青少年課", 課題="x")
+    edit_report(work, "R1", 5, "児童青少年課", 課題="x")
     commit(work, YAMADA, "締切の年度も")
     assert push(work, None).returncode == 0
     (work / "records/R2/05.yaml").write_text("No: 5\n年度: R2\n", encoding="utf-8")
@@ -464,13 +456,13 @@ def test_push_over_http_names_the_user_from_basic_auth(office, http_server):
     central, _c, yamada, _s = office
     port = http_server
     git(yamada, "remote", "set-url", "origin", f"http://yamada:pw-y@127.0.0.1:{port}/central.git")
-    edit(yamada, "R2", 5, "指導室", 課題="講師の確保が難しい。")
+    edit_report(yamada, "R2", 5, "指導室", 課題="講師の確保が難しい。")
     mine = commit(yamada, YAMADA, "R2 No.5 指導室: 課題 を更新")
     done = push(yamada, None)
     assert done.returncode == 0, done.stderr
     assert git(central, "rev-parse", "main").strip() == mine
     before = refs(central)
-    edit(yamada, "R2", 5, "児童青少年課", 課題="情報交換会を開く。")
+    edit_report(yamada, "R2", 5, "児童青少年課", 課題="情報交換会を開く。")
     commit(yamada, YAMADA, "R2 No.5 児童青少年課: 課題 を更新")
     done = push(yamada, None)
     assert done.returncode != 0
@@ -482,7 +474,7 @@ def test_push_over_http_names_the_user_from_basic_auth(office, http_server):
     assert done.returncode == 0, done.stderr
     assert refs(central) != before
     # a wrong password is turned away before any hook runs
-    edit(yamada, "R2", 5, "指導室", 課題="講師の確保が難しい。日程の調整も必要。")
+    edit_report(yamada, "R2", 5, "指導室", 課題="講師の確保が難しい。日程の調整も必要。")
     commit(yamada, YAMADA, "R2 No.5 指導室: 課題 を更新")
     before = refs(central)
     git(yamada, "remote", "set-url", "origin", f"http://yamada:wrong@127.0.0.1:{port}/central.git")
@@ -499,7 +491,7 @@ def test_schema_from_the_pushed_tree_and_broken_schema_or_access_refused_even_to
     # a new 進捗状況 value and a record using it, in one commit: checked with the pushed schema
     record_schema.write_text(good.replace('"計画を変更して実施している"', '"計画を変更して実施している",\n            "中止"'),
                              encoding="utf-8")
-    edit(coord, "R2", 1, "協働推進課", 進捗状況="中止")
+    edit_report(coord, "R2", 1, "協働推進課", 進捗状況="中止")
     commit(coord, COORDINATOR, "進捗状況に「中止」を追加")
     done = push(coord, "kyodo")
     assert done.returncode == 0, done.stderr
@@ -524,10 +516,10 @@ def test_schema_from_the_pushed_tree_and_broken_schema_or_access_refused_even_to
 
 def test_rewriting_a_pushed_branch_is_for_coordinators_only(office):
     central, _c, yamada, _s = office
-    edit(yamada, "R2", 5, "指導室", 課題="講師の確保が難しい。")
+    edit_report(yamada, "R2", 5, "指導室", 課題="講師の確保が難しい。")
     commit(yamada, YAMADA, "R2 No.5 指導室: 課題 を更新")
     assert push(yamada, "yamada").returncode == 0
-    edit(yamada, "R2", 5, "指導室", 課題="講師の確保が難しい（訂正）。")
+    edit_report(yamada, "R2", 5, "指導室", 課題="講師の確保が難しい（訂正）。")
     commit(yamada, YAMADA, "R2 No.5 指導室: 課題 を更新", "--amend")
     before = refs(central)
     done = push(yamada, "yamada", "+HEAD:main")
@@ -548,7 +540,7 @@ def test_access_schema_is_valid_draft_2020_12():
 def test_rules_come_from_the_servers_main_whichever_branch_is_pushed(office):
     central, coord, yamada, _s = office
     git(yamada, "checkout", "-q", "-b", "yamada-work")
-    edit(yamada, "R2", 5, "指導室", 課題="講師の確保が難しい。")
+    edit_report(yamada, "R2", 5, "指導室", 課題="講師の確保が難しい。")
     commit(yamada, YAMADA, "R2 No.5 指導室: 課題 を更新")
     assert push(yamada, "yamada", "HEAD:refs/heads/yamada-work").returncode == 0
     # the coordinator moves yamada to 児童青少年課 on main
@@ -558,7 +550,7 @@ def test_rules_come_from_the_servers_main_whichever_branch_is_pushed(office):
     commit(coord, COORDINATOR, "山田さんの担当を児童青少年課に変更")
     assert push(coord, "kyodo").returncode == 0
     # yamada's own branch still has the old access.yaml; the server's main decides
-    edit(yamada, "R2", 5, "指導室", 課題="講師の確保が難しい。日程も調整する。")
+    edit_report(yamada, "R2", 5, "指導室", 課題="講師の確保が難しい。日程も調整する。")
     commit(yamada, YAMADA, "R2 No.5 指導室: 課題 を更新")
     before = refs(central)
     done = push(yamada, "yamada", "HEAD:refs/heads/yamada-work")

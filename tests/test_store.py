@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SEED, write_small_repo
+from conftest import SEED, edit_report, write_small_repo
 from shinchoku import history, records, sync
 from shinchoku.cli import main
 from shinchoku.store import Author, GitError, Store, commit_message
@@ -62,17 +62,6 @@ def office(tmp_path, capsys):
     return central, yamada, sato
 
 
-def edit_file(root: Path, year: str, no: int, dept: str, **fields) -> None:
-    rec = records.load_record(root / records.record_relpath(year, no))
-    report = next(r for r in rec["報告"] if r["主管課"] == dept)
-    for k, v in fields.items():
-        if v is None:
-            report.pop(k, None)
-        else:
-            report[k] = v
-    records.write_record(root, rec)
-
-
 def field(root_or_central: Path, year: str, no: int, dept: str, name: str, rev: str = "HEAD"):
     with Store(root_or_central) as s:
         rec = s.record_at(rev, year, no)
@@ -84,7 +73,7 @@ def field(root_or_central: Path, year: str, no: int, dept: str, name: str, rev: 
 def test_pre_commit_refuses_an_invalid_record_with_one_line_naming_file_line_and_field(office):
     _central, yamada, _sato = office
     head = out(yamada, "rev-parse", "HEAD")
-    edit_file(yamada, "R2", 5, "児童青少年課", 進捗状況="計画通り")
+    edit_report(yamada, "R2", 5, "児童青少年課", 進捗状況="計画通り")
     done = git(yamada, "commit", "-qam", "誤り", who=YAMADA, check=False)
     assert done.returncode != 0
     assert ("records/R2/05.yaml:10: 報告[児童青少年課].進捗状況: 「計画通り」は選べる値ではありません"
@@ -95,9 +84,9 @@ def test_pre_commit_refuses_an_invalid_record_with_one_line_naming_file_line_and
 
 def test_pre_commit_checks_the_index_not_the_working_tree(office):
     _central, yamada, _sato = office
-    edit_file(yamada, "R2", 5, "児童青少年課", 進捗状況="計画通り")
+    edit_report(yamada, "R2", 5, "児童青少年課", 進捗状況="計画通り")
     git(yamada, "add", "records/R2/05.yaml")
-    edit_file(yamada, "R2", 5, "児童青少年課", 進捗状況="計画通りに進んでいる")   # fixed on disk, not staged
+    edit_report(yamada, "R2", 5, "児童青少年課", 進捗状況="計画通りに進んでいる")   # fixed on disk, not staged
     assert git(yamada, "commit", "-qm", "x", who=YAMADA, check=False).returncode != 0
     git(yamada, "add", "records/R2/05.yaml")
     assert git(yamada, "commit", "-qm", "x", who=YAMADA, check=False).returncode == 0
@@ -230,10 +219,10 @@ def test_a_held_git_lock_is_explained_and_nothing_changes(office):
 
 def test_sync_merges_other_departments_edits_of_the_same_record(office, capsys):
     central, yamada, sato = office
-    edit_file(yamada, "R2", 5, "指導室", 課題="山田の課題")
+    edit_report(yamada, "R2", 5, "指導室", 課題="山田の課題")
     git(yamada, "commit", "-qam", "指導室の課題", who=YAMADA)
     assert main(["sync", "--repo", str(yamada)]) == 0
-    edit_file(sato, "R2", 5, "児童青少年課", 課題="佐藤の課題")
+    edit_report(sato, "R2", 5, "児童青少年課", 課題="佐藤の課題")
     git(sato, "commit", "-qam", "児童青少年課の課題", who=SATO)
     assert main(["sync", "--repo", str(sato)]) == 0
     assert "中央から1件のコミットを取り込み、1件を送りました" in capsys.readouterr().out
@@ -246,10 +235,10 @@ def test_sync_merges_other_departments_edits_of_the_same_record(office, capsys):
 
 def test_sync_stops_on_the_same_field_and_leaves_everything_as_it_was(office, capsys):
     central, yamada, sato = office
-    edit_file(yamada, "R2", 1, "協働推進課", 課題="山田の案")
+    edit_report(yamada, "R2", 1, "協働推進課", 課題="山田の案")
     git(yamada, "commit", "-qam", "a", who=YAMADA)
     assert main(["sync", "--repo", str(yamada)]) == 0
-    edit_file(sato, "R2", 1, "協働推進課", 課題="佐藤の案")
+    edit_report(sato, "R2", 1, "協働推進課", 課題="佐藤の案")
     git(sato, "commit", "-qam", "b", who=SATO)
     head, central_head = out(sato, "rev-parse", "HEAD"), out(central, "rev-parse", "main")
     capsys.readouterr()
@@ -296,7 +285,7 @@ def test_history_and_blame_commands(office, capsys):
 
 def test_git_log_p_shows_field_level_changes(office):
     _central, yamada, _sato = office
-    edit_file(yamada, "R2", 5, "児童青少年課", 課題="新しい課題")
+    edit_report(yamada, "R2", 5, "児童青少年課", 課題="新しい課題")
     git(yamada, "commit", "-qam", "x", who=YAMADA)
     diff = out(yamada, "log", "-p", "-1", "--", "records/")
     assert "-報告[児童青少年課].課題: 協力者との情報交換が足りない。" in diff
@@ -450,7 +439,7 @@ def test_init_without_a_git_name_says_how_to_make_the_first_commit(tmp_path, cap
 
 def test_sync_with_uncommitted_edits_says_to_commit_not_to_run_sync(office, capsys):
     _central, yamada, _sato = office
-    edit_file(yamada, "R2", 5, "指導室", 課題="まだコミットしていない")
+    edit_report(yamada, "R2", 5, "指導室", 課題="まだコミットしていない")
     capsys.readouterr()
     assert main(["sync", "--repo", str(yamada)]) == 1
     err = capsys.readouterr().err
