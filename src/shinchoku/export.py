@@ -36,17 +36,7 @@ def load(root: Path) -> tuple[plan_mod.Plan, dict[tuple[str, int], dict[str, Any
         plan = plan_mod.load(root / records.RECORDS)
     except yamlio.YamlError as exc:
         raise ExportError(f"計画を読めないため、書き出していません: {records.RECORDS}/{plan_mod.PLAN_FILE}:{exc.line}: {exc.message}") from None
-    found: dict[tuple[str, int], dict[str, Any]] = {}
-    unreadable = []
-    for path in records.iter_record_files(root):
-        try:
-            rec = records.load_record(path)
-        except yamlio.YamlError as exc:
-            unreadable.append(f"{path.relative_to(root).as_posix()}:{exc.line}: {exc.message}")
-            continue
-        year, no = rec.get("年度"), rec.get("No")
-        if isinstance(year, str) and isinstance(no, int):
-            found[(year, no)] = rec
+    found, unreadable = records.load_keyed(root)
     if unreadable:
         raise ExportError("読めない記録があるため、書き出していません（直してから、もう一度実行してください）\n  "
                           + "\n  ".join(unreadable))

@@ -127,6 +127,23 @@ def write_record(root: Path, record: dict[str, Any]) -> Path:
     return path
 
 
+def load_keyed(root: Path) -> tuple[dict[tuple[str, int], dict[str, Any]], list[str]]:
+    """({(年度, No): record}, ``file:line: message`` of each record that cannot be read):
+    for readers that must say what they could not read rather than leave it out."""
+    found: dict[tuple[str, int], dict[str, Any]] = {}
+    unreadable: list[str] = []
+    for path in iter_record_files(root):
+        try:
+            rec = load_record(path)
+        except yamlio.YamlError as exc:
+            unreadable.append(f"{path.relative_to(root).as_posix()}:{exc.line}: {exc.message}")
+            continue
+        year, no = rec.get("年度"), rec.get("No")
+        if isinstance(year, str) and isinstance(no, int) and not isinstance(no, bool):
+            found[(year, no)] = rec
+    return found, unreadable
+
+
 def load_all(root: Path) -> Iterator[tuple[Path, dict[str, Any]]]:
     """(path, record) for every readable record; unreadable ones are skipped (see check)."""
     for path in iter_record_files(root):

@@ -106,8 +106,7 @@ def _fetch(store) -> None:
 
 
 def _revert(store, sha: str, note: str) -> int:
-    from .. import review, sync
-    from ..store import GitError
+    from .. import review
 
     commit, recs, changes = review.reverted_records(store, sha)
     author = store.author_from_config()
@@ -115,19 +114,6 @@ def _revert(store, sha: str, note: str) -> int:
     print(f"{commit.short}（{commit.author}「{commit.subject}」）の変更 {len(changes)}件を取り消すコミットを作りました")
     for c in changes:
         print(f"  {c.year} No {c.no} {c.department} {c.field}")
-    if not review._has_remote(store):
-        return 0
-    try:
-        done = sync.sync(store, author, progress=lambda m: print(m, file=sys.stderr))
-    except sync.Rejected as exc:
-        for p in exc.problems:
-            print(p)
-        print("shinchoku: 記録に問題があるため、取り消しを中央のリポジトリへ送りませんでした。"
-              "直してから shinchoku sync で送ってください", file=sys.stderr)
-        return 1
-    except GitError as exc:
-        print(f"shinchoku: 取り消しのコミットはこの PC にあります。中央のリポジトリへは送れませんでした"
-              f"（{exc.message}）。原因を解消してから shinchoku sync で送ってください", file=sys.stderr)
-        return 1
-    print(f"中央のリポジトリへ送りました（{done.head[:7]}）")
-    return 0
+    from .sync import send_commit
+
+    return send_commit(store, author, "取り消しのコミット")

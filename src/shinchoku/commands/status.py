@@ -46,15 +46,7 @@ def run(args) -> int:
     if args.department and args.department not in plan.departments():
         print(f"shinchoku: 「{args.department}」は計画の主管課にありません（{'・'.join(plan.departments())}）", file=sys.stderr)
         return 2
-    recs, unreadable = {}, []
-    for path in records.iter_record_files(root):
-        try:
-            rec = records.load_record(path)
-        except yamlio.YamlError as exc:
-            unreadable.append(f"{path.relative_to(root).as_posix()}:{exc.line}: {exc.message}")
-            continue
-        if isinstance(rec.get("年度"), str) and isinstance(rec.get("No"), int):
-            recs[(rec["年度"], rec["No"])] = rec
+    recs, unreadable = records.load_keyed(root)
     statuses = schema.status_values(root)
     summaries = status.summarise(plan, recs, statuses, args.year, args.department)
     out = sys.stdout

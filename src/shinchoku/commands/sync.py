@@ -26,6 +26,30 @@ def configure(p) -> None:
     p.add_argument("--repo", metavar="DIR", help="記録リポジトリの場所（省略すると現在のフォルダから探します）")
 
 
+def send_commit(store, author, what: str = "コミット") -> int:
+    """After a command committed ``what`` in this clone: send it like ``shinchoku sync``,
+    or say it stays on this PC and how to send it later.  Returns the exit code."""
+    from .. import sync
+    from ..store import GitError
+
+    if not store.has_remote():
+        return 0
+    try:
+        done = sync.sync(store, author, progress=lambda m: print(m, file=sys.stderr))
+    except sync.Rejected as exc:
+        for p in exc.problems:
+            print(p)
+        print(f"shinchoku: 記録に問題があるため、{what}を中央のリポジトリへ送りませんでした。"
+              "直してから shinchoku sync で送ってください", file=sys.stderr)
+        return 1
+    except GitError as exc:
+        print(f"shinchoku: {what}はこの PC にあります。中央のリポジトリへは送れませんでした"
+              f"（{exc.message}）。原因を解消してから shinchoku sync で送ってください", file=sys.stderr)
+        return 1
+    print(f"中央のリポジトリへ送りました（{done.head[:7]}）")
+    return 0
+
+
 def run(args) -> int:
     from .. import records, sync
     from ..store import GitError, Store

@@ -47,8 +47,9 @@ def run(args) -> int:
 
 
 def _commit(root: Path, outcome, action: str) -> int:
-    from .. import sync, yearcycle
+    from .. import yearcycle
     from ..store import GitError, Store
+    from .sync import send_commit
 
     with Store(root) as store:
         try:
@@ -59,19 +60,4 @@ def _commit(root: Path, outcome, action: str) -> int:
             return 1
         if sha:
             print(f"コミットしました（{sha[:7]}）")
-        if not store.has_remote():
-            return 0
-        try:
-            done = sync.sync(store, store.author_from_config(), progress=lambda m: print(m, file=sys.stderr))
-        except sync.Rejected as exc:
-            for p in exc.problems:
-                print(p)
-            print("shinchoku: 記録に問題があるため、中央のリポジトリへは送りませんでした。"
-                  "直してから shinchoku sync で送ってください", file=sys.stderr)
-            return 1
-        except GitError as exc:
-            print(f"shinchoku: コミットはこの PC にあります。中央のリポジトリへは送れませんでした"
-                  f"（{exc.message}）。原因を解消してから shinchoku sync で送ってください", file=sys.stderr)
-            return 1
-    print(f"中央のリポジトリへ送りました（{done.head[:7]}）")
-    return 0
+        return send_commit(store, store.author_from_config())
