@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from shinchoku import records
 from shinchoku.cli import main
 
@@ -41,3 +43,13 @@ def test_unreadable_record_is_reported_not_hidden(small_repo, capsys):
     (small_repo / "records/R2/01.yaml").write_text("No: [1\n", encoding="utf-8")
     assert main(["status", "--repo", str(small_repo)]) == 1
     assert "records/R2/01.yaml" in capsys.readouterr().err
+
+
+def test_years_are_read_the_same_way_everywhere(capsys):
+    """ｒ２ and R2年度 mean R2 in status and export as they do in year and history."""
+    from shinchoku import export
+
+    root = Path(__file__).resolve().parents[1]
+    assert main(["status", "--year", "ｒ２", "--repo", str(root)]) == 0
+    assert "■ R2年度" in capsys.readouterr().out
+    assert export.parse_years("ｒ１、R2年度") == ["R1", "R2"]

@@ -53,7 +53,7 @@ def test_year_errors_are_japanese_and_change_nothing(small_repo, capsys):
     plan_before = (small_repo / "records" / "plan.yaml").read_bytes()
     assert main(["year", "close", "R5", "--repo", str(small_repo)]) == 1
     assert "年度「R5」は計画（plan.yaml）にありません（ある年度: H30・R1・R2）" in capsys.readouterr().err
-    assert main(["year", "open", "令和3", "--repo", str(small_repo)]) == 1
+    assert main(["year", "open", "令和3", "--repo", str(small_repo)]) == 2       # not a year: usage
     assert "「令和3」は年度として読めません" in capsys.readouterr().err
     assert (small_repo / "records" / "plan.yaml").read_bytes() == plan_before
     assert not (small_repo / "records" / "R3").exists()

@@ -15,6 +15,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -62,7 +63,7 @@ def parse_years(text: str | None) -> list[str] | None:
     out = []
     for part in text.replace("、", ",").replace(" ", ",").split(","):
         if part.strip():
-            out.append(published.parse_year(part) or part.strip())
+            out.append(published.parse_year(unicodedata.normalize("NFKC", part).upper()) or part.strip())
     return out
 
 

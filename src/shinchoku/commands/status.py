@@ -39,6 +39,15 @@ def run(args) -> int:
     except yamlio.YamlError as exc:
         print(f"records/plan.yaml:{exc.line}: {exc.message}", file=sys.stderr)
         return 1
+    from ..yearcycle import YearError, normalise_label
+
+    def label(text: str) -> str:
+        try:
+            return normalise_label(text)          # ｒ２, R2年度 → R2, as every command reads years
+        except YearError:
+            return text
+
+    args.year = [label(y) for y in args.year] if args.year else args.year
     for y in args.year or []:
         if y not in plan.year_labels:
             print(f"shinchoku: 年度「{y}」は計画にありません（{'・'.join(plan.year_labels)}）", file=sys.stderr)

@@ -36,6 +36,11 @@ def run(args) -> int:
     root = records.find_root(Path(args.repo) if args.repo else None)
     action = yearcycle.open_year if args.action == "open" else yearcycle.close_year
     try:
+        yearcycle.normalise_label(args.year)
+    except yearcycle.YearError as exc:        # not a year at all: a usage error
+        print(f"shinchoku: {exc}", file=sys.stderr)
+        return 2
+    try:
         outcome = action(root, args.year)
     except yearcycle.YearError as exc:
         print(f"shinchoku: {exc}", file=sys.stderr)
