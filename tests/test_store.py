@@ -246,13 +246,24 @@ def test_sync_stops_on_the_same_field_and_leaves_everything_as_it_was(office, ca
     assert "同じ項目を変更しているため、取り込めませんでした（records/R2/01.yaml）" in capsys.readouterr().err
     assert out(sato, "rev-parse", "HEAD") == head and out(central, "rev-parse", "main") == central_head
     assert not (sato / ".git" / "MERGE_HEAD").exists() and out(sato, "status", "--porcelain") == ""
-    # by hand, git's own merge keeps both values inside the field, and the hook refuses it
-    done = git(sato, "merge", "origin/main", check=False)
-    assert done.returncode != 0
+    # --keep-both merges and keeps both values inside the field, naming it; the hook refuses it as it is
+    assert main(["sync", "--keep-both", "--repo", str(sato)]) == 1
+    said = capsys.readouterr()
+    assert said.out.startswith("records/R2/01.yaml:") and "報告[協働推進課].課題: 競合が解決されていません" in said.out
+    assert "どちらかの値に直し、印の行も消してから git commit -a で記録し" in said.err
+    assert (sato / ".git" / "MERGE_HEAD").exists() and out(central, "rev-parse", "main") == central_head
     text = (sato / "records" / "R2" / "01.yaml").read_text(encoding="utf-8")
     assert "<<<<<<< 自分の変更\n      佐藤の案\n      =======\n      山田の案\n      >>>>>>> 相手の変更" in text
     done = git(sato, "commit", "-qam", "merge", who=SATO, check=False)
     assert done.returncode != 0 and "競合が解決されていません" in done.stderr
+    # choose one value, commit, sync: it lands, and both edits stay in history
+    edit_report(sato, "R2", 1, "協働推進課", 課題="佐藤の案（山田の案を反映）")
+    git(sato, "commit", "-qam", "競合を解決", who=SATO)
+    assert main(["sync", "--repo", str(sato)]) == 0
+    assert field(central, "R2", 1, "協働推進課", "課題") == "佐藤の案（山田の案を反映）"
+    with Store(central) as s:
+        assert [c.after for c in history.field_history(s, "R2", 1, "課題", "協働推進課")][:3] == \
+            ["佐藤の案（山田の案を反映）", "佐藤の案", "山田の案"]
 
 
 # -- history, blame, textconv, commit messages ----------------------------------------------

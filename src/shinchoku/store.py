@@ -505,11 +505,12 @@ class Store:
                 raise GitError("中央のリポジトリが受け付けませんでした", said) from None
             raise GitError("中央のリポジトリに送れませんでした（ネットワークをご確認ください）", exc.detail) from None
 
-    def merge_upstream(self, author: Author) -> list[str]:
+    def merge_upstream(self, author: Author, *, keep_conflicts: bool = False) -> list[str]:
         """Merge the central repository's branch into HEAD with the field-level driver.
 
-        Returns [] when merged (or nothing to merge); on conflicts the merge is aborted,
-        HEAD is as it was, and the conflicted paths are returned."""
+        Returns [] when merged (or nothing to merge); on conflicts the conflicted paths,
+        with the merge aborted (HEAD as it was), or with ``keep_conflicts`` left in
+        progress: both values stand inside each conflicting field for the user to choose."""
         upstream = self.upstream()
         if self.rev(upstream) is None:
             return []
@@ -525,6 +526,8 @@ class Store:
         if ok:
             return []
         conflicted = [p for p in self.git("diff", "--name-only", "--diff-filter=U", "-z").split("\0") if p]
+        if keep_conflicts and conflicted:
+            return conflicted
         self.try_git("merge", "--abort")
         if not conflicted:
             raise GitError("中央の変更を取り込めませんでした", detail)

@@ -243,9 +243,37 @@ class SyncResult:
     received: int      # commits brought in
 
 
-def sync(store: Store, author: Author, *, retries: int = 3, progress: Progress | None = None) -> SyncResult:
+class Conflicted(Exception):
+    """The same field changed here and centrally; the merge is left in progress with both
+    values inside each such field (``problems`` names them, file:line: field)."""
+
+    def __init__(self, problems: list[validate.Problem]):
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+
+def _conflicts_left(store: Store, paths: list[str]) -> list[validate.Problem]:
+    """Where the merge left both values: one line per field (per file when git had to
+    keep the two versions whole)."""
+    root = Path(store.root)
+    plan, _ = validate.load_plan_for_check(root, check=False)
+    checker = validate.Checker(root, plan)
+    out = []
+    for path in paths:
+        try:
+            content = (root / path).read_bytes()
+        except OSError:
+            content = b""
+        found = [p for p in checker.check(path, content) if p.message.startswith("競合が解決されていません")]
+        out += found or [validate.Problem(path, 0, "", "ファイル全体について、両方の版を残しました（<<<<<<< と >>>>>>> の間）")]
+    return out
+
+
+def sync(store: Store, author: Author, *, retries: int = 3, progress: Progress | None = None,
+         keep_both: bool = False) -> SyncResult:
     """Merge the central head into the clone field by field, re-validate, push; retry
-    when the central repository moved.  GitError on a conflict (the clone as it was)."""
+    when the central repository moved.  On a conflict: GitError with the clone as it was,
+    or with ``keep_both`` :class:`Conflicted`, the merge left for the user to finish."""
     say = progress or _quiet
     _require_clean(store, "git commit でコミットするか、git restore で元に戻してから")
     received = 0
@@ -254,11 +282,13 @@ def sync(store: Store, author: Author, *, retries: int = 3, progress: Progress |
         store.fetch()
         ahead, behind = store.ahead_behind()
         received += behind
-        conflicted = store.merge_upstream(author)
+        conflicted = store.merge_upstream(author, keep_conflicts=keep_both)
+        if conflicted and keep_both:
+            raise Conflicted(_conflicts_left(store, conflicted))
         if conflicted:
             raise GitError("中央の変更と同じ項目を変更しているため、取り込めませんでした"
-                           f"（{'、'.join(conflicted)}）。git merge {store.upstream()} で両方の値を確かめ、"
-                           "どちらかに直してからコミットしてください")
+                           f"（{'、'.join(conflicted)}）。shinchoku sync --keep-both で両方の値をファイルに残して"
+                           "確かめ、どちらかに直してからコミットしてください")
         if ahead == 0:
             return SyncResult(store.head() or "", 0, received)
         problems = validate.check_paths(Path(store.root), None, canonical=True)

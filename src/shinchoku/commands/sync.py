@@ -11,8 +11,13 @@ DESCRIPTION = """\
 強制的に上書きすることはありません。同じ項目が両方で変更されていれば「競合」として止まり、
 両方の値を確かめられるようにします。
 
+--keep-both を付けると、競合した項目に両方の値（<<<<<<< 自分の変更 … ======= … >>>>>>> 相手の変更）を
+残して止まります。どちらかに直し、印の行も消してから git commit -a で記録し、もう一度
+shinchoku sync を実行してください（やめるときは git merge --abort）。
+
 例:
   shinchoku sync
+  shinchoku sync --keep-both
   shinchoku sync --repo path/to/records
 
 終了コード: 0 できた、1 競合・確認の問題・中央が受け付けなかった、2 使い方の誤り
@@ -23,6 +28,8 @@ REFUSED = "中央のリポジトリが受け付けませんでした"     # stor
 
 
 def configure(p) -> None:
+    p.add_argument("--keep-both", action="store_true",
+                   help="競合した項目に両方の値を残して止まります（直してからコミットし、もう一度実行します）")
     p.add_argument("--repo", metavar="DIR", help="記録リポジトリの場所（省略すると現在のフォルダから探します）")
 
 
@@ -60,8 +67,16 @@ def run(args) -> int:
             if not store.has_remote():
                 print("shinchoku: 中央のリポジトリ（origin）が設定されていません", file=sys.stderr)
                 return 1
-            done = sync.sync(store, store.author_from_config(),
+            done = sync.sync(store, store.author_from_config(), keep_both=args.keep_both,
                              progress=lambda m: print(m, file=sys.stderr))
+    except sync.Conflicted as exc:
+        for p in exc.problems:
+            print(p)
+        print(f"中央の変更と同じ項目を変更しています（{len(exc.problems)}件）。上の項目に両方の値を残しました"
+              "（<<<<<<< 自分の変更 と >>>>>>> 相手の変更 の間）。どちらかの値に直し、印の行も消してから"
+              " git commit -a で記録し、もう一度 shinchoku sync を実行してください"
+              "（取り込みをやめるときは git merge --abort）", file=sys.stderr)
+        return 1
     except sync.Rejected as exc:
         for p in exc.problems:
             print(p)
