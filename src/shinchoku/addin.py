@@ -430,7 +430,7 @@ def push(book) -> None:
 @_guarded
 def history(book) -> None:
     """履歴: who changed the selected cell's field, when, from what to what."""
-    from . import history as history_mod, sync
+    from . import history as history_mod
 
     ctx = Context(book)
     selection = book.app.selection
@@ -442,12 +442,8 @@ def history(book) -> None:
     data = next((r for r in rows if r.row == row), None)
     if col is None or data is None or col.kind not in ("edit", "closed", "context"):
         raise Stop("施策の行の、進捗状況・実績・課題などのセルを選んでから［履歴］を押してください")
-    note = ""
     with ctx.store() as store:
-        try:
-            sync.update(store)
-        except GitError as exc:
-            note = f"（中央のリポジトリに接続できなかったため、この PC にある記録までの履歴です: {exc.message}）"
+        note = _update_or_say(store, "履歴")
         changes = history_mod.field_history(store, col.year, data.no, col.key, data.department)
     label = f"{col.year} No.{data.no} {data.department} {sm.title(col.key)}"
     rows_out: list[list[Any]] = [[f"{label} の履歴（新しい順）"], [note or f"{_now()} 現在"],
@@ -459,21 +455,29 @@ def history(book) -> None:
     _output(book, sm.HISTORY_SHEET, rows_out)
 
 
+def _update_or_say(store: Store, what: str) -> str:
+    """Bring the clone up to date; when the central repository cannot be reached, the
+    line telling the reader that ``what`` is shown as far as this PC has it."""
+    from . import sync
+
+    try:
+        sync.update(store)
+    except GitError as exc:
+        return f"（中央のリポジトリに接続できなかったため、この PC にある記録までの{what}です: {exc.message}）"
+    return ""
+
+
 # ----------------------------------------------------------------------------- 変更確認
 
 
 @_guarded
 def review(book) -> None:
     """変更確認: every change since the last approved review (協働推進課)."""
-    from . import review as review_mod, sync
+    from . import review as review_mod
 
     ctx = Context(book)
-    note = ""
     with ctx.store() as store:
-        try:
-            sync.update(store)
-        except GitError as exc:
-            note = f"（中央のリポジトリに接続できなかったため、この PC にある記録までの変更です: {exc.message}）"
+        note = _update_or_say(store, "変更")
         try:
             result = review_mod.collect(store)
         except review_mod.ReviewError as exc:
