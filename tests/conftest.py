@@ -74,6 +74,16 @@ def write_small_repo(root: Path) -> Path:
     return root
 
 
+def wire_for_git(root: Path) -> Path:
+    """The hook shims and .gitattributes a records repository carries (as `shinchoku init`
+    lays them out), added to ``root``."""
+    from shinchoku import repo_setup, store
+
+    repo_setup.copy_hooks(root / "hooks")
+    (root / ".gitattributes").write_text(store.ATTRIBUTES, encoding="utf-8", newline="\n")
+    return root
+
+
 def edit_report(root: Path, year: str, no: int, dept: str, **fields: str | None) -> None:
     """Change one department's report fields in the working tree (None removes a field),
     written back in canonical form: a staff member's edit, without git."""

@@ -18,7 +18,7 @@ import pytest
 
 pytest.importorskip("xlwings")
 
-from conftest import write_small_repo  # noqa: E402
+from conftest import wire_for_git, write_small_repo  # noqa: E402
 from shinchoku import sheetmodel as sm  # noqa: E402
 from shinchoku.cli import main  # noqa: E402
 from shinchoku.store import Author, Store  # noqa: E402
@@ -141,14 +141,8 @@ def office(tmp_path, monkeypatch, capsys):
     git(tmp_path, "init", "-q", "--bare", "-b", "main", str(central))
     assert main(["server-install", str(central)]) == 0
     seed = tmp_path / "seed"
-    write_small_repo(seed)
+    wire_for_git(write_small_repo(seed))
     (seed / "records" / "access.yaml").write_text(ACCESS, encoding="utf-8")
-    (seed / "hooks").mkdir()
-    project = Path(__file__).resolve().parents[1]
-    for name in ("pre-commit", "pre-receive"):
-        (seed / "hooks" / name).write_bytes((project / "hooks" / name).read_bytes())
-        (seed / "hooks" / name).chmod(0o755)
-    (seed / ".gitattributes").write_text("records/**/*.yaml merge=shinchoku diff=shinchoku\n", encoding="utf-8")
     git(tmp_path, "init", "-q", "-b", "main", str(seed))
     git(seed, "add", "-A")
     git(seed, "commit", "-q", "-m", "取り込み", who=COORD)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SEED, edit_report, write_small_repo
+from conftest import SEED, edit_report, wire_for_git, write_small_repo
 from shinchoku import history, records, sync
 from shinchoku.cli import main
 from shinchoku.store import Author, GitError, Store, commit_message
@@ -46,12 +46,7 @@ def office(tmp_path, capsys):
     central = tmp_path / "central.git"
     git(tmp_path, "init", "-q", "--bare", "-b", "main", str(central))
     seed = tmp_path / "seed"
-    write_small_repo(seed)
-    (seed / "hooks").mkdir()
-    for name in ("pre-commit", "pre-receive"):
-        (seed / "hooks" / name).write_bytes((Path(__file__).parents[1] / "hooks" / name).read_bytes())
-        (seed / "hooks" / name).chmod(0o755)
-    (seed / ".gitattributes").write_text("records/**/*.yaml merge=shinchoku diff=shinchoku\n", encoding="utf-8")
+    wire_for_git(write_small_repo(seed))
     git(tmp_path, "init", "-q", "-b", "main", str(seed))
     git(seed, "add", "-A")
     git(seed, "commit", "-q", "-m", "取り込み", who=COORD)
