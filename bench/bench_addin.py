@@ -56,10 +56,10 @@ def setup(initiatives: int, years: int) -> tuple[Path, Path]:
     if not (seed / ".git").is_dir():
         print(f"making {seed} …", flush=True)
         make_repo(seed, initiatives, years, seed=1)
-        (seed / "hooks").mkdir(exist_ok=True)
-        for name in ("pre-commit", "pre-receive"):
-            shutil.copy(HERE.parent / "hooks" / name, seed / "hooks" / name)
-        (seed / ".gitattributes").write_text("records/**/*.yaml merge=shinchoku diff=shinchoku\n", encoding="utf-8")
+        from shinchoku import repo_setup, store
+
+        repo_setup.copy_hooks(seed / "hooks")                   # as `shinchoku init` lays them out
+        (seed / ".gitattributes").write_text(store.ATTRIBUTES, encoding="utf-8", newline="\n")
         run(seed.parent, "init", "-q", "-b", "main", str(seed))
         run(seed, "add", "-A")
         run(seed, "-c", "user.name=合成データ", "-c", "user.email=synth@example.invalid", "commit", "-q", "-m", "合成データ")
@@ -90,6 +90,10 @@ def empty_book(root: Path):
     xl.name, xl.active, xl.selection, xl.alerts, xl.actions = "staff.xlsx", 0, None, [], []
     main = xlclient.Sheet(sm.SHEET_NAME, protected=True)
     state = sm.State(layout)
+    _top, headers = layout.headers(root)            # the header row 取得 checks before writing
+    for c, text in enumerate(headers, start=1):
+        if text:
+            main.cells[(sm.FIRST_DATA_ROW - 1, c)] = text
     r = sm.FIRST_DATA_ROW
     for i in plan.initiatives():
         for d in i.departments:
