@@ -60,7 +60,7 @@ def import_into(xlsx: Path, target: Path) -> int:
 def test_xlsx_export_then_import_sheet_gives_the_same_files(tmp_path, capsys):
     src = write_repo(tmp_path / "src", tricky_records())
     out = tmp_path / "進行管理シート.xlsx"
-    assert main(["export", "xlsx", str(out), "--repo", str(src)]) == 0
+    assert main(["export", "xlsx", str(out), "--repo", str(src), "--all"]) == 0
     assert "9件の記録" in capsys.readouterr().out
     assert import_into(out, tmp_path / "back") == 0
     before, after = repo_files(src), repo_files(tmp_path / "back")
@@ -90,7 +90,7 @@ def test_real_sheet_round_trips_through_the_published_layout(tmp_path):
 
 def test_published_layout(tmp_path, small_repo):
     out = tmp_path / "sheet.xlsx"
-    export.export(small_repo, "xlsx", out, ["R1", "R2"])
+    export.export(small_repo, "xlsx", out, ["R1", "R2"], all_states=True)
     ws = load_workbook(out)[published.SHEET_NAME]
     assert ws["A1"].value == "テスト市市民協働推進行動計画(令和元年度～令和3年度) 進行管理シート"
     merged = {str(r) for r in ws.merged_cells.ranges}
@@ -156,7 +156,7 @@ def test_hand_made_sheet_is_read_and_every_cell_accounted_for(tmp_path):
 
 def test_csv_is_excel_friendly_and_has_every_field(tmp_path, small_repo):
     out = tmp_path / "open.csv"
-    assert main(["export", "csv", str(out), "--repo", str(small_repo)]) == 0
+    assert main(["export", "csv", str(out), "--repo", str(small_repo), "--all"]) == 0
     raw = out.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")                       # BOM: Excel reads UTF-8
     assert b"\r\n" in raw
@@ -172,7 +172,7 @@ def test_csv_is_excel_friendly_and_has_every_field(tmp_path, small_repo):
 
 def test_jsonl_one_object_per_line(tmp_path, small_repo):
     out = tmp_path / "open.jsonl"
-    assert main(["export", "jsonl", str(out), "--repo", str(small_repo), "--years", "R2"]) == 0
+    assert main(["export", "jsonl", str(out), "--repo", str(small_repo), "--years", "R2", "--all"]) == 0
     lines = out.read_text(encoding="utf-8").splitlines()
     objs = [json.loads(line) for line in lines]
     assert len(objs) == 5 and all(o["年度"] == "R2" for o in objs)
@@ -237,3 +237,26 @@ def test_an_output_path_that_is_a_folder_is_named_and_nothing_is_left_behind(tmp
     err = capsys.readouterr().err
     assert "同じ名前のフォルダがあります" in err and "Traceback" not in err
     assert folder.is_dir() and not list(tmp_path.glob("*.tmp"))
+
+
+def test_only_approved_reports_are_published(tmp_path, small_repo):
+    """R2 is open in the small plan and nothing of it was approved: the sheet leaves its
+    cells empty and says so; after 確認 of one report, that one is carried."""
+    from shinchoku import cycle
+
+    out = tmp_path / "sheet.xlsx"
+    count, warnings = export.export(small_repo, "xlsx", out, ["R1", "R2"])
+    assert warnings == ["確認済の報告だけを載せています（確認前の報告5件は載せていません）"]
+    ws = load_workbook(out)[published.SHEET_NAME]
+    assert ws.oddHeader.right.text == warnings[0]
+    assert warnings[0] in ws["A1"].comment.text
+    cells = [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+    assert "R1にシンポジウムを開催した。" in cells and "R2にシンポジウムを開催した。" not in cells
+    rel = records.record_relpath("R2", 1)
+    rec = records.load_record(small_repo / rel)
+    cycle.approve(rec, "協働推進課", "鈴木", "2020-06-01T10:00:00+09:00", year_open=True)
+    records.write_record(small_repo, rec)
+    csv_out = tmp_path / "r2.csv"
+    assert main(["export", "csv", str(csv_out), "--repo", str(small_repo), "--years", "R2"]) == 0
+    rows = list(csv.DictReader(io.StringIO(csv_out.read_text(encoding="utf-8-sig"), newline="")))
+    assert [(r["No"], r["主管課"], r["実績"]) for r in rows] == [("1", "協働推進課", "R2にシンポジウムを開催した。")]

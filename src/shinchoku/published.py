@@ -193,7 +193,7 @@ def lines_needed(text: str, col_width: float) -> int:
 
 
 def write_workbook(path: Path, plan: Plan, records: dict[tuple[str, int], dict[str, Any]],
-                   years: list[str], root: Path | None = None) -> list[str]:
+                   years: list[str], root: Path | None = None, note: str = "") -> list[str]:
     """Write the published sheet for ``years`` to ``path`` (.xlsx).
 
     ``records`` maps (年度, No) to a record.  Returns warnings (Japanese) about records
@@ -205,6 +205,11 @@ def write_workbook(path: Path, plan: Plan, records: dict[tuple[str, int], dict[s
     ws = wb.active
     ws.title = SHEET_NAME
     warnings = write_sheet(ws, plan, records, years, root)
+    if note:      # what the sheet leaves out (shinchoku.cycle): on every printed page and on the title
+        from openpyxl.comments import Comment
+
+        ws.oddHeader.right.text = note
+        ws.cell(row=TITLE_ROW, column=1).comment = Comment(note, "shinchoku")
     wb.properties.title = title(plan)
     wb.properties.creator = "shinchoku"
     # The sheet itself cannot show whether a year is 受付中 or 締切; keep the plan's year

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any, Iterable, TextIO
 
 from . import access as access_mod
-from . import fielddiff, records, validate, yamlio
+from . import cycle, fielddiff, records, validate, yamlio
 from .plan import Plan, load_cached
 from .store import GitError, Store
 from .validate import Problem
@@ -302,6 +302,10 @@ class Receive:
                         problems.append(Problem(PLAN_RELPATH, 0, "", "計画ファイル（records/plan.yaml）がありません"))
             if staff_rules is not None:
                 problems.extend(self.access_problems(ch, content, staff_rules, policy.plan))
+            if content is not None and records.is_record_path(ch.path):       # the yearly cycle
+                olds = [None if _zero(p) else records.mapping_or_none(self.store.read_object(p)) for p in ch.parents]
+                problems.extend(cycle.change_problems(ch.path, olds, records.mapping_or_none(content), content,
+                                                      self.user, policy.rules, policy.plan))
         if checker is not None and any(ch.path == PLAN_RELPATH or ch.path.startswith("schema/")
                                        for ch in changes if not ch.deleted):
             problems.extend(self.unchanged_records(commit, {ch.path for ch in changes}, checker))

@@ -16,6 +16,7 @@ git で管理しているリポジトリでは、変更をコミットし、中�
 
 例:
   shinchoku year open R3
+  shinchoku year open R3 --deadline 2026-05-31      締切日も決める（提出状況・催促メールに使います）
   shinchoku year close R2
 
 終了コード: 0 できた、1 できなかった、2 使い方の誤り
@@ -26,6 +27,8 @@ def configure(p) -> None:
     p.add_argument("action", choices=("open", "close"), metavar="open|close",
                    help="open（受付を始める）または close（締め切る）")
     p.add_argument("year", metavar="年度", help="R3、H30 のような年度")
+    p.add_argument("--deadline", metavar="日付",
+                   help="open のとき: 報告の締切日（例: 2026-05-31。受付中の年度に付け直すこともできます）")
     p.add_argument("--no-commit", action="store_true", help="ファイルを書き換えるだけで、コミットしません")
     p.add_argument("--repo", metavar="DIR", help="記録リポジトリの場所（省略すると現在のフォルダから探します）")
 
@@ -45,9 +48,64 @@ def run(args) -> int:
     except yearcycle.YearError as exc:
         print(f"shinchoku: {exc}", file=sys.stderr)
         return 1
+    if args.deadline:
+        if args.action != "open":
+            print("shinchoku: --deadline は open のときに指定します", file=sys.stderr)
+            return 2
+        done = _set_deadline(root, outcome, args.deadline)
+        if done:
+            return done
+    if args.action == "close" and outcome.plan_changed:
+        _keep_states(root, outcome)
     print(outcome.message)
     if outcome.paths and not args.no_commit and (root / ".git").exists():
         return _commit(root, outcome, args.action)
+    return 0
+
+
+def _keep_states(root: Path, outcome) -> None:
+    """Reports still without a state keep 未提出 after the close (shinchoku.cycle)."""
+    from .. import cycle, records
+    from ..store import GitError, Store
+
+    who = "shinchoku"
+    if (root / ".git").exists():
+        with Store(root) as store:
+            try:
+                who = store.author_from_config().name
+            except GitError:
+                pass
+    when = cycle.now()
+    kept = 0
+    year = [(p, records.load_record(p)) for p in records.iter_record_files(root) if p.parent.name == outcome.year]
+    if not any(isinstance(r, dict) and cycle.FIELD in r for _p, rec in year for r in rec.get("報告", []) or []):
+        return          # a year that never used the cycle closes as before: its reports count as 確認済
+    for path, rec in year:
+        if cycle.keep_states_on_close(rec, who, when):
+            records.write_record(root, rec)
+            outcome.paths.append(path.relative_to(root).as_posix())
+            kept += 1
+    if kept:
+        outcome.message += f"。未提出のままの報告がある記録{kept}件に「未提出」と書きました（公表用のシートには載りません）"
+
+
+def _set_deadline(root: Path, outcome, text: str) -> int:
+    """Write the year's 締切日 into plan.yaml (0, or the exit code of a bad date)."""
+    from .. import cycle, plan as plan_mod, records, yearcycle
+
+    try:
+        day = cycle.parse_date(text)
+    except cycle.CycleError as exc:
+        print(f"shinchoku: {exc}", file=sys.stderr)
+        return 2
+    data = yearcycle._load_plan(root)
+    new = cycle.with_deadline(data, outcome.year, day)
+    if new != data:
+        yearcycle._write_plan(root, new)
+        rel = f"{records.RECORDS}/{plan_mod.PLAN_FILE}"
+        if rel not in outcome.paths:
+            outcome.paths.insert(0, rel)
+    outcome.message += f"。締切日は {day.isoformat()} です"
     return 0
 
 
