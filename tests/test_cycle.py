@@ -270,3 +270,114 @@ def test_states_default_and_merge():
     again, conflicts = merge_records(merged, ours2, theirs2)
     assert not conflicts
     assert [c["本文"] for c in again["報告"][0]["コメント"]] == ["理由", "直しました", "急ぎで"]
+
+
+# ----------------------------------------------------------------------------- e-mail
+
+CONTACTS = """\
+調整担当:
+  - kyodo@city.example
+課:
+  指導室:
+    - shido@city.example
+  児童青少年課:
+    - jido@city.example
+  産業振興課:
+    - sangyo@city.example
+  協働推進課:
+    - kyodo-ka@city.example
+"""
+
+
+class Inbox:
+    """A real SMTP server on loopback (aiosmtpd) keeping what arrives."""
+
+    def __init__(self):
+        from aiosmtpd.controller import Controller
+
+        self.messages: list[tuple[list[str], object]] = []
+        inbox = self
+
+        class Handler:
+            async def handle_DATA(self, server, session, envelope):
+                import email
+                from email import policy
+
+                inbox.messages.append((list(envelope.rcpt_tos),
+                                       email.message_from_bytes(envelope.content, policy=policy.default)))
+                return "250 OK"
+
+        import socket
+
+        with socket.socket() as s:           # a free port (aiosmtpd's controller needs one named)
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def take(self) -> list[tuple[list[str], object]]:
+        out, self.messages = self.messages, []
+        return out
+
+    def stop(self):
+        self.controller.stop()
+
+
+@pytest.fixture
+def inbox():
+    box = Inbox()
+    yield box
+    box.stop()
+
+
+def test_mail_on_submit_and_sendback_and_reminders(office, inbox, capsys):
+    git(office.central, "config", "shinchoku.smtpHost", "127.0.0.1")
+    git(office.central, "config", "shinchoku.smtpPort", str(inbox.port))
+    git(office.central, "config", "shinchoku.smtpFrom", "shinchoku@city.example")
+    coord = office.clone("kyodo")
+    (coord / "records" / "contacts.yaml").write_text(CONTACTS, encoding="utf-8")
+    git(coord, "add", "records/contacts.yaml")
+    git(coord, "commit", "-q", "-m", "連絡先", who=COORDINATOR)
+    assert push(coord, "kyodo").returncode == 0
+    assert office.run("kyodo", "year", "close", "R2") == 0
+    assert office.run("kyodo", "year", "open", "R3", "--deadline", "2030-05-31") == 0
+    assert inbox.take() == []                      # nothing submitted yet: no mail
+
+    fill_in(office, "yamada", "R3", 5, "指導室", "授業を実施した。")
+    assert inbox.take() == []                      # a 送信 is not a 提出
+    assert office.run("yamada", "submit", "-d", "指導室", "--comment", "よろしくお願いします") == 0
+    got = inbox.take()
+    assert [to for to, _m in got] == [["kyodo@city.example"]]
+    msg = got[0][1]
+    assert msg["Subject"] == "【進行管理】指導室が報告を提出しました（1件）"
+    body = msg.get_content()
+    assert "R3年度 No.5 次代の協働の担い手の育成" in body and "山田 花子" in body and "よろしくお願いします" in body
+    assert msg.get_content_charset() == "utf-8"
+
+    assert office.run("kyodo", "sendback", "5", "-d", "指導室", "--reason", REASON) == 0
+    got = inbox.take()
+    assert [to for to, _m in got] == [["shido@city.example"]]
+    assert got[0][1]["Subject"] == "【進行管理】報告が差し戻されました（指導室・1件）"
+    body = got[0][1].get_content()
+    assert "No.5 次代の協働の担い手の育成" in body and "理由: " + REASON in body
+
+    # remind: 3 days before the deadline, each department with 未提出/差戻し, once a day
+    capsys.readouterr()
+    assert main(["remind", "--repo", str(office.central), "--today", "2030-05-28"]) == 0
+    got = inbox.take()
+    assert sorted(to[0] for to, _m in got) == ["jido@city.example", "kyodo-ka@city.example",
+                                               "sangyo@city.example", "shido@city.example"]
+    shido = next(m for to, m in got if to == ["shido@city.example"])
+    assert shido["Subject"] == "【進行管理】R3年度の報告の提出をお願いします（指導室・1件）"
+    assert "差戻しの理由: " + REASON in shido.get_content() and "あと3日" in shido.get_content()
+    assert main(["remind", "--repo", str(office.central), "--today", "2030-05-28"]) == 0
+    assert inbox.take() == []
+    assert "今日はもう送っています" in capsys.readouterr().out
+    assert main(["remind", "--repo", str(office.central), "--today", "2030-05-29"]) == 0
+    assert inbox.take() == []                      # neither N days before nor the day
+    assert office.run("sato", "submit", "-d", "児童青少年課") == 0
+    assert len(inbox.take()) == 1
+    assert main(["remind", "--repo", str(office.central), "--today", "2030-05-31"]) == 0
+    got = inbox.take()
+    assert sorted(to[0] for to, _m in got) == ["kyodo-ka@city.example", "sangyo@city.example", "shido@city.example"]
+    assert all("本日が提出の締切日です" in m.get_content() for _to, m in got)

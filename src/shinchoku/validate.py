@@ -140,6 +140,10 @@ class Checker:
             from . import access
 
             return access.problems(content, self.plan, self.root, relpath)
+        if relpath == f"{records.RECORDS}/contacts.yaml":          # the cycle's e-mail addresses
+            from . import notify
+
+            return notify.contact_problems(content, self.root, relpath)
         if not is_plan and not records.is_record_path(relpath):
             if relpath.startswith(f"{records.RECORDS}/") and relpath.endswith((".yaml", ".yml")):
                 return [Problem(relpath, 0, "", "ファイルの場所か名前が正しくありません（records/<年度>/<No 2桁>.yaml に置いてください）")]
