@@ -40,8 +40,8 @@ class Outcome:
     commit: str | None = None
 
     def message(self) -> str:
-        verb = VERBS[self.action]
-        parts = [f"{len(self.done)}件の報告を{verb}しました" if self.done else f"{verb}した報告はありません"]
+        verb = {SUBMIT: "提出し", SENDBACK: "差し戻し", APPROVE: "確認し"}[self.action]
+        parts = [f"{len(self.done)}件の報告を{verb}ました" if self.done else f"{verb}た報告はありません"]
         if self.skipped:
             parts.append(f"{len(self.skipped)}件はそのままです")
         return "。".join(parts)
