@@ -95,7 +95,8 @@ def select(plan: Plan, year: str, *, departments: Iterable[str] = (), nos: Itera
 
 
 def apply(store: Store, plan: Plan, action: str, targets: list[Target], author: Author, *,
-          text: str = "", when: str | None = None, only_states: tuple[str, ...] = ()) -> Outcome:
+          text: str = "", when: str | None = None, only_states: tuple[str, ...] = (),
+          texts: dict[Target, str] | None = None) -> Outcome:
     """Apply ``action`` to ``targets`` in the records at HEAD and commit (one commit).
 
     ``only_states``: leave reports in other states alone, quietly (e.g. 確認 of every
@@ -123,13 +124,14 @@ def apply(store: Store, plan: Plan, action: str, targets: list[Target], author: 
         report = next((r for r in rec.get("報告", []) if isinstance(r, dict) and r.get("主管課") == t.department), None)
         if only_states and cycle.state_of(report, year_open) not in only_states:
             continue
+        words = (texts or {}).get(t, text)
         try:
             if action == SUBMIT:
-                before = cycle.submit(rec, t.department, author.name, when, year_open=year_open, comment=text)
+                before = cycle.submit(rec, t.department, author.name, when, year_open=year_open, comment=words)
             elif action == SENDBACK:
-                before = cycle.send_back(rec, t.department, author.name, text, when, year_open=year_open)
+                before = cycle.send_back(rec, t.department, author.name, words, when, year_open=year_open)
             else:
-                before = cycle.approve(rec, t.department, author.name, when, year_open=year_open, note=text)
+                before = cycle.approve(rec, t.department, author.name, when, year_open=year_open, note=words)
         except cycle.CycleError as exc:
             outcome.skipped.append(str(exc))
             continue
@@ -154,3 +156,21 @@ def commit_message(outcome: Outcome, text: str) -> str:
     if text.strip():
         parts.append(("理由: " if outcome.action == SENDBACK else "") + text.strip())
     return "\n\n".join(parts) + "\n"
+
+
+def send(store: Store, author: Author, progress=None):
+    """Send the commit :func:`apply` made (like ``shinchoku sync``).  When the central
+    repository refuses it, the commit is kept under ``refs/shinchoku/unsent/`` and the
+    clone goes back to the central head (the commit held nothing typed by hand), then
+    the error is raised again for the caller to show."""
+    from . import sync
+    from .store import GitError
+
+    try:
+        return sync.sync(store, author, progress=progress)
+    except (GitError, sync.Rejected):
+        upstream = store.rev(store.upstream())
+        if upstream and store.head() != upstream:
+            store.save_unsent("cycle")
+            store.reset_to(upstream)
+        raise

@@ -80,3 +80,30 @@ def sheet_rows(plan: Any, recs: dict[tuple[str, int], dict[str, Any]], today: _d
                                  i.changed_by, cycle.short_time(i.changed_at), i.reason])
         rows.append([])
     return rows or [["受付中の年度がありません"]]
+
+
+# ----------------------------------------------------------------------------- beside the row
+
+# Three columns right of the input workbook's layout (shinchoku.workbook writes their
+# headers; the add-in fills them): the report's state, its comments, and a cell to type a
+# new comment in (sent with the next 提出, or as the reason of a 差戻し, then emptied).
+CYCLE_HEADERS = ("提出状況", "コメント（やりとり）", "新しいコメント")
+CYCLE_HINT = "（［提出］・［差戻し］のときに添えます）"
+
+
+def cycle_year(plan: Any) -> str:
+    """The year whose state the workbook shows beside the rows: the last open one."""
+    years = [y.label for y in plan.years if y.open]
+    return years[-1] if years else ""
+
+
+def row_cells(record: dict[str, Any] | None, department: str, year_open: bool) -> tuple[str, str]:
+    """(state text, comments text) of one department's report."""
+    report = next((r for r in (record or {}).get("報告", []) or []
+                   if isinstance(r, dict) and r.get("主管課") == department), None)
+    state = cycle.state_of(report, year_open)
+    info = (report or {}).get(cycle.FIELD) or {}
+    if info.get("日時"):
+        state += f"（{cycle.short_time(str(info['日時']))[5:]} {info.get('変更者', '')}）"
+    notes = "\n".join(cycle.comment_line(c) for c in cycle.comments(report))
+    return state, notes

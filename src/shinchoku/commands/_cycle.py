@@ -19,7 +19,6 @@ def add_common(p, *, nos_required: bool = False) -> None:
 def run_action(args, action: str, *, text: str = "", only_states: tuple[str, ...] = ()) -> int:
     from .. import cycle, cycleops, records, sync
     from ..store import GitError, Store
-    from .sync import send_commit
 
     root = records.find_root(Path(args.repo) if args.repo else None)
     verb = cycleops.VERBS[action]
@@ -48,7 +47,23 @@ def run_action(args, action: str, *, text: str = "", only_states: tuple[str, ...
             if outcome.commit is None:
                 return 1 if outcome.skipped or not outcome.done else 0
             print(f"コミットしました（{outcome.commit[:7]}）")
-            return send_commit(store, author, f"{verb}")
+            if not store.has_remote():
+                return 0
+            try:
+                done = cycleops.send(store, author, progress=lambda m: print(m, file=sys.stderr))
+            except sync.Rejected as exc:
+                for p in exc.problems:
+                    print(p)
+                print(f"shinchoku: 記録に問題があるため、{verb}を送りませんでした", file=sys.stderr)
+                return 1
+            except GitError as exc:
+                print(f"shinchoku: {exc.message}", file=sys.stderr)
+                if exc.detail and exc.detail != "rejected":
+                    print(exc.detail, file=sys.stderr)
+                print(f"{verb}は取り消しました（この PC の記録は中央と同じ状態に戻しました）", file=sys.stderr)
+                return 1
+            print(f"中央のリポジトリへ送りました（{done.head[:7]}）")
+            return 0
     except GitError as exc:
         print(f"shinchoku: {exc.message}", file=sys.stderr)
         if exc.detail:
