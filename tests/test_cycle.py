@@ -134,6 +134,13 @@ def test_a_whole_year(office, capsys):
     assert office.run("yamada", "progress", "--department", "指導室") == 0
     out = capsys.readouterr().out
     assert "差戻しの理由: " + REASON in out
+    assert office.run("yamada", "history", "5", "R3", "実績", "--department", "指導室") == 0
+    out = capsys.readouterr().out
+    assert "指導室: 提出状況 差戻し" in out and "協働推進課 調整担当（差戻し）: " + REASON in out
+    assert office.run("kyodo", "review") == 0           # the review shows the cycle's steps too
+    out = capsys.readouterr().out
+    assert "R3 提出状況" in out and "提出済（山田 花子） → 差戻し（協働推進課 調整担当）" in out
+    assert "差戻し: " + REASON in out
 
     # the department fixes: a 送信 keeps 差戻し …
     fill_in(office, "yamada", "R3", 5, "指導室", "授業を3回実施した（参加者120人）。")

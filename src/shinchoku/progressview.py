@@ -107,3 +107,50 @@ def row_cells(record: dict[str, Any] | None, department: str, year_open: bool) -
         state += f"（{cycle.short_time(str(info['日時']))[5:]} {info.get('変更者', '')}）"
     notes = "\n".join(cycle.comment_line(c) for c in cycle.comments(report))
     return state, notes
+
+
+def history_lines(record: dict[str, Any] | None, department: str | None, year_open: bool) -> list[str]:
+    """The 提出状況 and the comments of a record's reports (of ``department``), for
+    ``shinchoku history``: [] when there is nothing of the cycle to show."""
+    out: list[str] = []
+    for report in (record or {}).get("報告", []) or []:
+        if not isinstance(report, dict) or (department and report.get("主管課") != department):
+            continue
+        items = cycle.comments(report)
+        info = report.get(cycle.FIELD) or {}
+        if not items and not info:
+            continue
+        state = cycle.state_of(report, year_open)
+        when = f"（{cycle.short_time(str(info.get('日時', '')))} {info.get('変更者', '')}）" if info else ""
+        out.append(f"{report.get('主管課')}: 提出状況 {state}{when}")
+        for c in items:
+            first, *more = str(c.get("本文", "")).split("\n")
+            out.append(f"  {cycle.short_time(str(c.get('日時', '')))}  {c.get('記入者', '')}（{c.get('種類', '')}）: {first}")
+            out += [f"      {line}" for line in more]
+    return out
+
+
+def review_changes(old: dict[str, Any] | None, new: dict[str, Any] | None
+                   ) -> list[tuple[str, str, str | None, str | None]]:
+    """(主管課, 項目, before, after) for what a change did to the cycle: a new state
+    (提出状況) and each comment added (コメント), readable as they stand, for the review."""
+    def reports(rec):
+        return {r.get("主管課"): r for r in (rec or {}).get("報告", []) or [] if isinstance(r, dict)}
+
+    def state(rep):
+        info = (rep or {}).get(cycle.FIELD)
+        if not isinstance(info, dict):
+            return None
+        return f"{info.get('状態', '')}（{info.get('変更者', '')}）"
+
+    out = []
+    before, after = reports(old), reports(new)
+    for dept, rep in after.items():
+        b = before.get(dept)
+        if state(b) != state(rep) and state(rep) is not None:
+            out.append((dept, cycle.FIELD, state(b), state(rep)))
+        seen = {str(c.get("日時")) for c in cycle.comments(b)}
+        for c in cycle.comments(rep):
+            if str(c.get("日時")) not in seen:
+                out.append((dept, cycle.COMMENTS, None, f"{c.get('種類', '')}: {c.get('本文', '')}"))
+    return out

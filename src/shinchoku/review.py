@@ -171,6 +171,9 @@ def commit_changes(store, commit: Commit, parent: str | None = None) -> list[Cha
             if fc.field == "主管課":
                 continue            # a report added or removed shows through its fields
             out.append(Change(commit, path, year, no, fc.department, fc.field, fc.before, fc.after))
+        from .progressview import review_changes          # 提出状況 and comments (the yearly cycle)
+
+        out.extend(Change(commit, path, year, no, d, f, b, a) for d, f, b, a in review_changes(old, new))
     return out
 
 
@@ -290,7 +293,8 @@ def reverted_records(store, sha: str) -> tuple[Commit, list[dict[str, Any]], lis
     if not entry:
         raise ReviewError(f"{full[:7]} は記録（records/）を変更していません")
     commit = entry[0]
-    changes = commit_changes(store, commit, parents[0] if parents else None)
+    changes = [c for c in commit_changes(store, commit, parents[0] if parents else None)
+               if c.field not in schema.CYCLE_FIELDS]     # 提出・差戻し・確認 have their own commands
     if not changes:
         raise ReviewError(f"{commit.short}（{commit.subject}）には取り消せる記録の変更がありません")
     current: dict[str, dict[str, Any]] = {}
