@@ -221,13 +221,21 @@ def test_refused_transitions(office, capsys):
         comment={"日時": "2021-05-01T10:00:00+09:00", "記入者": "山田", "種類": "差戻し", "本文": "自分で"}))
     assert code != 0 and "差戻しができるのは協働推進課（調整担当）だけです" in said
     # staff submitting another department's report: the CLI goes, the server refuses
+    fill_in(office, "sato", "R3", 5, "児童青少年課", "イベントを実施した。")
     capsys.readouterr()
     assert office.run("yamada", "submit", "5", "-d", "児童青少年課") == 1
+    err = capsys.readouterr().err
+    assert "「児童青少年課」の報告を変更できません" in err and "提出は取り消しました" in err
     assert office.central_state("R3", 5, "児童青少年課") == "未提出"
-    git(office.clone("yamada"), "reset", "-q", "--hard", "origin/main")
+    assert git(office.clone("yamada"), "rev-parse", "HEAD") == git(office.central, "rev-parse", "main")
     code, said = staff_change(office, "yamada", lambda r: set_state(r, "R3", 5, "児童青少年課", "提出済"))
     assert code != 0 and "「児童青少年課」の報告を変更できません" in said
+    # an empty report is not submitted
+    capsys.readouterr()
+    assert office.run("yamada", "submit", "-d", "指導室") == 1
+    assert "進捗状況がまだ入力されていないため、提出していません" in capsys.readouterr().out
     # a 差戻し without a reason, even by the coordinator
+    fill_in(office, "yamada", "R3", 5, "指導室", "授業を実施した。")
     assert office.run("yamada", "submit", "-d", "指導室") == 0
     code, said = staff_change(office, "kyodo", lambda r: set_state(r, "R3", 5, "指導室", "差戻し"))
     assert code != 0 and "差戻しには理由が必要です" in said
@@ -382,6 +390,7 @@ def test_mail_on_submit_and_sendback_and_reminders(office, inbox, capsys):
     assert "今日はもう送っています" in capsys.readouterr().out
     assert main(["remind", "--repo", str(office.central), "--today", "2030-05-29"]) == 0
     assert inbox.take() == []                      # neither N days before nor the day
+    fill_in(office, "sato", "R3", 5, "児童青少年課", "イベントを実施した。")
     assert office.run("sato", "submit", "-d", "児童青少年課") == 0
     assert len(inbox.take()) == 1
     assert main(["remind", "--repo", str(office.central), "--today", "2030-05-31"]) == 0

@@ -175,6 +175,8 @@ def submit(record: dict[str, Any], department: str, who: str, when: str, *, year
         raise CycleError(f"{label}は確認済のため提出できません（直すときは調整担当に差戻しを依頼してください）")
     if before == SUBMITTED:
         raise CycleError(f"{label}はすでに提出済です")
+    if not report.get("進捗状況"):
+        raise CycleError(f"{label}は進捗状況がまだ入力されていないため、提出していません（入力して送信してから提出してください）")
     _stamp(report, SUBMITTED, who, when)
     add_comment(report, KIND_REPLY, who, comment, when)
     return before
