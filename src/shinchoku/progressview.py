@@ -41,7 +41,8 @@ def html_section(plan: Any, recs: dict[tuple[str, int], dict[str, Any]], today: 
             n = yp.counts[s]
             if n:
                 h.append(f'<div title="{s} {n}件" style="width:{100 * n / total:.2f}%;background:{STATE_COLOURS[s]};'
-                         f'color:#fff;font-size:12px;text-align:center;line-height:22px">{s} {n}</div>')
+                         f'color:#fff;font-size:12px;text-align:center;line-height:22px;overflow:hidden;white-space:nowrap">'
+                         f'{s + " " if n / total >= 0.08 else ""}{n}</div>')
         h.append("</div>")
         h.append("<table><thead><tr><th>主管課</th>" + "".join(
             f'<th style="color:{STATE_COLOURS[s]}">{s}</th>' for s in cycle.STATES)
