@@ -397,3 +397,14 @@ def test_mail_on_submit_and_sendback_and_reminders(office, inbox, capsys):
     got = inbox.take()
     assert sorted(to[0] for to, _m in got) == ["kyodo-ka@city.example", "sangyo@city.example", "shido@city.example"]
     assert all("本日が提出の締切日です" in m.get_content() for _to, m in got)
+
+
+def test_contacts_file_is_checked(tmp_path, small_repo, capsys):
+    (small_repo / "records" / "contacts.yaml").write_text(
+        "調整担当:\n  - kyodo@city.example\n課:\n  指導室:\n    - shido@city\n", encoding="utf-8")
+    assert main(["check", "--repo", str(small_repo)]) == 1
+    out = capsys.readouterr().out
+    assert "records/contacts.yaml:5: 課.指導室.0: 「shido@city」はメールアドレスとして読めません" in out
+    (small_repo / "records" / "contacts.yaml").write_text(
+        "調整担当:\n  - kyodo@city.example\n課:\n  指導室:\n    - shido@city.example\n", encoding="utf-8")
+    assert main(["check", "--repo", str(small_repo)]) == 0

@@ -97,7 +97,12 @@ def contact_problems(content: bytes, root: Path | None = None, relpath: str = CO
         here = schema.schema_dir(None)
     with open(here / "contacts.schema.json", encoding="utf-8") as fh:
         validator = Draft202012Validator(json.load(fh))
-    found = [_message(e) for e in validator.iter_errors(data)]
+    found = []
+    for err in validator.iter_errors(data):
+        if err.validator == "pattern":
+            found.append((tuple(err.absolute_path), f"「{err.instance}」はメールアドレスとして読めません"))
+        else:
+            found.append(_message(err))
     if not found:
         return []
     node = yamlio.compose(content.decode("utf-8"))

@@ -207,7 +207,7 @@ def _write_main(ws, layout: sm.Layout, plan: Plan, records, department: str, roo
                     ws.row_dimensions[row].height = round(min(lines, MAX_LINES) * published.LINE_HEIGHT + 3, 1)
                     row += 1
     last_row = max(row - 1, sm.FIRST_DATA_ROW)
-    _cycle_columns(ws, layout, plan, records, keys, last, border, bold, centre, wrap_top, unlocked)
+    _cycle_columns(ws, layout, plan, records, keys, last, border, bold, centre, wrap_top, unlocked, font, fill["header"])
     for col in layout.editable():
         rng = f"{get_column_letter(col.index)}{sm.FIRST_DATA_ROW}:{get_column_letter(col.index)}{last_row}"
         (status_dv if col.key == "進捗状況" else text_dv).add(rng)
@@ -236,7 +236,8 @@ def _write_main(ws, layout: sm.Layout, plan: Plan, records, department: str, roo
     return keys
 
 
-def _cycle_columns(ws, layout, plan, records, keys, last, border, bold, centre, wrap_top, unlocked) -> None:
+def _cycle_columns(ws, layout, plan, records, keys, last, border, bold, centre, wrap_top, unlocked, font,
+                   header_fill) -> None:
     """The yearly cycle's three columns right of the layout (shinchoku.progressview):
     提出状況 and コメント filled by the add-in, 新しいコメント typed by the user."""
     from openpyxl.styles import PatternFill
@@ -253,7 +254,7 @@ def _cycle_columns(ws, layout, plan, records, keys, last, border, bold, centre, 
         top = ws.cell(row=sm.HEADER_ROW, column=c, value=f"{year} {header}" if k < 2 else header)
         sub = ws.cell(row=sm.SUBHEADER_ROW, column=c, value=pv.CYCLE_HINT if k == 2 else None)
         for cell in (top, sub):
-            cell.font, cell.alignment, cell.border = bold, centre, border
+            cell.font, cell.alignment, cell.border, cell.fill = bold, centre, border, header_fill
         ws.column_dimensions[get_column_letter(c)].width = width
     row_of = {}
     wanted = set(keys)
@@ -266,9 +267,13 @@ def _cycle_columns(ws, layout, plan, records, keys, last, border, bold, centre, 
         state, notes = pv.row_cells(records.get((year, no)), dept, True)
         for k, value in enumerate((state, notes, None)):
             cell = ws.cell(row=r, column=last + 1 + k, value=value or None)
-            cell.border, cell.alignment, cell.protection = border, wrap_top, unlocked
+            cell.border, cell.alignment, cell.protection, cell.font = border, wrap_top, unlocked, font
             if k < 2:
                 cell.fill = grey
+        need = max(published.lines_needed(state, 18), published.lines_needed(notes, 48)) if notes else 2
+        height = round(min(need, MAX_LINES) * published.LINE_HEIGHT + 3, 1)
+        if (ws.row_dimensions[r].height or 0) < height:
+            ws.row_dimensions[r].height = height
 
 
 def _wanted(item: dict[str, Any], department: str) -> bool:
