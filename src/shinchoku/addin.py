@@ -610,6 +610,8 @@ def _cycle_action(book, action: str) -> None:
         targets = {r.key: cycleops.Target(year, r.no, r.department) for r in chosen}
         texts = {targets[k]: v for k, v in texts_by_row.items() if v}
         only = cycle.WAITING if action == cycleops.SUBMIT and len(chosen) > 1 else ()
+        if action == cycleops.APPROVE:
+            only = (cycle.SUBMITTED,)          # like `shinchoku approve` (its --force has no button)
         try:
             outcome = cycleops.apply(store, plan, action, list(targets.values()), author, texts=texts,
                                      only_states=only)
@@ -625,6 +627,8 @@ def _cycle_action(book, action: str) -> None:
         _plan, recs, _only = _read_records(store, store.head() or "HEAD", "", with_plan=False)
     finally:
         store.close()
+    if not outcome.done and not outcome.skipped and action == cycleops.APPROVE:
+        raise Stop("選んだ行に提出済の報告がありません（確認できるのは、課が提出した報告だけです）")
     done_keys = {(t.no, t.department) for t, _b in outcome.done}
     _show_cycle(ctx, plan, recs, cleared=done_keys)
     lines = [outcome.message() + "。"]
