@@ -180,3 +180,13 @@ def test_libreoffice_converts_the_workbook(book, tmp_path):
     pdf = tmp_path / "pdf" / (book.stem + ".pdf")
     assert done.returncode == 0 and pdf.is_file(), done.stderr
     assert pdf.read_bytes()[:5] == b"%PDF-" and pdf.stat().st_size > 5000
+
+
+def test_a_misspelt_department_is_named_with_the_real_ones_and_no_workbook_is_written(tmp_path, capsys):
+    repo = write_small_repo(tmp_path / "repo")
+    out = tmp_path / "指導.xlsx"
+    assert main(["workbook", str(out), "--repo", str(repo), "--department", "指導"]) == 2
+    err = capsys.readouterr().err
+    assert "「指導」という課は、計画（plan.yaml）の主管課にありません" in err
+    assert "協働推進課・指導室・児童青少年課・産業振興課" in err and "--department" in err
+    assert not out.exists()

@@ -30,6 +30,10 @@ OPEN_HEADER_FILL = "FFF2CC"
 CLOSED_HEADER_FILL = "D9D9D9"
 
 
+class UnknownDepartment(ValueError):
+    """``--department`` names no lead department of the plan (message in Japanese)."""
+
+
 def column_width(col: sm.Column) -> float:
     if col.kind == "fixed":
         return next(w for k, _h, w in published.FIXED if k == col.key)
@@ -42,8 +46,13 @@ def column_width(col: sm.Column) -> float:
 
 def write(path: Path, plan: Plan, records: dict[tuple[str, int], dict[str, Any]], *,
           base: str = "", department: str = "", root: Path | None = None) -> int:
-    """Write the staff workbook to ``path``; the number of data rows."""
+    """Write the staff workbook to ``path``; the number of data rows.  :class:`UnknownDepartment`
+    (nothing written) when ``department`` is not a lead department of the plan."""
     from openpyxl import Workbook
+
+    problem = sm.unknown_department(plan, department)
+    if problem:
+        raise UnknownDepartment(problem)
 
     wb = Workbook()
     ws = wb.active
@@ -55,12 +64,24 @@ def write(path: Path, plan: Plan, records: dict[tuple[str, int], dict[str, Any]]
         for col in layout.field_columns():
             state.set((no, dept), col, sm.record_value(records, col.year, no, dept, col.key))
     st = wb.create_sheet(sm.STATE_SHEET)
-    for r, line in enumerate(state.grid(keys), start=1):
-        for c, value in enumerate(line, start=1):
+    grid = state.grid(keys)
+    # Text format ("@") on every state cell and column: Excel keeps what the add-in writes
+    # there as text ("(1)", "¥1,000" would otherwise come back as numbers and the row
+    # would look edited in a closed year)
+    width = max((len(line) for line in grid), default=0)
+    for r, line in enumerate(grid, start=1):
+        for c in range(1, width + 1):
+            value = line[c - 1] if c - 1 < len(line) else None
+            cell = st.cell(row=r, column=c)
+            cell.number_format = "@"
             if value not in (None, ""):
-                cell = st.cell(row=r, column=c, value=value[1:] if isinstance(value, str) and value.startswith("'") else value)
+                cell.value = value[1:] if isinstance(value, str) and value.startswith("'") else value
                 if isinstance(value, str):
                     cell.data_type = "s"
+    from openpyxl.utils import get_column_letter
+
+    for c in range(1, width + 1):
+        st.column_dimensions[get_column_letter(c)].number_format = "@"
     st.sheet_state = "veryHidden"      # not listed under 再表示: staff cannot delete it by accident
     st.protection.sheet = False
     wb.properties.title = published.title(plan)

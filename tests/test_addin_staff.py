@@ -1,0 +1,94 @@
+"""Staff's first impressions of the add-in (issue 13): a misspelt department, closed-year
+values Excel would read as numbers, git's English after an unreachable central.  Driven
+through xlwings' remote engine with tests/xlclient.py, on the real repositories of
+test_addin's ``office``."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("xlwings")
+
+from conftest import edit_report  # noqa: E402
+from shinchoku import sheetmodel as sm  # noqa: E402
+from shinchoku.store import Author  # noqa: E402
+from test_addin import COORD, MAIN, Staff, _remote_engine, central_value, git, office  # noqa: E402,F401
+
+import xlclient  # noqa: E402
+
+
+def test_a_misspelt_department_in_the_settings_is_named_with_the_real_ones(office, tmp_path, monkeypatch):
+    from shinchoku import addin
+
+    central, _yamada, _sato = office
+    ito = Staff(tmp_path, central, Author("伊藤 三郎", "ito@city.example"), department="指導", monkeypatch=monkeypatch)
+    a = ito.type("R2", 5, "指導室", "備考", "指導室の備考")
+    for button in (addin.push, addin.check, addin.pull):
+        alerts = ito.press(button)
+        assert alerts[0][2] == "critical", alerts
+        text = alerts[0][0]
+        assert "「指導」という課は、計画（plan.yaml）の主管課にありません" in text
+        assert "主管課は 協働推進課・指導室・児童青少年課・産業振興課 です" in text
+        assert f"設定ファイル {ito.config} の department を直して" in text
+        assert "送信する変更はありません" not in text
+    assert ito.xl.sheet(MAIN).get(a) == "指導室の備考"
+    assert central_value(central, "R2", 5, "指導室", "備考") is None
+    # the right name works
+    ito.config.write_text(ito.config.read_text(encoding="utf-8").replace('"指導"', '"指導室"'), encoding="utf-8")
+    assert ito.press(addin.push)[0][0] == "1件のセルを送信しました。"
+
+
+@pytest.mark.parametrize("closed", ["(1)", "¥1,000", "$5"])
+def test_a_closed_year_value_excel_would_read_as_a_number_stays_text_after_a_send(office, tmp_path, monkeypatch, closed):
+    from shinchoku import addin
+
+    central, _yamada, _sato = office
+    coord = tmp_path / "coord"
+    git(tmp_path, "clone", "-q", str(central), "coord")
+    edit_report(coord, "R1", 5, "指導室", 課題=closed)
+    git(coord, "commit", "-q", "-am", "R1 の課題を訂正", who=COORD)
+    git(coord, "push", "-q", "origin", "main", user="kyodo")
+    ito = Staff(tmp_path, central, Author("伊藤 三郎", "ito@city.example"), monkeypatch=monkeypatch)
+    assert ito.cell("R1", 5, "指導室", "課題") == closed
+    ito.type("R2", 5, "指導室", "備考", "1回目")
+    assert ito.press(addin.push)[0][0] == "1件のセルを送信しました。"
+    # the hidden state keeps the closed-year value as text …
+    state = sm.read_state(ito.xl.sheet(sm.STATE_SHEET).values())
+    col = state.layout.column_of("R1", "課題")
+    line = state.lines[(5, "指導室")]
+    assert line[col.index - 1] == closed
+    # … so the next send of the row is not refused for a cell nobody touched
+    ito.type("R2", 5, "指導室", "備考", "2回目")
+    alerts = ito.press(addin.push)
+    assert alerts[0][0] == "1件のセルを送信しました。", alerts
+    assert central_value(central, "R2", 5, "指導室", "備考") == "2回目"
+
+
+def test_the_state_sheet_is_formatted_as_text(office):
+    _central, yamada, _sato = office
+    state = yamada.xl.sheet(sm.STATE_SHEET)
+    rows, cols = state.size()
+    assert all((r, c) in state.text_format for r in range(1, rows + 1) for c in range(1, cols + 1))
+
+
+def test_an_unreachable_central_is_said_in_japanese_first_with_gits_english_set_apart(office):
+    from shinchoku import addin
+
+    central, yamada, _sato = office
+    yamada.type("R2", 5, "指導室", "課題", "つながらない")
+    away = central.with_name("central-away.git")
+    central.rename(away)
+    try:
+        for button in (addin.push, addin.pull):
+            text = button and yamada.press(button)[0][0]
+            lines = text.splitlines()
+            assert lines[0].startswith("中央のリポジトリに接続できませんでした")
+            english = [ln for ln in lines if "fatal" in ln or "repository" in ln]
+            # git's words, when shown, come after a Japanese heading and are indented
+            for ln in english:
+                assert ln.startswith("　　"), ln
+                heading = lines[lines.index(ln) - 1]
+                assert heading.startswith(("　　", "（git からの詳細")), heading
+            assert "シートの内容はそのままです" in text
+    finally:
+        away.rename(central)
