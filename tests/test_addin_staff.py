@@ -92,3 +92,27 @@ def test_an_unreachable_central_is_said_in_japanese_first_with_gits_english_set_
             assert "シートの内容はそのままです" in text
     finally:
         away.rename(central)
+
+
+def test_after_a_conflict_pull_keeps_the_users_value_as_the_docs_say(office):
+    from pathlib import Path
+
+    from shinchoku import addin
+
+    central, yamada, sato = office
+    yamada.type("R2", 1, "協働推進課", "課題", "山田の課題")
+    a = sato.type("R2", 1, "協働推進課", "課題", "佐藤の課題")
+    yamada.press(addin.push)
+    assert "競合 1件" in sato.press(addin.push)[0][0]
+    alerts = sato.press(addin.pull)
+    assert "まだ送信していない変更 1件" in alerts[0][0]
+    assert sato.xl.sheet(MAIN).get(a) == "佐藤の課題"
+    conflict = sato.xl.sheet(sm.CONFLICT_SHEET).values()
+    assert conflict[3][3] == "山田の課題"
+    # what the smoke test and the staff guide tell people to expect
+    project = Path(__file__).resolve().parents[1]
+    smoke = (project / "addin" / "README.md").read_text(encoding="utf-8")
+    assert "**取得** then shows the other value" not in smoke
+    assert "**取得** then keeps the user's own value" in smoke
+    guide = (project / "docs" / "staff.md").read_text(encoding="utf-8")
+    assert "競合のあとで［取得］を押しても、セルは自分の値のまま" in guide
