@@ -43,8 +43,13 @@ def run(args) -> int:
             return 1
         import zipfile
 
+        from ..xlsxguard import Refused
+
         try:
             result = xlsxgrid.import_xlsx(src)
+        except Refused as exc:
+            print(f"shinchoku: {exc}（何も書き込んでいません）", file=sys.stderr)
+            return 1
         except (zipfile.BadZipFile, KeyError, OSError, ValueError):
             print(f"shinchoku: {src} を Excel のブック（.xlsx）として開けません（壊れているか、別の形式のファイルです）", file=sys.stderr)
             return 1

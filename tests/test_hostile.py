@@ -1,0 +1,130 @@
+"""Hostile files (issue 13): workbooks built to expand beyond reason, special files under
+records/, huge fields, symlinked outputs.  Each must end quickly with a Japanese message
+naming the problem, and leave the data as it was."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+
+from conftest import write_small_repo
+from shinchoku.cli import main
+
+TIMEOUT = 60
+
+
+def small_sheet(path: Path) -> Path:
+    """A tiny workbook with the published header (No … 主管課)."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "進行管理シート"
+    for c, text in enumerate(["No", "推進方策・目標・施策", "主管課", "関係課", "事業内容"], start=1):
+        ws.cell(row=2, column=c, value=text)
+    ws.cell(row=5, column=1, value=1)
+    ws.cell(row=5, column=3, value="協働推進課")
+    wb.save(path)
+    return path
+
+
+def patch_sheet(src: Path, dst: Path, edit) -> Path:
+    """Copy the .xlsx ``src`` to ``dst`` with xl/worksheets/sheet1.xml passed through ``edit``."""
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = edit(data)
+            zout.writestr(info.filename, data)
+    return dst
+
+
+def import_sheet(path: Path, repo: Path) -> tuple[subprocess.CompletedProcess, float]:
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-m", "shinchoku", "import-sheet", str(path), "--repo", str(repo)],
+                          capture_output=True, text=True, timeout=TIMEOUT, encoding="utf-8")
+    return done, time.monotonic() - started
+
+
+@pytest.fixture
+def repo(tmp_path) -> Path:
+    root = tmp_path / "repo"
+    root.mkdir()
+    return root
+
+
+def test_a_small_workbook_with_a_sheet_wide_merge_is_refused_quickly(tmp_path, repo):
+    base = small_sheet(tmp_path / "base.xlsx")
+    bomb = patch_sheet(base, tmp_path / "merged.xlsx", lambda x: x.replace(
+        b"</sheetData>", b'</sheetData><mergeCells count="1"><mergeCell ref="B10:XFD1048576"/></mergeCells>'))
+    assert bomb.stat().st_size < 8000
+    done, took = import_sheet(bomb, repo)
+    assert done.returncode == 1, done.stderr
+    assert "結合セルが大きすぎます" in done.stderr or "範囲が大きすぎます" in done.stderr
+    assert "Traceback" not in done.stderr and took < 20
+    assert not (repo / "records").exists()
+
+
+def test_a_stray_cell_far_away_is_refused_not_walked(tmp_path, repo):
+    base = small_sheet(tmp_path / "base.xlsx")
+    far = patch_sheet(base, tmp_path / "far.xlsx", lambda x: x.replace(
+        b"</sheetData>", b'<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row></sheetData>'))
+    done, took = import_sheet(far, repo)
+    assert done.returncode == 1 and "1,048,576行 × 16,384列" in done.stderr, done.stderr
+    assert took < 20
+
+
+def test_a_zip_bomb_is_refused_without_inflating_it(tmp_path, repo):
+    base = small_sheet(tmp_path / "base.xlsx")
+    bomb = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(base) as zin, zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zout:
+        for info in zin.infolist():
+            if info.filename == "xl/worksheets/sheet1.xml":
+                with zout.open(info.filename, "w", force_zip64=True) as out:
+                    out.write(zin.read(info).replace(b"</worksheet>", b""))
+                    pad = b" " * (1024 * 1024)
+                    for _ in range(100):                      # 100 MB of spaces
+                        out.write(pad)
+                    out.write(b"</worksheet>")
+            else:
+                zout.writestr(info.filename, zin.read(info))
+    assert bomb.stat().st_size < 1024 * 1024
+    done, took = import_sheet(bomb, repo)
+    assert done.returncode == 1, done.stderr
+    assert "圧縮爆弾のおそれがあるため、取り込みません" in done.stderr and "Traceback" not in done.stderr
+    assert took < 20
+
+
+LAUGHS = (b'<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">'
+          + b"".join(b'<!ENTITY lol%d "%s">' % (i, (b"&lol%d;" % (i - 1) if i > 1 else b"&lol;") * 10) for i in range(1, 10))
+          + b"]>\n")
+
+
+def test_an_entity_bomb_is_refused_in_japanese(tmp_path, repo):
+    base = small_sheet(tmp_path / "base.xlsx")
+
+    def bomb(xml: bytes) -> bytes:
+        body = xml.split(b"?>", 1)[1] if xml.startswith(b"<?xml") else xml
+        return LAUGHS + body.replace(b"</sheetData>", b'<row r="6"><c r="A6" t="inlineStr"><is><t>&lol9;</t></is></c></row></sheetData>')
+
+    hostile = patch_sheet(base, tmp_path / "laughs.xlsx", bomb)
+    done, took = import_sheet(hostile, repo)
+    assert done.returncode == 1, done.stderr
+    assert "文書型定義（DOCTYPE・ENTITY）があります" in done.stderr and "Traceback" not in done.stderr
+    assert took < 20
+
+
+def test_the_published_workbook_still_imports(tmp_path):
+    src = write_small_repo(tmp_path / "src")
+    out = tmp_path / "公表.xlsx"
+    assert main(["export", "xlsx", str(out), "--repo", str(src)]) == 0
+    dst = tmp_path / "dst"
+    dst.mkdir()
+    assert main(["import-sheet", str(out), "--repo", str(dst)]) == 0
+    assert len(list((dst / "records").glob("*/*.yaml"))) == len(list((src / "records").glob("*/*.yaml")))
