@@ -128,3 +128,31 @@ def test_the_published_workbook_still_imports(tmp_path):
     dst.mkdir()
     assert main(["import-sheet", str(out), "--repo", str(dst)]) == 0
     assert len(list((dst / "records").glob("*/*.yaml"))) == len(list((src / "records").glob("*/*.yaml")))
+
+
+SEED = Path(__file__).parent / "data" / "fuchu_shinkou_kanri.tsv"
+
+
+def test_a_forced_reimport_that_would_remove_records_lists_them_and_needs_allow_removal(tmp_path, capsys):
+    root = tmp_path / "repo"
+    root.mkdir()
+    assert main(["import-sheet", str(SEED), "--repo", str(root)]) == 0
+    before = {p: p.read_bytes() for p in (root / "records").rglob("*.yaml")}
+    lines = SEED.read_text(encoding="utf-8").splitlines(keepends=True)
+    short = tmp_path / "途中まで.tsv"
+    short.write_text("".join(lines[:20]), encoding="utf-8")
+    capsys.readouterr()
+    assert main(["import-sheet", str(short), "--repo", str(root), "--force"]) == 1
+    err = capsys.readouterr().err
+    assert "シートにないため消える記録:" in err and "  records/H29/05.yaml" in err and "  ほか94件" in err
+    assert "既存の記録 124件が消えます" in err
+    assert "--force --allow-removal" in err and "何も書き込んでいません" in err
+    assert {p: p.read_bytes() for p in (root / "records").rglob("*.yaml")} == before
+    # the dry run says so too
+    assert main(["import-sheet", str(short), "--repo", str(root), "--dry-run"]) == 0
+    assert "が消えます" in capsys.readouterr().out
+    # asked for twice: done
+    assert main(["import-sheet", str(short), "--repo", str(root), "--force", "--allow-removal"]) in (0, 1)
+    assert len(list((root / "records").glob("*/*.yaml"))) < len([p for p in before if p.parent.name != "records"])
+    # a re-import of the whole sheet removes nothing and needs only --force
+    assert main(["import-sheet", str(SEED), "--repo", str(root), "--force"]) == 0
