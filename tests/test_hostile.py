@@ -156,3 +156,95 @@ def test_a_forced_reimport_that_would_remove_records_lists_them_and_needs_allow_
     assert len(list((root / "records").glob("*/*.yaml"))) < len([p for p in before if p.parent.name != "records"])
     # a re-import of the whole sheet removes nothing and needs only --force
     assert main(["import-sheet", str(SEED), "--repo", str(root), "--force"]) == 0
+
+
+# -- special files under records/ ---------------------------------------------------------
+
+
+def run_cli(args: list[str], cwd: Path, timeout: int = TIMEOUT) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "shinchoku", *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=timeout, encoding="utf-8")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs need a POSIX system")
+def test_a_fifo_or_a_link_to_dev_zero_under_records_is_named_not_read(tmp_path):
+    root = write_small_repo(tmp_path / "repo")
+    os.mkfifo(root / "records" / "R2" / "50.yaml")
+    (root / "records" / "R2" / "51.yaml").symlink_to("/dev/zero")
+    (root / "records" / "R2" / "52.yaml").symlink_to(root / "records" / "R2" / "05.yaml")
+    done = run_cli(["check"], root)
+    assert done.returncode == 1, done.stderr
+    out = done.stdout + done.stderr
+    assert "records/R2/50.yaml: 通常のファイルではありません（FIFO・デバイスなど）" in out
+    assert "records/R2/51.yaml: シンボリックリンクです" in out and "records/R2/52.yaml: シンボリックリンクです" in out
+    assert "Traceback" not in out
+    done = run_cli(["status"], root)
+    assert "Traceback" not in done.stderr
+    assert "records/R2/50.yaml: 通常のファイルではありません" in done.stderr
+    assert "records/R2/51.yaml: シンボリックリンクです" in done.stderr
+    assert "計画通りに進んでいる" in done.stdout               # the rest is still counted
+
+
+def test_review_of_a_huge_field_with_a_small_edit_ends(tmp_path):
+    from conftest import edit_report
+
+    root = write_small_repo(tmp_path / "repo")
+    env = {**os.environ, "GIT_AUTHOR_NAME": "a", "GIT_AUTHOR_EMAIL": "a@b", "GIT_COMMITTER_NAME": "a",
+           "GIT_COMMITTER_EMAIL": "a@b"}
+
+    def commit(message: str) -> None:
+        for args in (["add", "-A"], ["commit", "-q", "--no-verify", "-m", message]):
+            subprocess.run(["git", *args], cwd=root, env=env, check=True)
+
+    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=root, check=True)
+    commit("作成")
+    text = "授業を3回実施した。地域の方と協力した。\n" * 170000            # 3.5 million characters
+    edit_report(root, "R2", 5, "指導室", 実績=text)
+    commit("長い実績")
+    edit_report(root, "R2", 5, "指導室", 実績=text[:1_000_000] + "ここを直した。" + text[1_000_000:])
+    commit("一文を足した")
+    done = run_cli(["review"], root)
+    assert done.returncode == 0, done.stderr
+    assert "{+ここを直した。+}" in done.stdout
+
+
+def test_the_word_diff_of_long_texts_is_bounded_and_exact():
+    from shinchoku import diffwords
+
+    text = "授業を3回実施した。地域の方と協力した。\n" * 100000
+    cases = [(text, text[:500000] + "新しい文。" + text[500000:]), (text, "短い"),
+             (text, text.replace("授業", "講座")), ("a" * 3000, "b" * 3000)]
+    for before, after in cases:
+        pieces = diffwords.diff(before, after)
+        assert "".join(p.text for p in pieces if p.op != diffwords.INSERT) == before
+        assert "".join(p.text for p in pieces if p.op != diffwords.DELETE) == after
+    pieces = diffwords.diff(*cases[0])
+    assert [p.op for p in pieces] == ["=", "+", "="] and pieces[1].text == "新しい文。"
+    # short texts keep the run-by-run diff
+    assert diffwords.render_text(diffwords.diff("授業を実施した。", "授業を3回実施した。")) == "授業を{+3回+}実施した。"
+
+
+# -- output paths ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("args", [["export", "csv"], ["export", "jsonl"], ["export", "xlsx"], ["report", "--html"]])
+def test_export_and_report_write_through_a_symlink_and_never_make_folders(tmp_path, args):
+    root = write_small_repo(tmp_path / "repo")
+    real = tmp_path / "共有"
+    real.mkdir()
+    link = tmp_path / "出力"
+    target = real / "本物"
+    link.symlink_to(target)
+    assert main([*args, str(link), "--repo", str(root)]) == 0
+    assert link.is_symlink() and os.readlink(link) == str(target)
+    assert target.is_file() and target.stat().st_size > 100
+    assert sorted(p.name for p in real.iterdir()) == ["本物"]            # no temporary file left
+    # a second write goes through the link again
+    assert main([*args, str(link), "--repo", str(root)]) == 0
+    assert link.is_symlink() and target.is_file()
+    # a missing folder is named, not made
+    missing = tmp_path / "ない" / "out"
+    done = run_cli([*args, str(missing), "--repo", str(root)], tmp_path)
+    assert done.returncode == 1
+    assert f"{tmp_path / 'ない'}: 書き出す先のフォルダがありません" in done.stderr
+    assert not (tmp_path / "ない").exists()
