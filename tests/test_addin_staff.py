@@ -116,3 +116,36 @@ def test_after_a_conflict_pull_keeps_the_users_value_as_the_docs_say(office):
     assert "**取得** then keeps the user's own value" in smoke
     guide = (project / "docs" / "staff.md").read_text(encoding="utf-8")
     assert "競合のあとで［取得］を押しても、セルは自分の値のまま" in guide
+
+
+def test_a_refusal_ends_with_advice_that_fits_its_cause(office, tmp_path, monkeypatch):
+    from shinchoku import addin
+
+    central, yamada, _sato = office
+    # another department's report: take it back, not "fix and send again"
+    yamada.type("R2", 5, "児童青少年課", "課題", "よその課の課題")
+    text = yamada.press(addin.push)[0][0]
+    assert "自分の課ではない報告の変更は元に戻してください" in text
+    assert "直してから" not in text
+    # a user the access file does not know: ask to be registered, nothing to fix
+    kato = Staff(tmp_path, central, Author("加藤 四郎", "kato@city.example"), monkeypatch=monkeypatch)
+    kato.type("R2", 5, "指導室", "備考", "加藤の備考")
+    text = kato.press(addin.push)[0][0]
+    assert "kato さんは records/access.yaml に登録されていない" in text
+    assert "協働推進課（調整担当）に records/access.yaml への登録を頼んでください" in text
+    assert "直してから" not in text
+
+
+def test_sync_refused_for_an_unknown_user_gives_no_reset_advice(office, tmp_path, monkeypatch, capsys):
+    from shinchoku.cli import main
+
+    central, _yamada, _sato = office
+    kato = Staff(tmp_path, central, Author("加藤 四郎", "kato@city.example"), monkeypatch=monkeypatch)
+    edit_report(kato.root, "R2", 5, "指導室", 備考="加藤の備考")
+    git(kato.root, "commit", "-q", "-am", "R2 No.5 指導室: 備考 を更新", who=kato.who)
+    monkeypatch.setenv("REMOTE_USER", "kato")
+    capsys.readouterr()
+    assert main(["sync", "--repo", str(kato.root)]) == 1
+    err = capsys.readouterr().err
+    assert "協働推進課（調整担当）に登録してもらってから、もう一度 shinchoku sync を実行してください" in err
+    assert "git reset" not in err and "直してから" not in err
