@@ -7,6 +7,7 @@ import io
 import json
 import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -237,3 +238,49 @@ def test_an_output_path_that_is_a_folder_is_named_and_nothing_is_left_behind(tmp
     err = capsys.readouterr().err
     assert "同じ名前のフォルダがあります" in err and "Traceback" not in err
     assert folder.is_dir() and not list(tmp_path.glob("*.tmp"))
+
+
+FORMULAS = {"実績": '=HYPERLINK("http://example.invalid/","詳しくはこちら")', "課題": "+1+2",
+            "次年度へ向けた取組": "-3", "備考": "@SUM(1,2)"}
+
+
+def test_csv_neutralises_formula_cells_and_jsonl_stays_exact(tmp_path, small_repo):
+    """OWASP CSV injection: a text a spreadsheet would run as a formula gets a ' in front."""
+    from conftest import edit_report
+
+    edit_report(small_repo, "R2", 5, "指導室", **FORMULAS)
+    edit_report(small_repo, "R2", 1, "協働推進課", 実績="地域で -1℃ の朝に実施した。")   # inside: left alone
+    out = tmp_path / "open.csv"
+    assert main(["export", "csv", str(out), "--repo", str(small_repo), "--years", "R2"]) == 0
+    rows = list(csv.DictReader(io.StringIO(out.read_bytes().decode("utf-8-sig"), newline="")))
+    r = next(r for r in rows if r["No"] == "5" and r["主管課"] == "指導室")
+    assert {f: r[f] for f in FORMULAS} == {f: "'" + v for f, v in FORMULAS.items()}
+    assert next(r for r in rows if r["No"] == "1")["実績"] == "地域で -1℃ の朝に実施した。"
+    assert r["No"] == "5" and r["西暦"] == "2020"                 # numbers are not touched
+    assert [export.csv_cell(v) for v in ("\tx", "\rx", "x=1", 5, None)] == ["'\tx", "'\rx", "x=1", 5, ""]
+    jl = tmp_path / "open.jsonl"
+    assert main(["export", "jsonl", str(jl), "--repo", str(small_repo), "--years", "R2"]) == 0
+    o = next(json.loads(line) for line in jl.read_text(encoding="utf-8").splitlines()
+             if '"No": 5' in line and "指導室" in line)
+    assert {f: o[f] for f in FORMULAS} == FORMULAS
+
+
+@pytest.mark.skipif(export.find_office() is None, reason="LibreOffice (soffice) がありません")
+def test_libreoffice_opening_the_csv_evaluates_no_formula(tmp_path, small_repo):
+    from conftest import edit_report
+
+    edit_report(small_repo, "R2", 5, "指導室", **FORMULAS)
+    out = tmp_path / "open.csv"
+    assert main(["export", "csv", str(out), "--repo", str(small_repo), "--years", "R2"]) == 0
+    profile = tmp_path / "lo-profile"
+    done = subprocess.run([export.find_office(), f"-env:UserInstallation=file://{profile}", "--headless",
+                           "--infilter=CSV:44,34,76,1,,,,,,,,-1", "--convert-to", "xlsx", "--outdir", str(tmp_path),
+                           str(out)], capture_output=True, timeout=240)
+    assert done.returncode == 0, done.stderr
+    sheet = load_workbook(tmp_path / "open.xlsx").active
+    header = [c.value for c in sheet[1]]
+    row = next(r for r in sheet.iter_rows(min_row=2, values_only=True)
+               if r[header.index("No")] in (5, "5") and r[header.index("主管課")] == "指導室")
+    for f, v in FORMULAS.items():
+        cell = row[header.index(f)]
+        assert isinstance(cell, str) and cell.endswith(v) and not cell.startswith("="), (f, cell)

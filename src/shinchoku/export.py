@@ -110,12 +110,28 @@ def rows(plan: plan_mod.Plan, recs: dict[tuple[str, int], dict[str, Any]], years
     return out
 
 
+# A spreadsheet opening a CSV takes a cell starting with one of these for a formula (or
+# DDE command): `=HYPERLINK(…)` typed into 実績 would be evaluated.  OWASP's rule for CSV
+# injection: such a text cell is written with a single quote in front.  jsonl stays exact.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> Any:
+    """``value`` as a CSV cell: None as empty; text a spreadsheet would run as a formula
+    is prefixed with ``'`` (numbers are left as they are)."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
 def to_csv(table: list[dict[str, Any]], cols: list[str]) -> bytes:
     buf = io.StringIO(newline="")
     writer = csv.writer(buf, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
     writer.writerow(cols)
     for row in table:
-        writer.writerow(["" if row.get(c) is None else row.get(c) for c in cols])
+        writer.writerow([csv_cell(row.get(c)) for c in cols])
     return buf.getvalue().encode("utf-8-sig")
 
 
