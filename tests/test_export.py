@@ -284,3 +284,43 @@ def test_libreoffice_opening_the_csv_evaluates_no_formula(tmp_path, small_repo):
     for f, v in FORMULAS.items():
         cell = row[header.index(f)]
         assert isinstance(cell, str) and cell.endswith(v) and not cell.startswith("="), (f, cell)
+
+
+@pytest.mark.skipif(export.find_office() is None or shutil.which("pdftotext") is None,
+                    reason="LibreOffice (soffice) か pdftotext がありません")
+def test_default_pdf_has_the_years_with_reports_in_readable_print(tmp_path, small_repo):
+    """The default PDF had every year (the just-opened empty one too) on one A3 width,
+    body text about 2.9 pt."""
+    assert main(["year", "open", "R3", "--yes", "--repo", str(small_repo)]) == 0     # empty: not printed
+    out = tmp_path / "sheet.pdf"
+    assert main(["export", "pdf", str(out), "--repo", str(small_repo)]) == 0
+    pages = []
+    for k in range(1, 20):
+        done = subprocess.run(["pdftotext", "-f", str(k), "-l", str(k), "-layout", str(out), "-"],
+                              capture_output=True, text=True)
+        if done.returncode != 0:
+            break
+        pages.append(done.stdout)
+    # one page per year here: H30, R1, R2 (each year's own records), no page for R3
+    assert len(pages) == 3, [p[:200] for p in pages]
+    for year, page in zip(("H30", "R1", "R2"), pages):
+        assert f"{year}にシンポジウムを開催した。" in page
+        assert all(f"{other}にシンポジウムを開催した。" not in page for other in ("H30", "R1", "R2") if other != year)
+    bbox = subprocess.run(["pdftotext", "-bbox", str(out), "-"], capture_output=True, text=True).stdout
+    heights = sorted(float(b) - float(a) for a, b in re.findall(r'yMin="([0-9.]+)" xMax="[0-9.]+" yMax="([0-9.]+)"', bbox))
+    body = heights[len(heights) // 2]                          # the median word: body text
+    assert body >= 6.0, body
+    # asked for, the empty year is printed
+    assert main(["export", "pdf", str(out), "--repo", str(small_repo), "--years", "R2,R3"]) == 0
+    assert subprocess.run(["pdfinfo", str(out)], capture_output=True, text=True).stdout.count("Pages:") == 1
+
+
+def test_print_groups_keep_body_text_readable(small_repo):
+    from shinchoku import printout
+
+    plan, recs = export.load(small_repo)
+    years = ["H30", "R1", "R2"]
+    assert printout.body_points(plan, years) < 6                  # all at once: too small
+    parts = printout.groups(plan, years)
+    assert [y for part in parts for y in part] == years
+    assert all(printout.body_points(plan, part) >= printout.MIN_BODY_PT for part in parts)

@@ -156,6 +156,10 @@ def export(root: Path, kind: str, out: Path, years: list[str] | None = None) -> 
     chosen = choose_years(plan, recs, years)
     if not chosen:
         raise ExportError("書き出す年度がありません（記録のある年度がありません）")
+    if kind == "pdf" and not years:
+        from .printout import years_with_reports
+
+        chosen = years_with_reports(plan, recs) or chosen     # not a year just opened and still empty
     if kind in ("csv", "jsonl"):
         table = rows(plan, recs, chosen, root)
         cols = columns(root)
@@ -173,7 +177,9 @@ def export(root: Path, kind: str, out: Path, years: list[str] | None = None) -> 
                 "Excel で開き、「名前を付けて保存」で PDF を選んでください")
         with tempfile.TemporaryDirectory(prefix="shinchoku-pdf-") as tmp:
             xlsx = Path(tmp) / (out.stem + ".xlsx")
-            warnings = published.write_workbook(xlsx, plan, recs, chosen, root)
+            from .printout import write_workbook as write_print_workbook
+
+            warnings, _groups = write_print_workbook(xlsx, plan, recs, chosen, root)
             pdf = to_pdf(office, xlsx, Path(tmp))
             out.parent.mkdir(parents=True, exist_ok=True)
             shutil.move(str(pdf), str(out))
