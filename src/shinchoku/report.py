@@ -156,7 +156,11 @@ td{overflow-wrap:anywhere}
 details>summary{cursor:pointer;margin:8px 0}
 @media (max-width:600px){header{padding:10px 12px}main{padding:10px 8px}section{padding:10px 10px}
 table{font-size:12px}th,td{padding:4px 4px}th,td.nowrap{white-space:normal}
-.card{min-width:0;flex:1 1 40%}}
+.card{min-width:0;flex:1 1 40%}
+table.stack thead{display:none}table.stack,table.stack tbody,table.stack tr,table.stack td{display:block;width:auto}
+table.stack tr{border:1px solid #d0d5db;border-radius:4px;margin-bottom:8px;padding:4px 6px}
+table.stack td{border:none;padding:2px 0;text-align:left}
+table.stack td::before{content:attr(data-label) "：";color:#666;font-size:11px;font-weight:normal}}
 @media print{body{background:#fff}section{border:none;break-inside:avoid}header{background:#fff;color:#000}}
 """
 
@@ -198,13 +202,15 @@ def render(plan: Plan, recs: dict[tuple[str, int], dict[str, Any]], years: list[
         down = sum(1 for m in moves if m.after == statuses[BEHIND])
         h.append(f'<p class="muted" id="movement-counts">進んでいない へ変わった報告 <span class="down">{down}件</span>、'
                  f'進んでいない から変わった報告 <span class="up">{len(moves) - down}件</span></p>')
-        h.append("<table><thead><tr><th>年度</th><th>No</th><th>施策名</th><th>主管課</th><th>変化</th><th>課題（後の年度）</th></tr></thead><tbody>")
+        h.append('<table class="stack"><thead><tr><th>年度</th><th>No</th><th>施策名</th><th>主管課</th><th>変化</th><th>課題（後の年度）</th></tr></thead><tbody>')
         for m in moves:
             cls = "down" if m.after == statuses[BEHIND] else "up"
             arrow = f"{'↓' if cls == 'down' else '↑'} {escape(m.before)} → {escape(m.after)}"
-            h.append(f'<tr class="{cls}-row"><td class="nowrap">{escape(m.before_year)} → {escape(m.year)}</td><td class="no">{m.no}</td>'
-                     f"<td>{escape(m.name)}</td><td class=\"nowrap\">{escape(m.department)}</td>"
-                     f'<td class="{cls} nowrap">{arrow}</td><td class="issue">{escape(m.issue) or "—"}</td></tr>')
+            h.append(f'<tr class="{cls}-row"><td class="nowrap" data-label="年度">{escape(m.before_year)} → {escape(m.year)}</td>'
+                     f'<td class="no" data-label="No">{m.no}</td>'
+                     f'<td data-label="施策名">{escape(m.name)}</td><td class="nowrap" data-label="主管課">{escape(m.department)}</td>'
+                     f'<td class="{cls} nowrap" data-label="変化">{arrow}</td>'
+                     f'<td class="issue" data-label="課題">{escape(m.issue) or "—"}</td></tr>')
         h.append("</tbody></table>")
     h.append("</section>")
 
