@@ -179,3 +179,137 @@ def test_install_refuses_an_empty_or_wrong_checkout_in_japanese(tmp_path, plan_f
     git(stranger, "commit", "-q", "--allow-empty", "-m", "x")
     assert main(["install", "--repo", str(stranger)]) == 1
     assert "records/plan.yaml（計画）がありません" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- the README, word for word
+
+def readme_steps() -> list[str]:
+    """The four `sh` blocks of README's "Records in git" steps, as written."""
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = text.split("## Records in git", 1)[1].split("### What guards", 1)[0]
+    blocks = []
+    for chunk in section.split("```sh\n")[1:]:
+        body = chunk.split("```", 1)[0]
+        blocks.append("\n".join(line.strip() for line in body.splitlines() if line.strip()))
+    assert len(blocks) == 4, blocks
+    return blocks
+
+
+class PC:
+    """A person's machine: a home folder with its own git configuration, a password
+    helper answering git's prompts (as a credential manager would), and `shinchoku` on
+    PATH; runs README lines with bash."""
+
+    def __init__(self, base: Path, name: str, login: str, password: str, port: int, identity=None):
+        self.home = base / name
+        self.home.mkdir(parents=True)
+        self.port = port
+        (self.home / ".gitconfig").write_text(
+            "" if identity is None else f"[user]\n\tname = {identity[0]}\n\temail = {identity[1]}\n", encoding="utf-8")
+        askpass = self.home / "askpass.sh"
+        askpass.write_text(f'#!/bin/sh\ncase "$1" in Username*) echo {login};; *) echo {password};; esac\n')
+        askpass.chmod(0o755)
+        bin_dir = self.home / "bin"
+        bin_dir.mkdir()
+        (bin_dir / "shinchoku").write_text(f'#!/bin/sh\nexec "{sys.executable}" -m shinchoku "$@"\n')
+        (bin_dir / "shinchoku").chmod(0o755)
+        drop = ("REMOTE_USER", "GL_USERNAME", "GITEA_PUSHER_NAME", "GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL",
+                "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL", "GIT_DIR", "GIT_WORK_TREE", "SHINCHOKU_PYTHON")
+        self.env = {k: v for k, v in os.environ.items() if k not in drop}
+        self.env.update(HOME=str(self.home), GIT_CONFIG_GLOBAL=str(self.home / ".gitconfig"), GIT_CONFIG_NOSYSTEM="1",
+                        GIT_ASKPASS=str(askpass), GIT_TERMINAL_PROMPT="0",
+                        PATH=f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
+
+    def local(self, commands: str, server: Path) -> str:
+        """README commands with the example server replaced by this test's: the same URLs
+        and paths, pointing at loopback and a temporary folder."""
+        return (commands.replace("https://", "http://")
+                .replace("git.example.city.lg.jp/kyodo/", f"127.0.0.1:{self.port}/")
+                .replace("/srv/git/", f"{server}/"))
+
+    def sh(self, commands: str, server: Path, cwd: Path | None = None) -> subprocess.CompletedProcess:
+        script = "set -e\n" + self.local(commands, server)
+        done = subprocess.run(["bash", "-c", script], cwd=cwd or self.home, env=self.env,
+                              capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, f"{script}\n--- stdout\n{done.stdout}\n--- stderr\n{done.stderr}"
+        return done
+
+
+@pytest.fixture
+def server(tmp_path):
+    """`git http-backend` behind Basic auth on loopback, serving tmp_path/srv/git."""
+    import threading
+    from http.server import ThreadingHTTPServer
+
+    from test_server import _GitHTTP
+
+    root = tmp_path / "srv" / "git"
+    root.mkdir(parents=True)
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _GitHTTP)
+    httpd.root = root
+    httpd.users = {"kyodo-suzuki": "pw-kyodo", "yamada": "pw-yamada"}
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield root, httpd.server_address[1]
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(timeout=10)
+
+
+def test_the_readme_first_day_over_http(tmp_path, server):
+    """README's steps 1–4 run as written (only the server's address and folder are this
+    test's), then the first sends: the coordinator names a member of staff, opens the
+    year, and the staff member's edit goes through the server hook."""
+    from conftest import PROJECT, edit_report
+
+    srv, port = server
+    step1, step2, step3, step4 = readme_steps()
+    coord = PC(tmp_path, "coordinator-pc", "kyodo-suzuki", "pw-kyodo", port, ("協働推進課 鈴木", "suzuki@city.example"))
+    admin = PC(tmp_path, "server-admin", "-", "-", port)
+    staff = PC(tmp_path, "yamada-pc", "yamada", "pw-yamada", port)
+    # the sheet the city keeps in Excel (the bundled records, exported as the published layout)
+    assert main(["export", "xlsx", str(coord.home / "進行管理シート.xlsx"), "--repo", str(PROJECT)]) == 0
+
+    # 1. the coordinator creates the records repository
+    said = coord.sh(step1, srv).stdout
+    repo = coord.home / "shinchoku-records"
+    assert "records/access.yaml には、調整担当として kyodo-suzuki だけを書きました" in said
+    # 2. the server's administrator makes the central repository
+    said = admin.sh(step2, srv).stdout
+    central = srv / "shinchoku-records.git"
+    assert "フックを入れました" in said and git(central, "symbolic-ref", "HEAD").strip() == "refs/heads/main"
+    # 3. the first push, as the coordinator (git asks for the password)
+    done = coord.sh(step3, srv)
+    assert git(central, "rev-parse", "main") == git(repo, "rev-parse", "HEAD")
+    assert "remote:" not in done.stderr
+    # 4. a member of staff clones and wires the clone
+    said = staff.sh(step4, srv).stdout
+    clone = staff.home / "shinchoku-records"
+    assert "コミット前の確認（hooks/pre-commit）を有効にしました" in said
+    assert (clone / "records" / "plan.yaml").is_file()
+    assert git(clone, "config", "core.hooksPath").strip() == "hooks"
+
+    # the coordinator names yamada for 指導室 (the commented example, filled in) and opens R3
+    access_file = repo / "records" / "access.yaml"
+    text = access_file.read_text(encoding="utf-8")
+    assert "# 担当:" in text
+    access_file.write_text(text + "担当:\n  yamada:\n    - 指導室\n", encoding="utf-8")
+    coord.sh('git commit -q -am "担当者を登録" && shinchoku sync && shinchoku year open R3 --yes', srv, cwd=repo)
+    assert git(central, "cat-file", "-t", "main:records/R3/05.yaml").strip() == "blob"
+
+    # yamada's first send: their own department is accepted, another one is not
+    staff.sh("shinchoku sync", srv, cwd=clone)
+    edit_report(clone, "R3", 5, "指導室", 実績="地域の方を講師に授業を3回実施した。")
+    staff.sh('git commit -q -am "R3 No.5 指導室: 実績 を更新" && shinchoku sync', srv, cwd=clone)
+    assert "地域の方を講師に" in git(central, "show", "main:records/R3/05.yaml")
+    assert git(central, "log", "-1", "--format=%an", "main").strip() == "山田 花子"
+    before = git(central, "rev-parse", "main")
+    edit_report(clone, "R3", 5, "児童青少年課", 実績="よその課の欄")
+    script = staff.local('git commit -q -am "R3 No.5 児童青少年課: 実績 を更新" && shinchoku sync', srv)
+    done = subprocess.run(["bash", "-c", script], cwd=clone, env=staff.env, capture_output=True, text=True,
+                          timeout=600)
+    assert done.returncode != 0
+    assert "yamada さんは「児童青少年課」の報告を変更できません（変更できる課: 指導室）" in done.stdout + done.stderr
+    assert git(central, "rev-parse", "main") == before
