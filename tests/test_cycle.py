@@ -98,7 +98,7 @@ def fill_in(office: Office, user: str, year: str, no: int, dept: str, text: str)
 def test_a_whole_year(office, capsys):
     # the coordinator closes last year and opens R3 with a deadline
     assert office.run("kyodo", "year", "close", "R2") == 0
-    assert office.run("kyodo", "year", "open", "R3", "--deadline", "2021-05-31") == 0
+    assert office.run("kyodo", "year", "open", "R3", "--yes", "--deadline", "2021-05-31") == 0
     plan = records.mapping_or_none(git(office.central, "show", "main:records/plan.yaml").encode())
     assert {"年度": "R3", "西暦": 2021, "状態": "受付中", "締切日": "2021-05-31"} in plan["年度"]
     capsys.readouterr()
@@ -211,7 +211,7 @@ def set_state(root: Path, year: str, no: int, dept: str, state: str, *, comment:
 
 def test_refused_transitions(office, capsys):
     assert office.run("kyodo", "year", "close", "R2") == 0
-    assert office.run("kyodo", "year", "open", "R3") == 0
+    assert office.run("kyodo", "year", "open", "R3", "--yes") == 0
     # staff approving their own report
     code, said = staff_change(office, "yamada", lambda r: set_state(r, "R3", 5, "指導室", "確認済"))
     assert code != 0 and "確認ができるのは協働推進課（調整担当）だけです" in said
@@ -355,7 +355,7 @@ def test_mail_on_submit_and_sendback_and_reminders(office, inbox, capsys):
     git(coord, "commit", "-q", "-m", "連絡先", who=COORDINATOR)
     assert push(coord, "kyodo").returncode == 0
     assert office.run("kyodo", "year", "close", "R2") == 0
-    assert office.run("kyodo", "year", "open", "R3", "--deadline", "2030-05-31") == 0
+    assert office.run("kyodo", "year", "open", "R3", "--yes", "--deadline", "2030-05-31") == 0
     assert inbox.take() == []                      # nothing submitted yet: no mail
 
     fill_in(office, "yamada", "R3", 5, "指導室", "授業を実施した。")
