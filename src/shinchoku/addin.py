@@ -666,7 +666,7 @@ def _cycle_action(book, action: str) -> None:
     done_keys = {(t.no, t.department) for t, _b in outcome.done}
     _show_cycle(ctx, plan, recs, cleared=done_keys)
     lines = [outcome.message() + "。"]
-    lines += [f"・{t.label}: {b} → {_after(action)}" for t, b in outcome.done]
+    lines += [f"・{t.label}: {b} → {cycleops.AFTER[action]}" for t, b in outcome.done]
     lines += [f"・{why}" for why in outcome.skipped]
     _alert(book, "\n".join(lines), critical=not outcome.done)
 
@@ -675,13 +675,6 @@ def pv_header(k: int) -> str:
     from . import progressview as pv
 
     return pv.CYCLE_HEADERS[k]
-
-
-def _after(action: str) -> str:
-    from . import cycle, cycleops
-
-    return {cycleops.SUBMIT: cycle.SUBMITTED, cycleops.SENDBACK: cycle.SENT_BACK,
-            cycleops.APPROVE: cycle.APPROVED}[action]
 
 
 @_guarded

@@ -19,6 +19,7 @@ from .store import Author, Store
 
 SUBMIT, SENDBACK, APPROVE = "submit", "sendback", "approve"
 VERBS = {SUBMIT: "提出", SENDBACK: "差戻し", APPROVE: "確認"}
+AFTER = {SUBMIT: cycle.SUBMITTED, SENDBACK: cycle.SENT_BACK, APPROVE: cycle.APPROVED}   # the state each leads to
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,7 @@ def run_action(args, action: str, *, text: str = "", only_states: tuple[str, ...
                 print(f"shinchoku: {exc}", file=sys.stderr)
                 return 1
             for t, before in outcome.done:
-                print(f"{t.label}: {before} → {cycle.SUBMITTED if action == cycleops.SUBMIT else cycle.SENT_BACK if action == cycleops.SENDBACK else cycle.APPROVED}")
+                print(f"{t.label}: {before} → {cycleops.AFTER[action]}")
             for why in outcome.skipped:
                 print(f"  そのまま: {why}")
             print(outcome.message())
