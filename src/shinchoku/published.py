@@ -166,6 +166,12 @@ class Columns:
         return len(FIXED) + len(self.plan_years) + len(self.years) * len(self.fields)
 
     def width(self, col: int) -> float:
+        widths = self.__dict__.get("_widths")
+        if widths is None:
+            widths = self.__dict__["_widths"] = {c: self._width(c) for c in range(1, self.last + 1)}
+        return widths[col] if col in widths else self._width(col)
+
+    def _width(self, col: int) -> float:
         for key, _h, w in FIXED:
             if self.fixed[key] == col:
                 return w
@@ -221,8 +227,12 @@ def write_workbook(path: Path, plan: Plan, records: dict[tuple[str, int], dict[s
 
 def write_sheet(ws, plan: Plan, records: dict[tuple[str, int], dict[str, Any]],
                 years: list[str], root: Path | None = None) -> list[str]:
+    from copy import copy
+
+    from openpyxl.cell.cell import MergedCell
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
     from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.merge import MergedCellRange
     from openpyxl.worksheet.properties import PageSetupProperties
 
     fields = report_fields(root)
@@ -234,10 +244,16 @@ def write_sheet(ws, plan: Plan, records: dict[tuple[str, int], dict[str, Any]],
     bold = Font(name=FONT_NAME, size=FONT_SIZE, bold=True)
     wrap_top = Alignment(wrap_text=True, vertical="top")
     centre = Alignment(wrap_text=True, horizontal="center", vertical="center")
+    middle = Alignment(vertical="center")
     header_fill = PatternFill("solid", fgColor="DDEBF7")
     strategy_fill = PatternFill("solid", fgColor="BDD7EE")
     goal_fill = PatternFill("solid", fgColor="EDF3FA")
     year_fills = [PatternFill("solid", fgColor=c) for c in ("FFF2CC", "E2EFDA", "FCE4D6", "EDEDED")]
+
+    # A sheet of 10,000 records has ~130,000 cells and ~5,000 merged ranges.  Each look
+    # (font, alignment, border, fill) is registered with the workbook once and then
+    # copied; merges skip openpyxl's scan of every earlier merge (ours never overlap).
+    looks: dict[tuple[int, int, int], tuple[Any, ...]] = {}
 
     def put(row: int, col: int, value: Any, *, style=font, align=wrap_top, fill=None) -> None:
         cell = ws.cell(row=row, column=col)
@@ -245,15 +261,48 @@ def write_sheet(ws, plan: Plan, records: dict[tuple[str, int], dict[str, Any]],
             cell.value = value
             if isinstance(value, str):
                 cell.data_type = "s"     # text stays text, even when it starts with "="
+        key = (id(style), id(align), id(fill))
+        known = looks.get(key)
+        whole = fill is not None or not cell.has_style      # else the cell keeps its own fill
+        if known is not None and whole:
+            cell._style = copy(known[0])
+            return
         cell.font = style
         cell.alignment = align
         cell.border = border
         if fill is not None:
             cell.fill = fill
+        if known is None and whole:
+            looks[key] = (copy(cell._style), style, align, fill)   # the objects keep their ids
+
+    merged_looks: dict[tuple[Any, ...], Any] = {}
 
     def merge(r1: int, c1: int, r2: int, c2: int) -> None:
-        if (r1, c1) != (r2, c2):
-            ws.merge_cells(start_row=r1, start_column=c1, end_row=r2, end_column=c2)
+        """``ws.merge_cells`` in constant time per cell: the same MergedCells with the
+        same edge borders and protection as openpyxl's MergedCellRange.format gives."""
+        if (r1, c1) == (r2, c2):
+            return
+        mcr = MergedCellRange(ws, f"{get_column_letter(c1)}{r1}:{get_column_letter(c2)}{r2}")
+        ws.merged_cells.ranges.add(mcr)
+        start = mcr.start_cell
+        base = (start._style.borderId, start._style.protectionId)
+        for r in range(r1, r2 + 1):
+            for c in range(c1, c2 + 1):
+                if r == r1 and c == c1:
+                    continue
+                cell = MergedCell(ws, row=r, column=c)
+                ws._cells[(r, c)] = cell
+                edges = (r == r1, c == c1, c == c2, r == r2)        # top, left, right, bottom
+                known = merged_looks.get((base, edges))
+                if known is not None:
+                    cell._style = copy(known)
+                    continue
+                for name, on in zip(("top", "left", "right", "bottom"), edges):
+                    side = getattr(start.border, name)
+                    if on and not (side and side.style is None):
+                        cell.border += Border(**{name: side})
+                cell.protection = copy(start.protection)
+                merged_looks[(base, edges)] = copy(cell._style)
 
     # title
     ws.cell(row=TITLE_ROW, column=1, value=title(plan)).font = Font(name=FONT_NAME, size=14, bold=True)
@@ -304,7 +353,7 @@ def write_sheet(ws, plan: Plan, records: dict[tuple[str, int], dict[str, Any]],
     shown: set[tuple[str, int]] = set()
     for strategy in plan.data.get("推進方策", []):
         put(row, 1, strategy_label(strategy.get("番号", 0), strategy.get("名称", "")),
-            style=bold, align=Alignment(vertical="center"), fill=strategy_fill)
+            style=bold, align=middle, fill=strategy_fill)
         for c in range(2, last + 1):
             put(row, c, None, fill=strategy_fill)
         merge(row, 1, row, last)
@@ -312,7 +361,7 @@ def write_sheet(ws, plan: Plan, records: dict[tuple[str, int], dict[str, Any]],
         row += 1
         for goal in strategy.get("目標", []):
             put(row, 1, goal_label(goal.get("番号", 0), goal.get("名称", "")),
-                style=bold, align=Alignment(vertical="center"), fill=goal_fill)
+                style=bold, align=middle, fill=goal_fill)
             for c in range(2, last + 1):
                 put(row, c, None, fill=goal_fill)
             merge(row, 1, row, last)
@@ -350,12 +399,23 @@ def _departments(plan: Plan, no: int) -> tuple[str, ...]:
     return initiative.departments if initiative else ()
 
 
+_ALIGNMENTS: list[Any] = []
+
+
+def _initiative_alignments():
+    """The two alignments of initiative rows, made once (so each look is registered once)."""
+    if not _ALIGNMENTS:
+        from openpyxl.styles import Alignment
+
+        _ALIGNMENTS.extend([Alignment(wrap_text=True, horizontal="center", vertical="top"),
+                            Alignment(wrap_text=True, vertical="top")])
+    return _ALIGNMENTS[0], _ALIGNMENTS[1]
+
+
 def _write_initiative(ws, put, merge, cols: Columns, row: int, item: dict[str, Any],
                       records: dict[tuple[str, int], dict[str, Any]], years: list[str],
                       shown: set[tuple[str, int]]) -> int:
-    from openpyxl.styles import Alignment
-
-    centre = Alignment(wrap_text=True, horizontal="center", vertical="top")
+    centre, wrap_top = _initiative_alignments()
     no = item["No"]
     departments = list(dict.fromkeys(item.get("主管課", []))) or [""]
     n = len(departments)
@@ -405,7 +465,7 @@ def _write_initiative(ws, put, merge, cols: Columns, row: int, item: dict[str, A
                     value = str(value)
                 c = cols.block[(y, f)]
                 put(r, c, value if isinstance(value, str) else None,
-                    align=centre if f == "進捗状況" else Alignment(wrap_text=True, vertical="top"))
+                    align=centre if f == "進捗状況" else wrap_top)
                 if isinstance(value, str):
                     need(k, value, c)
     if n > 1:
