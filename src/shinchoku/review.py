@@ -29,6 +29,7 @@ TAG_PREFIX = "reviewed/"
 PLAN_RELPATH = f"{records.RECORDS}/plan.yaml"
 EMPTY = "（空欄）"
 _SEP = "\x1f"
+_NULL = "0" * 40
 _DATE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$")
 
 
@@ -137,9 +138,13 @@ def _log(store, rev_range: list[str], since: str | None) -> list[Commit]:
         entry = entry.strip("\n")
         if not entry:
             continue
-        sha, name, email, when, subject, body = (entry.split(_SEP) + [""] * 6)[:6]
-        commits.append(Commit(sha, name, email, _dt.datetime.fromisoformat(when), subject, body.strip()))
+        commits.append(_commit((entry.split(_SEP) + [""] * 6)[:6]))
     return commits
+
+
+def _commit(fields: list[str]) -> Commit:
+    sha, name, email, when, subject, body = fields
+    return Commit(sha, name, email, _dt.datetime.fromisoformat(when), subject, body.strip())
 
 
 def _changed_paths(store, sha: str) -> list[str]:
@@ -199,18 +204,38 @@ def collect(store, since: str | None = None) -> Review:
             # Creating the repository (shinchoku init's import) is not a change to review.
             base_commit = _root_commit(store)
     rev_range = [f"{base_commit}..HEAD"] if base_commit else ["HEAD"]
-    commits = _log(store, rev_range, date)
+    # One `git log --raw` names every commit, its changed files and their blobs before
+    # and after; the blobs come in one `cat-file --batch`, each parsed once (as history).
+    logged = store.log_changes(rev_range, since=date)
+    commits = [_commit(fields) for fields, _files in logged]
     plan_raw = store.read_blob("HEAD", PLAN_RELPATH)
     try:
         plan = load_plan_text(plan_raw) if plan_raw else Plan({})
     except yamlio.YamlError as exc:
         raise ReviewError(f"計画を読めません: {PLAN_RELPATH}:{exc.line}: {exc.message}") from None
     review = Review(base, base_commit, head, commits=commits, plan=plan)
-    for commit in commits:
-        paths = _changed_paths(store, commit.sha)
-        if PLAN_RELPATH in paths:
+    wanted = [sha for _f, files in logged for path, *shas in files if records.is_record_path(path)
+              for sha in shas if sha != _NULL]
+    raw = store.read_objects(wanted)
+    parsed: dict[str, dict[str, Any] | None] = {_NULL: None}
+
+    def record(sha: str) -> dict[str, Any] | None:
+        if sha not in parsed:
+            parsed[sha] = records.mapping_or_none(raw[sha] if sha in raw else store.read_object(sha))
+        return parsed[sha]
+
+    fields = schema.report_fields()
+    for commit, (_fields, files) in zip(commits, logged):
+        if any(path == PLAN_RELPATH for path, _b, _a in files):
             review.plan_commits.append(commit)
-        review.changes.extend(commit_changes(store, commit))
+        for path, before, after in files:
+            if not records.is_record_path(path):
+                continue
+            year, no = records.parse_relpath(path.split("/", 1)[1])
+            for fc in fielddiff.changes(record(before), record(after), fields):
+                if fc.field == "主管課":
+                    continue            # a report added or removed shows through its fields
+                review.changes.append(Change(commit, path, year, no, fc.department, fc.field, fc.before, fc.after))
     return review
 
 
