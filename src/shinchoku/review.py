@@ -208,9 +208,10 @@ def collect(store, since: str | None = None) -> Review:
     # and after; the blobs come in one `cat-file --batch`, each parsed once (as history).
     logged = store.log_changes(rev_range, since=date)
     commits = [_commit(fields) for fields, _files in logged]
-    plan_raw = store.read_blob("HEAD", PLAN_RELPATH)
     try:
-        plan = load_plan_text(plan_raw) if plan_raw else Plan({})
+        plan = store.plan_at("HEAD") or Plan({})       # parsed once per plan, then cached
+        if not plan.data and store.read_blob("HEAD", PLAN_RELPATH):
+            raise yamlio.YamlError(1, "計画の形になっていません（項目と値の対応表が必要です）")
     except yamlio.YamlError as exc:
         raise ReviewError(f"計画を読めません: {PLAN_RELPATH}:{exc.line}: {exc.message}") from None
     review = Review(base, base_commit, head, commits=commits, plan=plan)
