@@ -229,7 +229,8 @@ def write_workbook(path: Path, plan: Plan, records: dict[tuple[str, int], dict[s
 def write_sheet(ws, plan: Plan, records: dict[tuple[str, int], dict[str, Any]],
                 years: list[str], root: Path | None = None, body: "SheetBody | None" = None) -> list[str]:
     """Lay the sheet out on ``ws``: the title and header rows as openpyxl cells, the rows
-    from FIRST_DATA_ROW on into ``body`` (written by :meth:`SheetBody.save`)."""
+    from FIRST_DATA_ROW on into ``body`` (a :class:`SheetBody`, written by its
+    :meth:`SheetBody.save`; without one, as openpyxl cells that ``wb.save`` writes)."""
     from copy import copy
 
     from openpyxl.cell.cell import MergedCell
@@ -259,7 +260,7 @@ def write_sheet(ws, plan: Plan, records: dict[tuple[str, int], dict[str, Any]],
     looks: dict[tuple[int, int, int], tuple[Any, ...]] = {}
 
     if body is None:
-        raise TypeError("write_sheet needs a SheetBody (see write_workbook)")
+        body = CellsBody(ws)            # openpyxl's own cells: the caller saves the workbook
     body.border = border
 
     def put(row: int, col: int, value: Any, *, style=font, align=wrap_top, fill=None) -> None:
