@@ -92,3 +92,27 @@ def test_review_starts_one_git_log_for_the_whole_range(tmp_path, monkeypatch):
     logs = [c for c in started if "log" in c]
     assert len(logs) == 1, logs
     assert len(started) <= 5, started      # rev-parse, log, cat-file: not one per commit
+
+
+# --- the byte-level comparison review uses for canonical records -------------------------
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+from shinchoku import fielddiff, records, schema  # noqa: E402
+
+_FIELDS = [f for f in schema.report_fields() if f != "主管課"]
+_texts = st.text(max_size=30) | st.sampled_from(["No", "12:30", "a\nb", "a\n", "- x", "'q'", "  lead", "末尾 "])
+_reports = st.fixed_dictionaries({"主管課": st.sampled_from(["指導室", "児童青少年課", "No", "a: b", "課"])},
+                                  optional={f: _texts for f in _FIELDS})
+_records = st.builds(lambda rs: {"No": 5, "年度": "R2", "報告": rs}, st.lists(_reports, max_size=3))
+
+
+@settings(max_examples=300, deadline=None)
+@given(_records, _records)
+def test_byte_level_changes_are_what_parsing_finds(old, new):
+    a, b = records.dumps(old), records.dumps(new)
+    fast = review._span_changes(a.encode("utf-8"), b.encode("utf-8"), _FIELDS)
+    want = [(fc.department, fc.field, fc.before, fc.after)
+            for fc in fielddiff.changes(records.mapping_or_none(a.encode()), records.mapping_or_none(b.encode()),
+                                        schema.report_fields()) if fc.field != "主管課"]
+    assert fast is None or fast == want

@@ -229,6 +229,7 @@ def collect(store, since: str | None = None, target: str = "HEAD") -> Review:
         return parsed[sha]
 
     fields = schema.report_fields()
+    field_names = [f for f in fields if f != "主管課"]
     for commit, (_fields, files) in zip(commits, logged):
         if any(path == PLAN_RELPATH for path, _b, _a in files):
             review.plan_commits.append(commit)
@@ -236,11 +237,87 @@ def collect(store, since: str | None = None, target: str = "HEAD") -> Review:
             if not records.is_record_path(path):
                 continue
             year, no = records.parse_relpath(path.split("/", 1)[1])
-            for fc in fielddiff.changes(record(before), record(after), fields):
-                if fc.field == "主管課":
-                    continue            # a report added or removed shows through its fields
-                review.changes.append(Change(commit, path, year, no, fc.department, fc.field, fc.before, fc.after))
+            found = _span_changes(raw.get(before) if before != _NULL else b"",
+                                  raw.get(after) if after != _NULL else b"", field_names)
+            if found is None:           # not in canonical layout: parse both versions whole
+                found = [(fc.department, fc.field, fc.before, fc.after)
+                         for fc in fielddiff.changes(record(before), record(after), fields) if fc.field != "主管課"]
+            for department, name, old, new in found:
+                # (a report added or removed shows through its fields)
+                review.changes.append(Change(commit, path, year, no, department, name, old, new))
     return review
+
+
+_REPORTS_AT = "\n報告:\n".encode("utf-8")
+_REPORT_AT = "\n  - 主管課: ".encode("utf-8")
+
+
+def _report_spans(raw: bytes, fields: list[str]) -> dict[str, dict[str, bytes]] | None:
+    """{department: {field: its lines}} of a record in canonical layout (the hooks keep
+    every commit so), found with ``bytes.find``; None for any other layout."""
+    from .history import _NOT_PLAIN
+
+    if not raw:
+        return {}
+    at = raw.find(_REPORTS_AT)
+    if at < 0:
+        return None
+    out: dict[str, dict[str, bytes]] = {}
+    start = raw.find(_REPORT_AT, at)
+    if start < 0:
+        return {} if raw[at:].strip() == "報告:".encode("utf-8") else None
+    if start != at + len(_REPORTS_AT) - 1:
+        return None
+    keys = [(f, b"\n    " + f.encode("utf-8") + b":") for f in fields]
+    while start >= 0:
+        following = raw.find(_REPORT_AT, start + 1)
+        end = following if following >= 0 else len(raw)
+        name_end = raw.find(b"\n", start + 1)
+        name = raw[start + len(_REPORT_AT):name_end if 0 <= name_end < end else end]
+        if not name or name[0] in _NOT_PLAIN or b": " in name or name.endswith(b" "):
+            return None
+        try:
+            dept = name.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+        spans: dict[str, bytes] = {}
+        for field, key in keys:
+            k = raw.find(key, start, end)
+            if k < 0:
+                continue
+            stop = raw.find(b"\n", k + 1)
+            while 0 <= stop < end and (raw.startswith(b"      ", stop + 1) or raw.startswith(b"\n", stop + 1)):
+                stop = raw.find(b"\n", stop + 1)
+            spans[field] = raw[k + 1:stop if 0 <= stop <= end else end]
+        out[dept] = spans
+        start = following
+    return out
+
+
+def _span_changes(old: bytes | None, new: bytes | None,
+                  fields: list[str]) -> list[tuple[str, str, str | None, str | None]] | None:
+    """What :func:`fielddiff.changes` finds between two canonical records, comparing each
+    field's bytes and decoding only the fields that differ; None when either record is
+    laid out otherwise, or a value needs the parser's judgement (the caller parses)."""
+    from .history import _decode
+
+    if old is None or new is None:
+        return None
+    before, after = _report_spans(old, fields), _report_spans(new, fields)
+    if before is None or after is None:
+        return None
+    out = []
+    for dept in list(after) + [d for d in before if d not in after]:
+        b, a = before.get(dept, {}), after.get(dept, {})
+        for name in fields:
+            bs, as_ = b.get(name), a.get(name)
+            if bs == as_:
+                continue
+            bv, av = _decode(bs, name), _decode(as_, name)
+            if (bs is not None and bv is None) or (as_ is not None and av is None) or bv == av:
+                return None             # an empty or odd value, or the same value written otherwise
+            out.append((dept, name, bv, av))
+    return out
 
 
 # ----------------------------------------------------------------------------- approve
