@@ -304,7 +304,8 @@ def align_row(cells: list[Cell], slots: list[Slot], offsets: list[int]) -> tuple
 
 
 class SheetImporter:
-    def __init__(self, text: str, source_name: str = "sheet.tsv"):
+    def __init__(self, text: str, source_name: str = "sheet.tsv", overrides: list | None = None):
+        self.overrides = list(overrides or [])   # importoverrides.Override
         self.rows = read_cells(text)
         self.source_name = source_name
         self.ledger = Ledger()
@@ -475,6 +476,7 @@ class SheetImporter:
     def run(self) -> ImportResult:
         self._split_pages()
         self._settle_blocks()
+        pinned = self._take_overridden_cells()
         strategies: list[dict[str, Any]] = []
         initiatives: list[dict[str, Any]] = []          # in sheet order
         values: dict[tuple[int, str, str], dict[str, tuple[str, Cell]]] = defaultdict(dict)  # (No, dept, year) → field → (value, cell)
@@ -508,6 +510,7 @@ class SheetImporter:
                                         *([rules.guessed("列がずれていました", Rule.ROW_SHIFT)] if cell.col != 0 else []))
                     continue
                 last = self._row(page, row, current_goal, initiatives, values, last)
+        self._apply_overrides(pinned, initiatives, values)
         records = self._records(initiatives, values)
         plan = self._plan(strategies, initiatives)
         count = sum(len(r) for r in self.rows)
@@ -695,6 +698,52 @@ class SheetImporter:
         self.ledger.put(cell, "placed", target, *notes)
         return True
 
+    # -- the coordinator's overrides (records/import-overrides.yaml) ----------------------
+    def _take_overridden_cells(self) -> list[tuple[Any, Cell]]:
+        """Take the cells the overrides name out of the rows (they are placed as told)."""
+        at = {(c.line, c.col): c for row in self.rows for c in row}
+        pinned = []
+        for o in self.overrides:
+            cell = at.get((o.line, o.col))
+            if cell is None:
+                raise SheetError(f"{o.label}: {self.source_name} の {o.line}行目・{o.col + 1}列目は空のセルです"
+                                 "（取り込み報告の「位置」の行と列を写してください）")
+            pinned.append((o, cell))
+        taken = {(c.line, c.col) for _o, c in pinned}
+        if taken:
+            for page in self.pages:
+                page.rows = [r for r in ([c for c in row if (c.line, c.col) not in taken] for row in page.rows) if r]
+        return pinned
+
+    def _apply_overrides(self, pinned, initiatives, values) -> None:
+        years = [b.year for p in self.pages for b in p.blocks]
+        by_no = {i["No"]: i for i in initiatives}
+        for o, cell in pinned:
+            initiative = by_no.get(o.no)
+            if initiative is None:
+                raise SheetError(f"{o.label}: No {o.no} の施策はこのシートにありません")
+            if o.department not in initiative["主管課"]:
+                raise SheetError(f"{o.label}: 「{o.department}」は No {o.no} の主管課ではありません"
+                                 f"（主管課: {'・'.join(initiative['主管課'])}）")
+            if o.year not in years:
+                raise SheetError(f"{o.label}: 年度「{o.year}」はこのシートにありません（ある年度: {'・'.join(dict.fromkeys(years))}）")
+            text = STATUS_FIX.get(cell.text, cell.text) if o.field == "進捗状況" else cell.text
+            if o.field == "進捗状況" and not is_status(text):
+                raise SheetError(f"{o.label}: {cell.where}の「{cell.text[:20]}」は進捗状況の値ではありません")
+            key = (o.no, o.department, o.year)
+            target = f"records/{o.year}/{o.no:02d}.yaml 報告[{o.department}].{o.field}"
+            have = values[key].get(o.field)
+            if have is not None:
+                for old in have[1]:
+                    if (old.line, old.col) in {(c.line, c.col) for _o, c in pinned}:
+                        raise SheetError(f"{o.label}: {target} には別の指定（{old.where}）がすでにあります")
+                    self.ledger.put(old, "unplaced", "", rules.set_aside(
+                        f"取り込みの指定（{o.label}）で {target} に{cell.where}を置いたため、置きませんでした", SetAside.CONFLICT))
+            values[key][o.field] = (text, [cell])
+            memo = f"（メモ: {o.memo}）" if o.memo else ""
+            self.ledger.put(cell, "placed", target, Note(
+                NoteKind.OVERRIDDEN, f"取り込みの指定（{o.label}）により置きました{memo}", (Rule.OVERRIDE,)))
+
     def _new_initiative(self, no, goal, initiatives):
         if goal is None:
             return None
@@ -759,15 +808,15 @@ class SheetImporter:
         return out
 
 
-def import_text(text: str, source_name: str = "sheet.tsv") -> ImportResult:
-    return SheetImporter(text, source_name).run()
+def import_text(text: str, source_name: str = "sheet.tsv", overrides: list | None = None) -> ImportResult:
+    return SheetImporter(text, source_name, overrides).run()
 
 
 class SheetError(Exception):
     """A file that is not a sheet at all (message in Japanese, for the user)."""
 
 
-def import_file(path: Path) -> ImportResult:
+def import_file(path: Path, overrides: list | None = None) -> ImportResult:
     raw = path.read_bytes()
     if b"\x00" in raw:
         raise SheetError(f"{path.name} はタブ区切りのテキストではありません（バイナリのファイルです）")
@@ -779,4 +828,4 @@ def import_file(path: Path) -> ImportResult:
         except UnicodeDecodeError:
             line = raw[: utf8.start].count(b"\n") + 1
             raise SheetError(f"{path.name}:{line}: 文字コードが UTF-8 でも Shift_JIS でもないため読めません") from None
-    return import_text(text, path.name)
+    return import_text(text, path.name, overrides)

@@ -247,6 +247,7 @@ class Decision:
 
 # Costs (a column of displacement of a 進捗状況 cell costs 1).
 W_COL = 1.0            # per column a 進捗状況 sits from its block's start
+W_OFF_COLUMN = 2.0     # per column a text sits off its field in a block whose both ends are where the header says
 W_TEXT_COL = 0.1       # per column a text sits from its field's column (weak: cells were dropped)
 W_EMPTY_YEAR = 4.0     # a year of the row left with nothing
 W_NO_STATUS = 1.5      # texts put in a year whose 進捗状況 cell is missing
@@ -292,8 +293,14 @@ def align_year_blocks(cells: Sequence[CellLike], blocks: Sequence[BlockLike], of
         occurrences.setdefault(t, []).append(k)
 
     base_cost: dict[tuple[int, int, int], float] = {}
+    status_cols = sorted({r for r, st in zip(rel, status) if st})
 
-    def text_cost(i: int, b: int, f: int, used: int, last: int) -> float:
+    def closed(scol: int, b: int) -> bool:
+        """Whether the next 進捗状況 in the row sits exactly where block ``b`` ends."""
+        later = [c for c in status_cols if c > scol]
+        return bool(later) and later[0] == blocks[b].start + len(blocks[b].fields)
+
+    def text_cost(i: int, b: int, f: int, used: int, last: int, scol: int | None) -> float:
         key = (i, b, f)
         if key not in base_cost:
             name = fields[b][f]
@@ -303,6 +310,11 @@ def align_year_blocks(cells: Sequence[CellLike], blocks: Sequence[BlockLike], of
                 base_cost[key] = (_content_cost(scores[i], name)
                                   + W_TEXT_COL * abs(rel[i] - (blocks[b].start + 1 + f)))
         cost = base_cost[key]
+        if scol is not None and scol == blocks[b].start and cost < INF:
+            # With its year's 進捗状況 where the header puts it and the next year's too,
+            # nothing was dropped in between: the column is the field.
+            if closed(scol, b):
+                cost += W_OFF_COLUMN * abs(rel[i] - scol - 1 - f)
         if cost == INF:
             return cost
         cost += W_SKIP_FIELD * bin(~used & ((1 << f) - 1)).count("1")
@@ -317,14 +329,16 @@ def align_year_blocks(cells: Sequence[CellLike], blocks: Sequence[BlockLike], of
 
     TEXT, REPEATED, OTHER = 1, 2, 0
 
-    def go(i: int, b: int, used: int, start: int, prev: int) -> tuple[float, tuple]:
+    def go(i: int, b: int, used: int, start: int, prev: int, anchor: int = -1) -> tuple[float, tuple]:
         """Cheapest reading of cells[i:] given the state after cells[:i] (the year's
         block ``b``, its fields ``used``, where its run started, what the last cell was)."""
         if i == n:
             return W_EMPTY_YEAR * (nb - 1 - b), ()
         last = used.bit_length() - 1
-        # the run's start matters only through the texts in it that come again later
-        key = (i, b, used, prev, tuple(t for t in dict.fromkeys(texts[start:i]) if occurrences[t][-1] >= i))
+        # the year's 進捗状況 measures the columns (none after a repeated one: the run moved)
+        scol = rel[anchor] if anchor >= 0 and anchor == start else None
+        # the run's start matters only through its 進捗状況's column and the texts in it that come again later
+        key = (i, b, used, prev, scol, anchor == start, tuple(t for t in dict.fromkeys(texts[start:i]) if occurrences[t][-1] >= i))
         if key in memo:
             return memo[key]
         options: list[tuple[float, tuple, tuple]] = []
@@ -334,35 +348,35 @@ def align_year_blocks(cells: Sequence[CellLike], blocks: Sequence[BlockLike], of
                 cost = W_STATUS_REPEAT + W_COL * outside(i, b)
             else:
                 cost = W_REPEAT if prev == REPEATED else W_LONE_REPEAT
-            c, rest = go(i + 1, b, used, start, REPEATED)
+            c, rest = go(i + 1, b, used, start, REPEATED, i if status[i] else anchor)
             options.append((cost + c, ("repeat", b, -1), rest))
         if status[i]:
             for b2 in range(b + 1, nb):
                 gap = b2 - b - 1 if b >= 0 else b2
                 cost = W_COL * abs(rel[i] - blocks[b2].start) + W_EMPTY_YEAR * gap
-                c, rest = go(i + 1, b2, 0, i, OTHER)
+                c, rest = go(i + 1, b2, 0, i, OTHER, i)
                 options.append((cost + c, ("status", b2, -1), rest))
         else:
             if b >= 0:
                 for f in range(len(fields[b])):
                     if used & (1 << f):
                         continue
-                    cost = text_cost(i, b, f, used, last)
+                    cost = text_cost(i, b, f, used, last, scol)
                     if cost < INF:
-                        c, rest = go(i + 1, b, used | (1 << f), start, TEXT)
+                        c, rest = go(i + 1, b, used | (1 << f), start, TEXT, anchor)
                         options.append((cost + c, ("field", b, f), rest))
                 if prev == TEXT and is_continuation(texts[i]):
-                    c, rest = go(i + 1, b, used, start, TEXT)
+                    c, rest = go(i + 1, b, used, start, TEXT, anchor)
                     options.append((W_JOIN + c, ("join", b, -1), rest))
             for b2 in range(b + 1, min(b + 2, nb)):      # a text spills into the next year only
                 gap = 0
                 for f in range(len(fields[b2])):
-                    cost = text_cost(i, b2, f, 0, -1)
+                    cost = text_cost(i, b2, f, 0, -1, None)
                     if cost < INF:
                         cost += W_NO_STATUS + W_EMPTY_YEAR * gap + W_FRESH_SKIP * f
                         c, rest = go(i + 1, b2, 1 << f, i, TEXT)
                         options.append((cost + c, ("field", b2, f), rest))
-        c, rest = go(i + 1, b, used, start, OTHER)
+        c, rest = go(i + 1, b, used, start, OTHER, anchor)
         options.append((W_UNPLACED + c, ("unplaced", b, -1), rest))
         best = min(options, key=lambda o: o[0])
         memo[key] = (best[0], (best[1], *best[2]))
