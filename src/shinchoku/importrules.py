@@ -182,7 +182,7 @@ def year_allows(d: Dated, field_name: str, year: str) -> bool:
 # double): a result ends in the past (…した。), a problem names a need or a lack
 # (…必要がある。), an action looks ahead (…する。…していく。), a remark is a note.
 _ENDINGS: dict[str, re.Pattern[str]] = {
-    "実績": re.compile(r"(?:した|った|できた|えた|れた|けた|開催|実施|修了|締結|策定|完了|発行|掲載)$"),
+    "実績": re.compile(r"(?:した|った|んだ|できた|えた|れた|けた|めた|開催|実施|修了|締結|策定|完了|発行|掲載)$"),
     "課題": re.compile(r"(?:必要(?:がある|である|だ)?|困難である|課題(?:である|だ)?|少ない|不足している|弱い|足りない|できていない|ていない|ない|限界がある|しなければならぬ|にくい)$"),
     "次年度へ向けた取組": re.compile(r"(?:する|行う|いく|図る|目指す|努める|進める|促す|働きかける|取り組む|続ける|広げる|定める|づくり|検討)$"),
 }
@@ -328,6 +328,21 @@ def align_year_blocks(cells: Sequence[CellLike], blocks: Sequence[BlockLike], of
         return max(0, lo - rel[i], rel[i] - hi)
 
     TEXT, REPEATED, OTHER = 1, 2, 0
+    next_status = [n] * (n + 1)
+    for k in range(n - 1, -1, -1):
+        next_status[k] = k if status[k] else next_status[k + 1]
+
+    def spill_allowed(i: int, b: int, used: int, last: int) -> bool:
+        """Whether text ``i`` may start the next year, whose 進捗状況 is missing: only when
+        the texts before the next 進捗状況 outnumber the fields left in this year (after
+        the last one filled), or the text cannot be in this year at all."""
+        if b < 0:
+            return True
+        left = [f for f in range(last + 1, len(fields[b])) if not used & (1 << f)]
+        if next_status[i] - i > len(left):
+            return True
+        return not any(year_allows(dates[i], fields[b][f], blocks[b].year)
+                       for f in range(len(fields[b])) if not used & (1 << f))
 
     def go(i: int, b: int, used: int, start: int, prev: int, anchor: int = -1) -> tuple[float, tuple]:
         """Cheapest reading of cells[i:] given the state after cells[:i] (the year's
@@ -347,7 +362,9 @@ def align_year_blocks(cells: Sequence[CellLike], blocks: Sequence[BlockLike], of
             if status[i]:
                 cost = W_STATUS_REPEAT + W_COL * outside(i, b)
             else:
-                cost = W_REPEAT if prev == REPEATED else W_LONE_REPEAT
+                # cheap within a repeated run (the export repeated a whole group), dear alone
+                run = prev == REPEATED or (i + 1 < n and any(start <= k <= i for k in occurrences[texts[i + 1]]))
+                cost = W_REPEAT if run else W_LONE_REPEAT
             c, rest = go(i + 1, b, used, start, REPEATED, i if status[i] else anchor)
             options.append((cost + c, ("repeat", b, -1), rest))
         if status[i]:
@@ -368,7 +385,7 @@ def align_year_blocks(cells: Sequence[CellLike], blocks: Sequence[BlockLike], of
                 if prev == TEXT and is_continuation(texts[i]):
                     c, rest = go(i + 1, b, used, start, TEXT, anchor)
                     options.append((W_JOIN + c, ("join", b, -1), rest))
-            for b2 in range(b + 1, min(b + 2, nb)):      # a text spills into the next year only
+            for b2 in range(b + 1, min(b + 2, nb)) if spill_allowed(i, b, used, last) else ():
                 gap = 0
                 for f in range(len(fields[b2])):
                     cost = text_cost(i, b2, f, 0, -1, None)
