@@ -393,8 +393,9 @@ def align_year_blocks(cells: Sequence[CellLike], blocks: Sequence[BlockLike], of
                         cost += W_NO_STATUS + W_EMPTY_YEAR * gap + W_FRESH_SKIP * f
                         c, rest = go(i + 1, b2, 1 << f, i, TEXT)
                         options.append((cost + c, ("field", b2, f), rest))
-        c, rest = go(i + 1, b, used, start, OTHER, anchor)
-        options.append((W_UNPLACED + c, ("unplaced", b, -1), rest))
+        if not options:     # a cell is left out only when it fits nowhere
+            c, rest = go(i + 1, b, used, start, OTHER, anchor)
+            options.append((W_UNPLACED + c, ("unplaced", b, -1), rest))
         best = min(options, key=lambda o: o[0])
         memo[key] = (best[0], (best[1], *best[2]))
         return memo[key]
