@@ -14,8 +14,15 @@ How it works, per page:
    each cell costs its distance from its own column; a cell that fits nowhere is left
    unplaced (reported).  The whole row may be offset (rows that start to the right).
 3. Block positions are calibrated from the page's own rows (where all rows put a
-   year's 進捗状況 in the same other column, the block moves there), then rows are
-   aligned again.
+   year's 進捗状況 in the same other column, the block moves there).
+4. The cells after the fixed columns are read into year blocks and fields the way a
+   careful clerk would (:mod:`importrules`): 進捗状況 cells start years, the fiscal year
+   a text names bounds its slot, field order and content choose fields where cells
+   were dropped, continuations join their neighbour, repeats are only texts already
+   placed for the same department and year.  Every placement that rests on such a
+   rule is noted as guessed, with the rules named.
+5. The coordinator's overrides (``records/import-overrides.yaml``,
+   :mod:`importoverrides`) take their cells out first and place them as told.
 
 Every non-empty source cell ends in the :class:`Ledger`: placed in a record or the
 plan (certain or guessed), a heading, or unplaced with a reason.  Nothing is dropped

@@ -1,9 +1,12 @@
 """``records/IMPORT_REPORT.md``: where every non-empty cell of the imported sheet went.
 
-Written for the coordinator who checks the import: first the totals (which add up to
-the number of non-empty cells in the source), then every cell that was not placed
-with certainty — unplaced, guessed, normalised or possibly cut short — with its source
-line and column and the reason.
+Written for the coordinator who checks the import: first a summary (placed certainly,
+guessed — counted by the rules the guesses rest on —, placed by an override, set aside —
+counted by reason; the totals add up to the number of non-empty cells in the source),
+then every cell that was not placed with certainty — set aside, guessed (with its
+rules), overridden, normalised or possibly cut short — with its source line and column
+and the reason.  Sections are chosen from the notes' kinds (:class:`NoteKind`), never
+from their wording.
 """
 
 from __future__ import annotations
