@@ -39,6 +39,7 @@ from typing import Any
 
 from . import importrules as rules
 from . import plan as plan_mod
+from .errors import ShinchokuError
 from .importrules import Note, NoteKind, Rule, SetAside
 
 # ----------------------------------------------------------------------------- vocab
@@ -819,7 +820,7 @@ def import_text(text: str, source_name: str = "sheet.tsv", overrides: list | Non
     return SheetImporter(text, source_name, overrides).run()
 
 
-class SheetError(Exception):
+class SheetError(ShinchokuError):
     """A file that is not a sheet at all (message in Japanese, for the user)."""
 
 

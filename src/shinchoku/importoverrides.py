@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import schema, yamlio
+from .errors import ShinchokuError
 from .records import RECORDS
 
 NAME = "import-overrides.yaml"
@@ -21,7 +22,7 @@ RELPATH = f"{RECORDS}/{NAME}"
 SCHEMA = "import-overrides"
 
 
-class OverrideError(Exception):
+class OverrideError(ShinchokuError):
     """A file that cannot be used (message in Japanese, naming the file and entry)."""
 
 
