@@ -16,6 +16,7 @@ from .plan import Plan
 
 PLAN_RELPATH = f"{records.RECORDS}/plan.yaml"
 ACCESS_RELPATH = f"{records.RECORDS}/access.yaml"   # who may change what (shinchoku.access)
+OVERRIDES_RELPATH = f"{records.RECORDS}/import-overrides.yaml"   # the importer's corrections
 
 
 @dataclass(frozen=True, order=True)
@@ -141,6 +142,10 @@ class Checker:
             from . import access
 
             return access.problems(content, self.plan, self.root, relpath)
+        if relpath == OVERRIDES_RELPATH:
+            from . import importoverrides
+
+            return [Problem(relpath, line, "", message) for line, message in importoverrides.problems(content, self.root)]
         if not is_plan and not records.is_record_path(relpath):
             if relpath.startswith(f"{records.RECORDS}/") and relpath.endswith((".yaml", ".yml")):
                 return [Problem(relpath, 0, "", "ファイルの場所か名前が正しくありません（records/<年度>/<No 2桁>.yaml に置いてください）")]
@@ -219,6 +224,9 @@ def load_plan_for_check(root: Path, *, check: bool = True,
     """The plan of ``root`` and (when ``check``) the problems found in it (None when
     unreadable); the file is read and parsed once."""
     path = root / PLAN_RELPATH
+    special = records.special_file_problem(path)
+    if special:
+        return None, [Problem(PLAN_RELPATH, 0, "", special)]
     if not path.is_file():
         return None, [Problem(PLAN_RELPATH, 0, "", "計画ファイル（records/plan.yaml）がありません")]
     content = path.read_bytes()
@@ -259,8 +267,17 @@ def check_repository(root: Path, paths: list[Path] | None = None, *,
         targets.append(access_file)
         names.append(ACCESS_RELPATH)
         checked += 1
+    overrides_file = root / OVERRIDES_RELPATH
+    if paths is None and overrides_file.is_file():
+        targets.append(overrides_file)
+        names.append(OVERRIDES_RELPATH)
+        checked += 1
     for path, rel in zip(targets, names):
         if rel == PLAN_RELPATH:
+            continue
+        special = records.special_file_problem(path)
+        if special:
+            problems.append(Problem(rel, 0, "", special))
             continue
         try:
             content = path.read_bytes()
