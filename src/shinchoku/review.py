@@ -248,7 +248,15 @@ def collect(store, since: str | None = None, target: str = "HEAD") -> Review:
             for department, name, old, new in found:
                 # (a report added or removed shows through its fields)
                 review.changes.append(Change(commit, path, year, no, department, name, old, new))
+            if any(key in (raw.get(sha) or b"") for sha in (before, after) if sha != _NULL for key in _CYCLE_KEYS):
+                from .progressview import review_changes      # 提出状況 and comments (the yearly cycle)
+
+                review.changes.extend(Change(commit, path, year, no, d, f, b, a)
+                                      for d, f, b, a in review_changes(record(before), record(after)))
     return review
+
+
+_CYCLE_KEYS = tuple(f"\n    {k}:".encode("utf-8") for k in schema.CYCLE_FIELDS)   # a report's 提出状況 / コメント
 
 
 _REPORTS_AT = "\n報告:\n".encode("utf-8")
