@@ -432,7 +432,8 @@ class Receive:
     def attribute(self, problems: list[Problem], update: Update, commits: list[Commit],
                   own: dict[str, list[Change]]) -> dict[str, list[Problem]]:
         """Each problem under the newest pushed commit whose own change made it: the one
-        that changed that field, else the newest that touched the path."""
+        that changed that field, else the newest that touched the path, else the pushed tip;
+        when nothing new was pushed (an existing commit moved to main), under main's change."""
         out: dict[str, list[Problem]] = {}
         newest_first = list(reversed(commits))
         fallback = f"main への変更（{update.old[:7] if not _zero(update.old) else '空'} → {update.new[:7]}）"
@@ -446,6 +447,8 @@ class Receive:
                         break
             if chosen is None and touching:
                 chosen = touching[0][0]
+            if chosen is None and newest_first and newest_first[0].sha == update.new:
+                chosen = newest_first[0]         # e.g. a merge whose first parent is not main
             out.setdefault(chosen.heading() if chosen else fallback, []).append(problem)
         return out
 
