@@ -351,6 +351,7 @@ def test_the_hook_leaves_no_temporary_folders(office, tmp_path):
     assert not leftover.exists()
     assert list(tmpdir.iterdir()) == []
     schema_tree = out(kyodo, "rev-parse", "HEAD:schema")
-    kept = {p.name for p in cache.iterdir()}
+    kept = {p.name for p in cache.iterdir() if p.is_dir()}
+    assert not [p for p in cache.iterdir() if p.name.startswith(".tmp-")]
     assert schema_tree in kept and kept <= {schema_tree, out(kyodo, "rev-parse", "HEAD~1:schema")}
     assert (cache / schema_tree / "schema" / "record.schema.json").read_bytes() == schema_file.read_bytes()

@@ -171,10 +171,13 @@ class Receive:
         self.updates = updates
         self.user = user
         self.cache = cache                     # where schema folders are kept (see module doc)
+        self.cache_dir = cache.parent          # the repository's shinchoku/ (parsed plans)
         self._checkers: dict[tuple[str | None, str | None], validate.Checker] = {}
         self._checked: dict[tuple[tuple[str | None, str | None], str, str], list[Problem]] = {}
         self._schema_roots: dict[str, Path | None] = {}
         self._policy: Policy | None = None
+        self._ids: dict[str, str | None] = {}              # rev:path -> object id (None: absent)
+        self._blobs: dict[str, bytes] = {}                 # blobs read ahead, by id
         self._server_head = self.store.rev(MAIN) or self._default_tip()
 
     # -- the rules in force ----------------------------------------------------------------
@@ -209,13 +212,13 @@ class Receive:
             plan_raw = self.store.read_blob(rev, PLAN_RELPATH)
             if plan_raw is not None:
                 try:
-                    plan = load_cached(plan_raw, self.store.cache_dir()).or_none()
+                    plan = load_cached(plan_raw, self.cache_dir).or_none()
                 except yamlio.YamlError:
                     plan = None
             raw = self.store.read_blob(rev, ACCESS_RELPATH)
             if raw is not None:
                 try:
-                    rules = access_mod.parse(raw)
+                    rules = parse_access_cached(raw, self.cache)
                 except access_mod.AccessError as exc:
                     problems = exc.problems
                     rules = access_mod.Access()        # nobody: refuse until it is repaired
@@ -266,17 +269,42 @@ class Receive:
                              raw=True).decode("utf-8", "surrogateescape")
         return parse_raw_diff(f"{new}\0{out}").get(new, [])
 
+    def object_ids(self, specs: Iterable[str]) -> dict[str, str | None]:
+        """``rev:path`` -> object id (None: absent), many at once through one
+        ``cat-file --batch-check`` (remembered for the push)."""
+        wanted = [s for s in dict.fromkeys(specs) if s not in self._ids and "\n" not in s]
+        if wanted:
+            out = self.store.git("cat-file", "--batch-check", input="".join(f"{s}\n" for s in wanted).encode())
+            for spec, line in zip(wanted, out.splitlines()):
+                parts = line.split()
+                self._ids[spec] = parts[0] if len(parts) == 3 else None
+        return self._ids
+
+    def object_id(self, spec: str) -> str | None:
+        return self.object_ids([spec]).get(spec)
+
+    def read_ahead(self, shas: Iterable[str]) -> None:
+        """Read many blobs in one ``cat-file --batch`` (instead of one round trip each)."""
+        wanted = [s for s in shas if not _zero(s) and s not in self._blobs]
+        if wanted:
+            self._blobs.update(self.store.read_objects(wanted))
+
+    def blob(self, sha: str) -> bytes | None:
+        if sha in self._blobs:
+            return self._blobs[sha]
+        return self.store.read_object(sha)
+
     def checker(self, rev: str) -> tuple[tuple[str | None, str | None], validate.Checker]:
         """The checker for one commit: its schema/ and its plan (cached by their blobs)."""
-        plan_sha = self.store.object_id(f"{rev}:{PLAN_RELPATH}")
-        schema_sha = self.store.object_id(f"{rev}:schema")
+        plan_sha = self.object_id(f"{rev}:{PLAN_RELPATH}")
+        schema_sha = self.object_id(f"{rev}:schema")
         key = (plan_sha, schema_sha)
         if key not in self._checkers:
             root = self.schema_root(schema_sha)
             plan = None
             if plan_sha:
                 try:
-                    plan = load_cached(self.store.read_object(plan_sha) or b"", self.store.cache_dir()).or_none()
+                    plan = load_cached(self.blob(plan_sha) or b"", self.cache_dir).or_none()
                 except yamlio.YamlError:
                     plan = None
             try:
@@ -300,7 +328,7 @@ class Receive:
         memo = (key, path, sha)
         if memo not in self._checked:
             if content is None:
-                content = self.store.read_object(sha) or b""
+                content = self.blob(sha) or b""
             if path.startswith("schema/") and path.endswith(".json"):
                 found = schema_problems(path, content)
             else:
@@ -320,6 +348,10 @@ class Receive:
         commits = [c for _u, cs in per_update for c in cs]
         combined = self.changes(commits)
         own = self.own_changes(commits)
+        tips = [u.new for u in self.updates if not _zero(u.new)]
+        self.object_ids(f"{rev}:{path}" for rev in [c.sha for c in commits] + tips
+                        for path in (PLAN_RELPATH, "schema"))
+        self.read_ahead(ch.new for chs in combined.values() for ch in chs if ch.is_blob)
         reported: set[Problem] = set()
         for update, update_commits in per_update:
             ref_problem = self.ref_problem(update)
@@ -371,7 +403,7 @@ class Receive:
             problems.extend(self.validated(commit.sha, ch.path, ch.new))
             if records.is_record_path(ch.path):
                 if has_plan is None:
-                    has_plan = self.store.object_id(f"{commit.sha}:{PLAN_RELPATH}") is not None
+                    has_plan = self.object_id(f"{commit.sha}:{PLAN_RELPATH}") is not None
                 if not has_plan:
                     problems.append(Problem(PLAN_RELPATH, 0, "", "計画ファイル（records/plan.yaml）がありません"))
         if any(ch.path == PLAN_RELPATH or ch.path.startswith("schema/") for ch in blobs):
@@ -409,7 +441,7 @@ class Receive:
         paths = {ch.path for ch in change}
         if any(p == PLAN_RELPATH or p.startswith("schema/") for p in paths):
             problems.extend(self.unchanged_records(update.new, paths))
-        if PLAN_RELPATH in paths and self.store.object_id(f"{update.new}:{PLAN_RELPATH}") is None and \
+        if PLAN_RELPATH in paths and self.object_id(f"{update.new}:{PLAN_RELPATH}") is None and \
                 any(records.is_record_path(p) for p in self.store.tree_entries(update.new)):
             problems.append(Problem(PLAN_RELPATH, 0, "", "計画ファイル（records/plan.yaml）がありません"
                                                          "（記録があるあいだは削除できません）"))
@@ -453,8 +485,8 @@ class Receive:
         return out
 
     def _fields_changed(self, ch: Change) -> set[str]:
-        before = None if _zero(ch.parents[0]) else records.mapping_or_none(self.store.read_object(ch.parents[0]))
-        after = None if ch.deleted else records.mapping_or_none(self.store.read_object(ch.new))
+        before = None if _zero(ch.parents[0]) else records.mapping_or_none(self.blob(ch.parents[0]))
+        after = None if ch.deleted else records.mapping_or_none(self.blob(ch.new))
         labels = {label for label, _d, _w in access_mod.department_changes(before or {}, after or {})}
         keys = set(before or {}) | set(after or {})
         return labels | {k for k in keys if (before or {}).get(k) != (after or {}).get(k)}
@@ -483,6 +515,32 @@ def schema_folder(store: Store, cache: Path, tree: str) -> Path | None:
     return final
 
 
+def parse_access_cached(raw: bytes, cache: Path) -> access_mod.Access:
+    """:func:`shinchoku.access.parse`, remembered by the file's and the access schema's
+    bytes (so that a push does not load jsonschema only to re-read an unchanged file)."""
+    import hashlib
+
+    schema_file = access_mod._schema_dir(None) / "access.schema.json"
+    key = hashlib.sha256(raw + b"\0" + schema_file.read_bytes()).hexdigest()[:32]
+    memo = cache / f"access-{key}.json"
+    try:
+        data = json.loads(memo.read_text(encoding="utf-8"))
+        return access_mod.Access(frozenset(data["coordinators"]),
+                                 {u: tuple(d) for u, d in data["staff"].items()})
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    rules = access_mod.parse(raw)
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        work = cache / f".tmp-{os.getpid()}-{key[:12]}.json"
+        work.write_text(json.dumps({"coordinators": sorted(rules.coordinators), "staff": rules.staff},
+                                   ensure_ascii=False), encoding="utf-8")
+        work.replace(memo)
+    except OSError:
+        pass                                   # only a memo
+    return rules
+
+
 def clean_stale(cache: Path) -> None:
     """Remove what a killed hook left behind (``.tmp-<pid>-…`` of processes now gone)."""
     if not cache.is_dir():
@@ -496,7 +554,10 @@ def clean_stale(cache: Path) -> None:
             pid = 0
         if pid and pid != os.getpid() and _alive(pid):
             continue
-        shutil.rmtree(entry, ignore_errors=True)
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
 
 
 def _alive(pid: int) -> bool:
