@@ -355,3 +355,38 @@ def test_the_hook_leaves_no_temporary_folders(office, tmp_path):
     assert not [p for p in cache.iterdir() if p.name.startswith(".tmp-")]
     assert schema_tree in kept and kept <= {schema_tree, out(kyodo, "rev-parse", "HEAD~1:schema")}
     assert (cache / schema_tree / "schema" / "record.schema.json").read_bytes() == schema_file.read_bytes()
+
+
+# ------------------------------------------------------------------ the decision itself
+
+def test_judge_takes_main_before_and_after_and_nothing_else():
+    """access.judge is a plain function of (old files, new files, user, rules, plan): the
+    place where further rules on a change (e.g. report states) go beside it."""
+    from conftest import small_plan, small_records
+    from shinchoku import records
+    from shinchoku.plan import Plan
+
+    rules = access.parse(ACCESS.encode())
+    plan = Plan(small_plan())
+    by_key = {(r["年度"], r["No"]): r for r in small_records()}
+    before = records.dumps(by_key[("R2", 5)]).encode()
+    rec = by_key[("R2", 5)]
+    mine = {**rec, "報告": [{**rec["報告"][0], "課題": "講師の確保"}, rec["報告"][1]]}
+    theirs = {**rec, "報告": [rec["報告"][0], {**rec["報告"][1], "課題": "別の課題"}]}
+    path = "records/R2/05.yaml"
+    assert access.judge({path: before}, {path: records.dumps(mine).encode()}, "yamada", rules, plan) == []
+    [problem] = access.judge({path: before}, {path: records.dumps(theirs).encode()}, "yamada", rules, plan)
+    assert (problem.path, problem.field) == (path, "報告[児童青少年課].課題")
+    assert problem.message == "yamada さんは「児童青少年課」の報告を変更できません（変更できる課: 指導室）"
+    assert problem.line > 0
+    assert access.judge({path: before}, {path: records.dumps(theirs).encode()}, "kyodo", rules, plan) == []
+    closed = "records/R1/05.yaml"
+    old_r1 = records.dumps(by_key[("R1", 5)]).encode()
+    r1 = by_key[("R1", 5)]
+    new_r1 = records.dumps({**r1, "報告": [{**r1["報告"][0], "備考": "追記"}, r1["報告"][1]]}).encode()
+    [problem] = access.judge({closed: old_r1}, {closed: new_r1}, "yamada", rules, plan)
+    assert problem.message == "R1年度の受付は締め切られています（変更できるのは調整担当だけです）"
+    gone = access.judge({access.ACCESS_RELPATH: ACCESS.encode(), path: before}, {}, "yamada", rules, plan)
+    assert sorted((p.path, p.message) for p in gone) == sorted([
+        (access.ACCESS_RELPATH, "変更できる人の表（access.yaml）を変更できるのは調整担当だけです"),
+        (path, "記録のファイルを削除できるのは調整担当だけです")])
