@@ -21,9 +21,10 @@ from typing import Any
 
 from . import plan as plan_mod
 from . import published, records, schema, yamlio
+from .errors import ShinchokuError
 
 
-class ExportError(Exception):
+class ExportError(ShinchokuError):
     """A problem the user can act on (message in Japanese)."""
 
 

@@ -24,6 +24,7 @@ from typing import Any
 
 from . import diffwords, fielddiff, records, schema, yamlio
 from .plan import Plan, load_text as load_plan_text
+from .errors import ShinchokuError
 
 TAG_PREFIX = "reviewed/"
 PLAN_RELPATH = f"{records.RECORDS}/plan.yaml"
@@ -32,7 +33,7 @@ _SEP = "\x1f"
 _DATE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$")
 
 
-class ReviewError(Exception):
+class ReviewError(ShinchokuError):
     """Something the coordinator can act on (message in Japanese)."""
 
 

@@ -26,11 +26,13 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from .errors import ShinchokuError
+
 ENV = "SHINCHOKU_CONFIG"
 KEYS = ("name", "email", "department", "repo", "remote")
 
 
-class SettingsError(Exception):
+class SettingsError(ShinchokuError):
     """A missing or unusable setting (message for staff, in Japanese)."""
 
 

@@ -23,12 +23,13 @@ from typing import Any
 
 from . import plan as plan_mod
 from . import records, yamlio
+from .errors import ShinchokuError
 
 OPEN, CLOSED = "受付中", "締切"
 _LABEL = re.compile(r"^([HR])([0-9]{1,2})$")
 
 
-class YearError(Exception):
+class YearError(ShinchokuError):
     """A request that cannot be done (message in Japanese)."""
 
 
