@@ -392,13 +392,15 @@ class Receive:
     def commit_problems(self, commit: Commit, changes: list[Change], own: list[Change]) -> list[Problem]:
         """A commit's own problems: the tree entries it brings, the content of what it changed."""
         problems: list[Problem] = []
+        misshapen = set()
         for ch in own:
             if not ch.deleted:
                 why = treeshape.entry_problem(ch.path, ch.new_mode)
                 if why:
                     problems.append(Problem(ch.path, 0, "", why))
+                    misshapen.add(ch.path)
         has_plan = None
-        blobs = [ch for ch in changes if not ch.deleted and ch.is_blob]
+        blobs = [ch for ch in changes if not ch.deleted and ch.is_blob and ch.path not in misshapen]
         for ch in blobs:
             problems.extend(self.validated(commit.sha, ch.path, ch.new))
             if records.is_record_path(ch.path):
