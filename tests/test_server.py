@@ -291,8 +291,9 @@ def test_no_identity_is_refused_when_access_rules_exist(office):
     done = push(yamada, "tanaka")
     assert done.returncode != 0
     assert remote_said(done) == ("tanaka さんは records/access.yaml に登録されていないため、送信を受け付けませんでした。"
-                                 "管理者（調整担当）が records/access.yaml の「担当:」に tanaka と担当する課を"
-                                 "（調整担当にするときは「調整担当:」に tanaka を）追加してください")
+                                 "協働推進課（調整担当）に records/access.yaml への登録を頼んでください"
+                                 "（管理者が「担当:」に tanaka と担当する課を、調整担当にするときは「調整担当:」に "
+                                 "tanaka を追加します）。送ろうとした内容はそのまま送れます")
     # the server may name the variable to read: then REMOTE_USER is not looked at
     git(central, "config", "shinchoku.pusherEnv", "GITEA_PUSHER_NAME")
 

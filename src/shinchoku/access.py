@@ -67,8 +67,9 @@ class Access:
 def unknown_user_message(user: str) -> str:
     """The one line a pusher who is in neither list is refused with."""
     return (f"{user} さんは records/access.yaml に登録されていないため、送信を受け付けませんでした。"
-            f"管理者（調整担当）が records/access.yaml の「{STAFF}:」に {user} と担当する課を"
-            f"（調整担当にするときは「{COORDINATORS}:」に {user} を）追加してください\n")
+            "協働推進課（調整担当）に records/access.yaml への登録を頼んでください"
+            f"（管理者が「{STAFF}:」に {user} と担当する課を、調整担当にするときは「{COORDINATORS}:」に "
+            f"{user} を追加します）。送ろうとした内容はそのまま送れます\n")
 
 
 # ----------------------------------------------------------------------------- judging a change
