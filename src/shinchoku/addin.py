@@ -249,6 +249,7 @@ def pull(book) -> None:
     _status(book, "中央のリポジトリから最新の記録を取得しています…")
     with ctx.store() as store:
         head = sync.update(store)
+        repaired = list(store.repaired)          # what an interrupted git had left, put right
         _status(book, "シートに書き込んでいます…")
         plan, recs, only = _read_records(store, head, ctx.state.base)
     result = sm.fill(ctx.values, ctx.state, recs, head, plan, ctx.department, pulled_at=_now(), only=only)
@@ -256,7 +257,7 @@ def pull(book) -> None:
     result.state.marked = []
     ctx.write_fill(result)
     ctx.save_marks()
-    lines = [f"{cloned}最新の記録を取得しました（{head[:7]}）。"]
+    lines = [f"{note}。" for note in repaired] + [f"{cloned}最新の記録を取得しました（{head[:7]}）。"]
     lines.append(f"{result.updated}件のセルを更新しました。" if result.updated else "シートはすでに最新の内容です。")
     if result.kept:
         lines.append(f"まだ送信していない変更 {result.kept}件は、そのまま残しています（［送信］で送れます）。")
@@ -414,7 +415,8 @@ def push(book) -> None:
              "相手の値にするときはセルを相手の値に直してください。"],
             ["セル", "項目", "自分の値", "相手の値", "変更した人", "日時", "コミット"], *conflict_rows])
     sent = len(result.sent)
-    text = f"{sent}件のセルを送信しました。" if sent else "送信したセルはありません。"
+    text = "".join(f"{note}。\n" for note in result.repaired)
+    text += f"{sent}件のセルを送信しました。" if sent else "送信したセルはありません。"
     if result.already:
         text += f"\n同じ内容がすでに登録されていたセル {len(result.already)}件"
     if result.conflicts:
