@@ -143,7 +143,7 @@ def _broken_index(store: Store, gitdir: Path) -> list[str]:
     if not index.exists() or store.head() is None:
         return []
     ok, _ = store.try_git("ls-files", "--stage", "-z")        # reads nothing but the index
-    if ok:
+    if ok and index_intact(index):
         return []
     keep = gitdir / "shinchoku" / f"index.broken-{_stamp()}"
     keep.parent.mkdir(exist_ok=True)
@@ -152,6 +152,26 @@ def _broken_index(store: Store, gitdir: Path) -> list[str]:
     store.try_git("update-index", "-q", "--refresh")
     return ["git の索引ファイル（.git/index）が壊れていたため、最後のコミットから作り直しました"
             f"（フォルダーのファイルはそのままです。壊れたファイルは {keep.relative_to(gitdir.parent).as_posix()} にあります）"]
+
+
+def index_intact(index: Path) -> bool:
+    """The index has git's signature and its trailing checksum matches (git itself checks
+    the checksum only in fsck, so a half-written index can read as a shorter one)."""
+    import hashlib
+
+    try:
+        data = index.read_bytes()
+    except OSError:
+        return False
+    if len(data) < 12 + 20 or data[:4] != b"DIRC":
+        return False
+    if data[-20:] == b"\0" * 20:      # index.skipHash: no checksum written
+        return True
+    for algo in ("sha1", "sha256"):
+        size = hashlib.new(algo).digest_size
+        if len(data) > size and hashlib.new(algo, data[:-size]).digest() == data[-size:]:
+            return True
+    return False
 
 
 # -- a merge in progress ---------------------------------------------------------------------

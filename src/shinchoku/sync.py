@@ -43,19 +43,21 @@ BUSY = ("中央のリポジトリにほかの人の送信が続いているた�
 
 
 class Backoff:
-    """Waits between attempts after a lost race: exponential with full jitter, so that
-    clones that collided once do not collide again in step."""
+    """Waits between attempts after a lost race: exponential with full jitter, in units of
+    how long the lost push took (the server's check is the window in which pushes collide),
+    so that clones that collided once spread out instead of colliding again in step."""
 
-    def __init__(self, tries: int = RETRIES, base: float = 0.05, cap: float = 2.0):
-        self.tries, self.base, self.cap, self.done = tries, base, cap, 0
+    def __init__(self, tries: int = RETRIES, cap: float = 8.0):
+        self.tries, self.cap, self.done = tries, cap, 0
 
-    def wait(self, say: "Progress") -> bool:
+    def wait(self, say: "Progress", took: float = 0.1) -> bool:
         """Sleep before the next attempt; False when the attempts are used up."""
         self.done += 1
         if self.done > self.tries:
             return False
         say("ほかの人の送信と重なったため、最新の内容を取り込んで送り直します…")
-        time.sleep(random.uniform(0, min(self.cap, self.base * 2 ** self.done)))
+        unit = min(max(took, 0.05), 2.0)
+        time.sleep(random.uniform(0, min(self.cap, unit * 2 ** (self.done - 1))))
         return True
 
 
@@ -262,11 +264,12 @@ def publish(store: Store, edits: list[Edit], author: Author, note: str | None = 
         if not remote:
             return result
         say("中央のリポジトリへ送っています…")
+        started = time.monotonic()
         try:
             store.push()
             return result
         except PushRace:
-            if backoff.wait(say):
+            if backoff.wait(say, time.monotonic() - started):
                 store.reset_to(target)        # the edits are applied again to the new central head
                 continue
             store.save_unsent()
@@ -349,11 +352,12 @@ def sync(store: Store, author: Author, *, retries: int = RETRIES, progress: Prog
         if problems:
             raise Rejected(problems)
         say("中央のリポジトリへ送っています…")
+        started = time.monotonic()
         try:
             store.push()
             return SyncResult(store.head() or "", ahead, behind, list(store.repaired))
         except PushRace:
-            if not backoff.wait(say):
+            if not backoff.wait(say, time.monotonic() - started):
                 raise GitError(BUSY + "（コミットはこの PC に残っています）") from None
             if local:
                 store.reset_to(local)     # drop the unsent merge; merge the newest head afresh
