@@ -82,47 +82,54 @@ def _lock_files(gitdir: Path) -> list[Path]:
     return found
 
 
-def _stale_locks(store: Store, gitdir: Path) -> list[str]:
-    locks = _lock_files(gitdir)
+def _old(paths: list[Path]) -> list[Path]:
     now = time.time()
-    old = []
-    for lock in locks:
+    out = []
+    for path in paths:
         try:
-            age = now - lock.stat().st_mtime
+            if now - path.stat().st_mtime >= STALE_AFTER:
+                out.append(path)
         except OSError:
-            continue                                  # gone meanwhile
-        if age >= STALE_AFTER:
-            old.append(lock)
-    if not old or git_running_in(store.root, gitdir):
+            pass                                      # gone meanwhile
+    return out
+
+
+def _stale_locks(store: Store, gitdir: Path) -> list[str]:
+    locks = _old(_lock_files(gitdir))
+    # the merge driver's temporary files (git's ".merge_file_XXXXXX"), left by a killed merge
+    scraps = _old(sorted(Path(store.root).glob(".merge_file_*")))
+    if not (locks or scraps) or git_running_in(store.root, gitdir):
         return []
     removed = []
-    for lock in old:
+    for path in locks + scraps:
         try:
-            lock.unlink()
-            removed.append(lock)
+            path.unlink()
+            removed.append(path)
         except FileNotFoundError:
             pass
-    if not removed:
-        return []
-    names = "、".join(p.relative_to(gitdir.parent).as_posix() if p.is_relative_to(gitdir.parent) else p.name
-                     for p in removed)
-    return [f"前回の git の操作が途中で止まったときの印（{names}）が残っていたため、取り除きました"
-            "（動いている git はありませんでした）"]
+    notes = []
+    if any(p in removed for p in locks):
+        names = "、".join(p.relative_to(gitdir.parent).as_posix() if p.is_relative_to(gitdir.parent) else p.name
+                         for p in locks if p in removed)
+        notes.append(f"前回の git の操作が途中で止まったときの印（{names}）が残っていたため、取り除きました"
+                     "（動いている git はありませんでした）")
+    if any(p in removed for p in scraps):
+        notes.append(f"途中で止まった取り込みの一時ファイル（.merge_file_… {sum(p in removed for p in scraps)}件）を削除しました")
+    return notes
 
 
 def git_running_in(root: Path, gitdir: Path) -> bool:
-    """Whether a git process (other than this process's own readers) works in this clone:
+    """Whether a git process (other than the long-lived ``cat-file`` readers) works in this clone:
     its current folder is the clone or inside it.  git moves into the clone's top folder
     (also for ``git -C``), so this finds command-line git, GUI tools' git and the add-in's."""
     import psutil
 
-    me = psutil.Process()
-    mine = {p.pid for p in me.children(recursive=True)} | {me.pid}
+    me = os.getpid()
     places = {os.path.normcase(str(Path(root).resolve())), os.path.normcase(str(Path(gitdir).resolve()))}
     for proc in psutil.process_iter(["pid", "name", "cwd", "cmdline"]):
         info = proc.info
         name = (info.get("name") or "").lower()
-        if not name.startswith("git") or info["pid"] in mine:
+        if not name.startswith("git") or info["pid"] == me:
             continue
         cmdline = info.get("cmdline") or []
         if len(cmdline) > 1 and cmdline[1] in ("cat-file",):     # readers take no lock

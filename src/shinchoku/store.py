@@ -81,11 +81,15 @@ class PushRace(GitError):
         super().__init__("中央のリポジトリが先に更新されていました", detail)
 
 
-NO_SPACE = "No space left on device"      # strerror(ENOSPC); git runs with LC_ALL=C
+LOCKED = ("別の git の操作が実行中のため、記録を変更できませんでした。しばらく待ってからもう一度実行してください"
+          "（それでも続くときは .git/index.lock を確認してください）")
+# What git says on a full disk (it exits 128 as for any failure): strerror(ENOSPC) under
+# LC_ALL=C, and csum-file.c's own words when writing the index or a pack runs out of room.
+NO_SPACE = ("No space left on device", "Out of diskspace")
 
 
 def no_space(text: str) -> bool:
-    return NO_SPACE in (text or "")
+    return any(marker in (text or "") for marker in NO_SPACE)
 
 
 @dataclass(frozen=True)
@@ -650,6 +654,8 @@ class Store:
             return conflicted
         self.try_git("merge", "--abort")
         if not conflicted:
+            if (self.git_dir() / "index.lock").exists():      # git says only "Unable to write index"
+                raise GitError(LOCKED, detail)
             raise GitError("中央の変更を取り込めませんでした", detail)
         return conflicted
 
@@ -674,8 +680,7 @@ def _explain(command: str, detail: str) -> str:
     if no_space(detail):
         return DiskFull().message
     if "index.lock" in detail or ".lock': File exists" in detail:
-        return ("別の git の操作が実行中のため、記録を変更できませんでした。しばらく待ってからもう一度実行してください"
-                "（それでも続くときは .git/index.lock を確認してください）")
+        return LOCKED
     if "would be overwritten" in detail:
         return "まだコミットしていない記録の変更があるため、中央の変更を取り込めませんでした"
     return f"git {command} が失敗しました"
