@@ -32,12 +32,13 @@ import xlwings as xw
 from . import records as records_mod, settings as settings_mod, sheetmodel as sm, yamlio
 from .plan import Plan
 from .store import GitError, Store, Unreadable
+from .errors import ShinchokuError, log_unexpected
 
 TITLE = "進捗管理"
 PLAN_PATH = f"{records_mod.RECORDS}/plan.yaml"
 
 
-class Stop(Exception):
+class Stop(ShinchokuError):
     """Ends a button's work with a message for staff (nothing was changed)."""
 
 
@@ -58,16 +59,14 @@ def _guarded(work: Callable[[Any], None]) -> Callable[[Any], None]:
     def run(book) -> None:
         try:
             work(book)
-        except Stop as exc:
-            _alert(book, str(exc), critical=True)
-        except settings_mod.SettingsError as exc:
-            _alert(book, str(exc), critical=True)
         except GitError as exc:
             _alert(book, _git_text(exc), critical=True)
-        except Exception as exc:          # noqa: BLE001 - staff get a message, never a traceback
+        except ShinchokuError as exc:     # Stop, SettingsError, ...: their own Japanese words
+            _alert(book, str(exc), critical=True)
+        except Exception as exc:          # noqa: BLE001 - the add-in's one boundary: a bug
             traceback.print_exc(file=sys.stderr)
-            _alert(book, f"予期しないエラーが起きました。シートの内容はそのままです。\n"
-                         f"（{type(exc).__name__}: {exc}）", critical=True)
+            _alert(book, log_unexpected(exc, f"button {work.__name__}") + "\nシートの内容はそのままです。",
+                   critical=True)
         finally:
             _status(book, None)
     run.__name__ = work.__name__
@@ -75,11 +74,27 @@ def _guarded(work: Callable[[Any], None]) -> Callable[[Any], None]:
     return run
 
 
+REFUSED = "中央のリポジトリが受け付けませんでした"
+
+
 def _git_text(exc: GitError) -> str:
-    text = exc.message
-    if exc.detail and exc.detail not in ("rejected",):
-        text += "\n\n" + exc.detail
-    return text + "\n\nシートの内容はそのままです。"
+    """The alert for a git failure: the Japanese sentence and what to expect first; the
+    server's own words (Japanese) after it; git's own words (English) only indented
+    under a Japanese heading, for whoever is asked for help."""
+    text = exc.message + "\n\nシートの内容はそのままです。"
+    detail = exc.detail if exc.detail not in ("", "rejected") else ""
+    if not detail:
+        return text
+    if exc.message == REFUSED:
+        return f"{exc.message}\n\n{detail}\n\nシートの内容はそのままです。"
+    return text + "\n\n（git からの詳細。協働推進課に問い合わせるときにお伝えください）\n" + git_detail(detail)
+
+
+def git_detail(detail: str, limit: int = 6) -> str:
+    """git's message lines, indented (at most ``limit`` of them)."""
+    lines = [ln.strip() for ln in detail.splitlines() if ln.strip()]
+    more = [f"（ほか{len(lines) - limit}行）"] if len(lines) > limit else []
+    return "\n".join("　　" + ln for ln in lines[:limit] + more)
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -218,6 +233,22 @@ def _read_records(store: Store, rev: str, since: str = "", *, with_plan: bool = 
     return plan, out, only
 
 
+def _check_department(ctx: "Context", plan: "Plan | Callable[[], Plan | None] | None") -> None:
+    """:class:`Stop` when the settings' department is no lead department of the plan (a
+    misspelt 指導 for 指導室 would otherwise send nothing and say so).  A department the
+    sheet's rows carry is known without reading the plan."""
+    dept = ctx.department
+    if not dept:
+        return
+    rows, _stray = sm.data_rows(ctx.values, ctx.layout)
+    if any(r.department == dept for r in rows):
+        return
+    problem = sm.unknown_department(plan() if callable(plan) else plan, dept)
+    if problem:
+        raise Stop(f"{problem}。設定ファイル {ctx.settings.path} の department を直してから、"
+                   "もう一度押してください（シートの内容はそのままです）")
+
+
 def _plan_at(store: Store, rev: str | None) -> Plan | None:
     try:
         return store.plan_at(rev or "HEAD")
@@ -252,6 +283,7 @@ def pull(book) -> None:
         repaired = list(store.repaired)          # what an interrupted git had left, put right
         _status(book, "シートに書き込んでいます…")
         plan, recs, only = _read_records(store, head, ctx.state.base)
+    _check_department(ctx, plan)
     result = sm.fill(ctx.values, ctx.state, recs, head, plan, ctx.department, pulled_at=_now(), only=only)
     ctx.unmark()
     result.state.marked = []
@@ -318,6 +350,7 @@ def check(book) -> None:
     """チェック: check the changed cells without sending anything."""
     ctx = Context(book)
     with ctx.store() as store:
+        _check_department(ctx, lambda: _plan_at(store, "HEAD"))
         reading = _read(ctx, lambda: _plan_at(store, "HEAD"))
     ctx.unmark()
     if reading.problems:
@@ -340,6 +373,7 @@ def push(book) -> None:
     author = ctx.settings.author()
     store = ctx.store()
     try:
+        _check_department(ctx, lambda: _plan_at(store, "HEAD"))
         reading = _read(ctx, lambda: _plan_at(store, "HEAD"))
         ctx.unmark()
         if reading.problems:

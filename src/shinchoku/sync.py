@@ -34,6 +34,7 @@ from typing import Any, Callable
 from . import fielddiff, history, records, repair, validate, yamlio
 from .plan import Plan
 from .store import Author, GitError, PushRace, Store
+from .errors import ShinchokuError
 
 Progress = Callable[[str], None]
 
@@ -105,7 +106,7 @@ class PublishResult:
     repaired: list[str] = field(default_factory=list)   # what repair.heal put right first
 
 
-class Rejected(Exception):
+class Rejected(ShinchokuError):
     """The records would be invalid: nothing was committed."""
 
     def __init__(self, problems: list[validate.Problem]):
@@ -297,7 +298,7 @@ class SyncResult:
     repaired: list[str] = field(default_factory=list)   # what repair.heal put right first
 
 
-class Conflicted(Exception):
+class Conflicted(ShinchokuError):
     """The same field changed here and centrally; the merge is left in progress with both
     values inside each such field (``problems`` names them, file:line: field)."""
 
