@@ -124,7 +124,6 @@ def test_ten_clones_sending_at_the_same_moment_all_land_and_none_is_told_refused
             assert REFUSED not in done.stderr and "受け付け" not in done.stdout, done.stderr
             assert "中央のリポジトリへ送りました" in done.stdout or "件を送りました" in done.stdout, done.stdout
         retried += sum("送り直します" in d.stderr for d in results.values())
-        print(f"round {rnd}: {time.monotonic() - started:.1f} s")
         for i in range(len(clones)):                         # this round's edit of everyone is there
             assert central_value(central, i) == f"職員{i}の{rnd}回目の入力"
     elapsed = time.monotonic() - started

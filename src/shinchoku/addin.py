@@ -495,12 +495,15 @@ def _update_or_say(store: Store, what: str) -> str:
     """Bring the clone up to date; when the central repository cannot be reached, the
     line telling the reader that ``what`` is shown as far as this PC has it."""
     from . import sync
+    from .store import DiskFull
 
     try:
         sync.update(store)
+    except DiskFull as exc:
+        return f"（最新の記録を取り込めなかったため、この PC にある記録までの{what}です: {exc.message}）"
     except GitError as exc:
         return f"（中央のリポジトリに接続できなかったため、この PC にある記録までの{what}です: {exc.message}）"
-    return ""
+    return "".join(f"（{note}）" for note in store.repaired)     # what an interrupted git had left, put right
 
 
 # ----------------------------------------------------------------------------- 変更確認
