@@ -68,7 +68,7 @@ def iter_misplaced_files(root: Path) -> Iterator[Path]:
         return
     for entry in sorted(os.scandir(base), key=lambda e: e.name):
         if entry.is_file():
-            if entry.name.endswith((".yaml", ".yml")) and entry.name not in ("plan.yaml", "access.yaml"):
+            if entry.name.endswith((".yaml", ".yml")) and entry.name not in ("plan.yaml", "access.yaml", "import-overrides.yaml"):
                 yield Path(entry.path)
         elif entry.is_dir():
             for inner in sorted(os.scandir(entry.path), key=lambda e: e.name):

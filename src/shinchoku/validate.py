@@ -16,6 +16,7 @@ from .plan import Plan
 
 PLAN_RELPATH = f"{records.RECORDS}/plan.yaml"
 ACCESS_RELPATH = f"{records.RECORDS}/access.yaml"   # who may change what (shinchoku.access)
+OVERRIDES_RELPATH = f"{records.RECORDS}/import-overrides.yaml"   # the importer's corrections
 
 
 @dataclass(frozen=True, order=True)
@@ -140,6 +141,10 @@ class Checker:
             from . import access
 
             return access.problems(content, self.plan, self.root, relpath)
+        if relpath == OVERRIDES_RELPATH:
+            from . import importoverrides
+
+            return [Problem(relpath, line, "", message) for line, message in importoverrides.problems(content, self.root)]
         if not is_plan and not records.is_record_path(relpath):
             if relpath.startswith(f"{records.RECORDS}/") and relpath.endswith((".yaml", ".yml")):
                 return [Problem(relpath, 0, "", "ファイルの場所か名前が正しくありません（records/<年度>/<No 2桁>.yaml に置いてください）")]
@@ -250,6 +255,10 @@ def check_paths(root: Path, paths: list[Path] | None = None, *, canonical: bool 
     if paths is None and access_file.is_file():
         targets.append(access_file)
         names.append(ACCESS_RELPATH)
+    overrides_file = root / OVERRIDES_RELPATH
+    if paths is None and overrides_file.is_file():
+        targets.append(overrides_file)
+        names.append(OVERRIDES_RELPATH)
     for path, rel in zip(targets, names):
         if rel == PLAN_RELPATH:
             continue

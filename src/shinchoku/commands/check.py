@@ -57,6 +57,8 @@ def run(args) -> int:
         sum(1 for _ in records.iter_record_files(root)) + sum(1 for _ in records.iter_misplaced_files(root)) + 1)
     if paths is None and (root / validate.ACCESS_RELPATH).is_file():
         checked += 1                                  # records/access.yaml
+    if paths is None and (root / validate.OVERRIDES_RELPATH).is_file():
+        checked += 1                                  # records/import-overrides.yaml
     if problems:
         print(f"{files}件のファイルで{len(problems)}件の問題が見つかりました（{checked}件のファイルを確認）", file=sys.stderr)
         return 1
