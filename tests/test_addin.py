@@ -711,3 +711,38 @@ def test_a_deleted_column_is_refused_not_read_as_emptied_cells(office):
     alerts = yamada.press(addin.pull)
     assert "見出しが「備考」ではなく空" in alerts[0][0]
     assert git(central, "rev-parse", "main") == before
+
+
+def test_pull_and_push_repair_what_an_interrupted_git_left_and_say_so(office):
+    """A merge left in progress and a stale lock (what a crash in the middle of 取得 leaves):
+    取得 puts the clone back and says so; a stale lock at 送信 is removed and the cell is sent."""
+    import os
+    import time
+
+    from shinchoku import addin, repair
+
+    central, yamada, sato = office
+    s = sato.type("R2", 5, "児童青少年課", "課題", "佐藤が先に送る")
+    assert sato.press(addin.push)[0][0] == "1件のセルを送信しました。"
+    # yamada's clone: a merge of the central head stopped half way, and its lock left behind
+    git(yamada.root, "fetch", "-q")
+    git(yamada.root, "merge", "-q", "--no-commit", "--no-ff", "origin/main")
+    lock = yamada.root / ".git" / "index.lock"
+    lock.write_text("", encoding="utf-8")
+    old = time.time() - 10 * repair.STALE_AFTER
+    os.utime(lock, (old, old))
+    alerts = yamada.press(addin.pull)
+    assert alerts[0][2] != "critical", alerts
+    assert "index.lock）が残っていたため、取り除きました" in alerts[0][0]
+    assert "取り込む前の状態に戻しました" in alerts[0][0]
+    assert "最新の記録を取得しました" in alerts[0][0]
+    assert not (yamada.root / ".git" / "MERGE_HEAD").exists()
+    assert yamada.cell("R2", 5, "児童青少年課", "課題") == "佐藤が先に送る"
+    a = yamada.type("R2", 5, "指導室", "課題", "山田の入力")
+    lock.write_text("", encoding="utf-8")
+    os.utime(lock, (old, old))
+    alerts = yamada.press(addin.push)
+    assert alerts[0][0].startswith("前回の git の操作が途中で止まったときの印") and "1件のセルを送信しました。" in alerts[0][0]
+    assert central_value(central, "R2", 5, "指導室", "課題") == "山田の入力"
+    assert sato.xl.sheet(MAIN).get(s) == "佐藤が先に送る" and yamada.xl.sheet(MAIN).get(a) == "山田の入力"
+    assert git(yamada.root, "status", "--porcelain") == ""

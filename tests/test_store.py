@@ -167,7 +167,8 @@ def test_publish_applies_again_when_the_central_repo_moves_meanwhile(office):
     assert field(central, "R2", 5, "指導室", "備考") == "先に送った"
     assert field(central, "R2", 5, "児童青少年課", "備考") == "あとから送った"
     assert out(central, "rev-list", "--count", "main").strip() == "3"        # linear: import, yamada, sato
-    assert out(sato, "for-each-ref", "refs/shinchoku/unsent/")               # the first attempt is kept
+    # the lost race was applied again and sent: nothing is left over as "unsent"
+    assert out(sato, "for-each-ref", "refs/shinchoku/unsent/") == ""
 
 
 def test_a_push_refused_by_the_server_keeps_the_commit_and_resets_the_clone(office):

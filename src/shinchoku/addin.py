@@ -280,6 +280,7 @@ def pull(book) -> None:
     _status(book, "中央のリポジトリから最新の記録を取得しています…")
     with ctx.store() as store:
         head = sync.update(store)
+        repaired = list(store.repaired)          # what an interrupted git had left, put right
         _status(book, "シートに書き込んでいます…")
         plan, recs, only = _read_records(store, head, ctx.state.base)
     _check_department(ctx, plan)
@@ -289,7 +290,7 @@ def pull(book) -> None:
     ctx.write_fill(result)
     ctx.save_marks()
     _show_cycle(ctx, plan, recs, partial=only is not None)      # 提出状況 and コメント beside the rows
-    lines = [f"{cloned}最新の記録を取得しました（{head[:7]}）。"]
+    lines = [f"{note}。" for note in repaired] + [f"{cloned}最新の記録を取得しました（{head[:7]}）。"]
     lines.append(f"{result.updated}件のセルを更新しました。" if result.updated else "シートはすでに最新の内容です。")
     if result.kept:
         lines.append(f"まだ送信していない変更 {result.kept}件は、そのまま残しています（［送信］で送れます）。")
@@ -449,7 +450,8 @@ def push(book) -> None:
              "相手の値にするときはセルを相手の値に直してください。"],
             ["セル", "項目", "自分の値", "相手の値", "変更した人", "日時", "コミット"], *conflict_rows])
     sent = len(result.sent)
-    text = f"{sent}件のセルを送信しました。" if sent else "送信したセルはありません。"
+    text = "".join(f"{note}。\n" for note in result.repaired)
+    text += f"{sent}件のセルを送信しました。" if sent else "送信したセルはありません。"
     if result.already:
         text += f"\n同じ内容がすでに登録されていたセル {len(result.already)}件"
     if result.conflicts:
@@ -494,12 +496,15 @@ def _update_or_say(store: Store, what: str) -> str:
     """Bring the clone up to date; when the central repository cannot be reached, the
     line telling the reader that ``what`` is shown as far as this PC has it."""
     from . import sync
+    from .store import DiskFull
 
     try:
         sync.update(store)
+    except DiskFull as exc:
+        return f"（最新の記録を取り込めなかったため、この PC にある記録までの{what}です: {exc.message}）"
     except GitError as exc:
         return f"（中央のリポジトリに接続できなかったため、この PC にある記録までの{what}です: {exc.message}）"
-    return ""
+    return "".join(f"（{note}）" for note in store.repaired)     # what an interrupted git had left, put right
 
 
 # ----------------------------------------------------------------------------- 変更確認

@@ -292,22 +292,6 @@ def _located(found: list[tuple[str, str, str]], new: dict[str, Any] | None, path
     return out
 
 
-def change_problems(path: str, olds: list[dict[str, Any] | None], new: dict[str, Any] | None,
-                    content: bytes | None, user: str | None, access: Any, plan: Any) -> list[Problem]:
-    """:func:`transition_problems` for one changed file of a pushed commit with ``olds``
-    (one per parent): a problem counts only when the change is one from every parent
-    (a merge carries what its parents already had)."""
-    year = path.split("/")[1] if path.count("/") >= 2 else ""
-    y = plan.year(year) if plan is not None else None
-    year_open = bool(y and y.open)
-    per_parent = [transition_problems(o, new, user, access, year_open=year_open, path=path, content=content)
-                  for o in (olds or [None])]
-    if len(per_parent) == 1:
-        return per_parent[0]
-    flagged = set.intersection(*({p.field.split("].")[0] for p in ps} for ps in per_parent))
-    return sorted({p for ps in per_parent for p in ps if p.field.split("].")[0] in flagged})
-
-
 # ----------------------------------------------------------------------------- 提出状況
 
 

@@ -175,8 +175,11 @@ def write_record(root: Path, record: dict[str, Any]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     text = dumps(record, root)
     tmp = path.with_suffix(".yaml.tmp")
-    tmp.write_text(text, encoding="utf-8", newline="\n")
-    tmp.replace(path)
+    try:
+        tmp.write_text(text, encoding="utf-8", newline="\n")
+        tmp.replace(path)
+    finally:                     # a full disk must not leave a half-written stray file behind
+        tmp.unlink(missing_ok=True)
     return path
 
 

@@ -17,6 +17,7 @@ in a fraction of a second, and importing GitPython alone costs 40-80 ms; GitPyth
 
 from __future__ import annotations
 
+import errno
 import os
 import shlex
 import subprocess
@@ -49,6 +50,90 @@ class GitError(ShinchokuError):
 
     def __str__(self) -> str:
         return f"{self.message}\n{self.detail}" if self.detail else self.message
+
+
+class DiskFull(GitError):
+    """This PC's disk (or the central server's, ``on_server``) has no room left: named as a
+    full disk, never as a lock or a refusal."""
+
+    def __init__(self, detail: str = "", *, on_server: bool = False):
+        if on_server:
+            message = ("中央のサーバーのディスクの空き容量が足りないため、送れませんでした。"
+                       "サーバーの管理者に連絡してください（送れなかった変更はこの PC に残っています）")
+        else:
+            message = ("ディスクの空き容量が足りないため、記録を保存できませんでした。"
+                       "不要なファイルを削除して空きを作ってから、もう一度実行してください"
+                       "（記録はそのままです）")
+        super().__init__(message, detail)
+        self.on_server = on_server
+
+
+class PushRefused(GitError):
+    """The server refused the content; ``detail`` holds the server's own reasons."""
+
+    def __init__(self, said: str):
+        super().__init__("中央のリポジトリが受け付けませんでした", said)
+
+
+class PushRace(GitError):
+    """The push lost a race (the central repository moved, or its ref was locked by another
+    push at that moment): fetch, merge and push again; never shown as a refusal."""
+
+    def __init__(self, detail: str = ""):
+        super().__init__("中央のリポジトリが先に更新されていました", detail)
+
+
+LOCKED = ("別の git の操作が実行中のため、記録を変更できませんでした。しばらく待ってからもう一度実行してください"
+          "（それでも続くときは .git/index.lock を確認してください）")
+# What git says on a full disk (it exits 128 as for any failure): strerror(ENOSPC) under
+# LC_ALL=C, and csum-file.c's own words when writing the index or a pack runs out of room.
+NO_SPACE = ("No space left on device", "Out of diskspace")
+
+
+def no_space(text: str) -> bool:
+    return any(marker in (text or "") for marker in NO_SPACE)
+
+
+@dataclass(frozen=True)
+class PushStatus:
+    """One ref's line of ``git push --porcelain``: ``flag`` (' ' fast-forward, '*' new,
+    '=' up to date, '!' rejected, …), ``summary`` (``[rejected]``, ``[remote rejected]``,
+    ``[remote failure]`` or the range) and git's ``reason`` in parentheses."""
+
+    flag: str
+    ref: str
+    summary: str
+    reason: str
+
+    @property
+    def ok(self) -> bool:
+        return self.flag != "!"
+
+
+def parse_push_porcelain(out: str) -> dict[str, PushStatus]:
+    """{destination ref: status} from ``git push --porcelain``'s stdout."""
+    statuses = {}
+    for line in out.splitlines():
+        parts = line.split("\t")
+        if len(parts) != 3 or len(parts[0]) != 1:
+            continue                        # "To <url>", "Done"
+        flag, refs, summary = parts
+        dst = refs.split(":", 1)[-1]
+        reason = ""
+        if summary.endswith(")") and " (" in summary:
+            summary, reason = summary[:-1].split(" (", 1)
+        elif summary.startswith("(") and summary.endswith(")"):
+            summary, reason = "", summary[1:-1]
+        statuses[dst] = PushStatus(flag, dst, summary.strip(), reason.strip())
+    return statuses
+
+
+# A ref update the server could not make because another push moved or held the ref at that
+# moment ([remote rejected] reasons from receive-pack's ref transaction).
+RACE_REASONS = ("failed to update ref", "failed to lock", "cannot lock ref", "incorrect old value",
+                "atomic transaction failed")
+# The client's own verdict that the central repository has commits this push lacks.
+MOVED_REASONS = ("fetch first", "non-fast-forward", "stale info")
 
 
 class Unreadable(ShinchokuError):
@@ -115,6 +200,8 @@ def collect(proc: subprocess.Popen) -> str:
     finally:
         discard(proc)
     if proc.returncode != 0:
+        if no_space(detail):
+            raise DiskFull(detail)
         raise GitError(_explain(proc.args[1] if len(proc.args) > 1 else "", detail), detail)
     return data.decode("utf-8", "replace")
 
@@ -147,6 +234,7 @@ class Store:
         self._cat: subprocess.Popen | None = None
         self._check: subprocess.Popen | None = None
         self._repo = None
+        self.repaired: list[str] = []      # what shinchoku.repair.heal put right, for staff (Japanese)
         if not self.root.is_dir():
             raise GitError(f"{self.root} は git のリポジトリではありません")
         ok, out = self.try_git("rev-parse", "--is-bare-repository")
@@ -228,6 +316,8 @@ class Store:
                               stdin=subprocess.DEVNULL if input is None else None)
         if done.returncode != 0:
             detail = done.stderr.decode("utf-8", "replace").strip()
+            if no_space(detail):
+                raise DiskFull(detail)
             raise GitError(_explain(args[0] if args else "", detail), detail)
         return done.stdout if raw else done.stdout.decode("utf-8", "replace")
 
@@ -260,6 +350,10 @@ class Store:
             raise GitError("git の名前とメールアドレスが設定されていません"
                            "（git config user.name「氏名」、git config user.email「メール」を設定してください）")
         return Author(name, email)
+
+    def git_dir(self) -> Path:
+        """This clone's own git folder (``.git``: index, MERGE_HEAD, locks), absolute."""
+        return Path(self.git("rev-parse", "--absolute-git-dir").strip())
 
     def cache_dir(self) -> Path:
         """``.git/shinchoku``: what shinchoku may remember between runs (parsed plans)."""
@@ -454,6 +548,9 @@ class Store:
             args.insert(1, "--no-verify")
         try:
             self.git(*args, env=author.env(), input=message.encode("utf-8"))
+        except DiskFull:
+            self.try_git("reset", "-q", "--", *paths)
+            raise
         except GitError as exc:
             # Leave the index as HEAD has it; the files stay written.
             self.try_git("reset", "-q", "--", *paths)
@@ -478,11 +575,16 @@ class Store:
         if message is None:
             message = commit_message([(year, no, records.mapping_or_none(originals[p]), r)
                                       for (year, no), p, r in zip(keys, paths, recs)], note)
-        self.write_records(recs)
         try:
+            self.write_records(recs)
             return self.commit(paths, author, message)
         except GitError:
             self._put_back(originals)
+            raise
+        except OSError as exc:
+            self._put_back(originals)
+            if exc.errno == errno.ENOSPC:
+                raise DiskFull(str(exc)) from None
             raise
 
     def _put_back(self, originals: dict[str, bytes | None]) -> None:
@@ -511,6 +613,8 @@ class Store:
         try:
             self.git("fetch", "-q", "--prune", "origin", "+refs/heads/*:refs/remotes/origin/*",
                      "+refs/tags/*:refs/tags/*")
+        except DiskFull:
+            raise
         except GitError as exc:
             raise GitError("中央のリポジトリに接続できませんでした（ネットワークをご確認ください）", exc.detail) from None
 
@@ -522,20 +626,40 @@ class Store:
         return int(out[0]), int(out[1])
 
     def push(self) -> None:
-        """Push the current branch; :class:`GitError` with what the server said on refusal
-        (``detail`` starts with ``rejected`` when the central repository moved meanwhile)."""
+        """Push the current branch, never forcing.  What happened is read from git's exit
+        status and ``--porcelain`` ref status, not from its prose:
+
+        * :class:`PushRace` when another push won (the central repository moved, or its ref
+          was locked at that moment): the caller fetches, merges and pushes again;
+        * :class:`PushRefused` with the server's own reasons when its hook refused the content;
+        * :class:`DiskFull` when the server's disk is full;
+        * :class:`GitError` when the server could not be reached or failed otherwise."""
         branch = self.branch()
-        try:
-            self.git("push", "-q", "origin", f"HEAD:refs/heads/{branch}")
-        except GitError as exc:
-            said = remote_lines(exc.detail)
-            moved = ("fetch first", "non-fast-forward", "[rejected]", "Updates were rejected",
-                     "remote contains work")
-            if not said and any(m in exc.detail for m in moved):
-                raise GitError("中央のリポジトリが先に更新されていました", "rejected") from None
-            if said:
-                raise GitError("中央のリポジトリが受け付けませんでした", said) from None
-            raise GitError("中央のリポジトリに送れませんでした（ネットワークをご確認ください）", exc.detail) from None
+        ref = f"refs/heads/{branch}"
+        done = subprocess.run(["git", "push", "--porcelain", "origin", f"HEAD:{ref}"], cwd=self.root,
+                              capture_output=True, env=_git_env(), stdin=subprocess.DEVNULL)
+        out = done.stdout.decode("utf-8", "replace")
+        err = done.stderr.decode("utf-8", "replace").strip()
+        status = parse_push_porcelain(out).get(ref)
+        if done.returncode == 0 and status is not None and status.ok:
+            return
+        said = remote_lines(err)
+        if status is None:                       # no ref status: git never got to talk to the server
+            if no_space(err):
+                raise DiskFull(err, on_server=no_space(said))
+            raise GitError("中央のリポジトリに送れませんでした（ネットワークをご確認ください）", err)
+        if no_space(said):
+            raise DiskFull(said, on_server=True)
+        if status.summary == "[rejected]" and status.reason.startswith(MOVED_REASONS):
+            raise PushRace(status.reason)
+        if status.summary == "[remote rejected]" and "hook declined" in status.reason:
+            raise PushRefused(said or status.reason)
+        if status.summary == "[remote rejected]" and status.reason.startswith(RACE_REASONS):
+            raise PushRace(status.reason)
+        if status.summary == "[remote failure]":     # the server went quiet: did it land? fetch and see
+            raise PushRace(status.reason)
+        raise GitError("中央のリポジトリで記録を更新できませんでした。しばらくしてからもう一度実行してください",
+                       "\n".join(x for x in (said, f"{status.summary} ({status.reason})") if x))
 
     def merge_upstream(self, author: Author, *, keep_conflicts: bool = False) -> list[str]:
         """Merge the central repository's branch into HEAD with the field-level driver.
@@ -562,6 +686,8 @@ class Store:
             return conflicted
         self.try_git("merge", "--abort")
         if not conflicted:
+            if (self.git_dir() / "index.lock").exists():      # git says only "Unable to write index"
+                raise GitError(LOCKED, detail)
             raise GitError("中央の変更を取り込めませんでした", detail)
         return conflicted
 
@@ -583,9 +709,10 @@ class Store:
 
 def _explain(command: str, detail: str) -> str:
     """A Japanese sentence for staff from what git said."""
+    if no_space(detail):
+        return DiskFull().message
     if "index.lock" in detail or ".lock': File exists" in detail:
-        return ("別の git の操作が実行中のため、記録を変更できませんでした。しばらく待ってからもう一度実行してください"
-                "（それでも続くときは .git/index.lock を確認してください）")
+        return LOCKED
     if "would be overwritten" in detail:
         return "まだコミットしていない記録の変更があるため、中央の変更を取り込めませんでした"
     return f"git {command} が失敗しました"

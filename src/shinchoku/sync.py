@@ -11,6 +11,13 @@
 * :func:`sync` does the same for commits made in the clone itself (``shinchoku sync``):
   merge with the field-level driver, re-validate, push, retry.
 
+A push that loses a race (another send landed first, or held the central ref at that
+moment: :class:`~shinchoku.store.PushRace`, read from git's porcelain status) is not a
+refusal: fetch, merge (or apply again), validate and push again after a short jittered
+back-off, until it lands or the server refuses the content
+(:class:`~shinchoku.store.PushRefused`, with the server's own reasons).  Before anything,
+:func:`shinchoku.repair.heal` puts right what an interrupted git left in the clone.
+
 On any failure the clone is left at the central head and a commit that could not be
 sent is kept under ``refs/shinchoku/unsent/…``: nothing is lost.
 """
@@ -18,16 +25,52 @@ sent is kept under ``refs/shinchoku/unsent/…``: nothing is lost.
 from __future__ import annotations
 
 import datetime as _dt
+import random
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from . import fielddiff, history, records, validate, yamlio
+from . import fielddiff, history, records, repair, validate, yamlio
 from .plan import Plan
-from .store import Author, GitError, Store
+from .store import Author, GitError, PushRace, Store
 from .errors import ShinchokuError
 
 Progress = Callable[[str], None]
+
+RETRIES = 30          # races in a row before giving up (at most ~1 min of back-off)
+BUSY = ("中央のリポジトリにほかの人の送信が続いているため、送れませんでした。"
+        "少し待ってからもう一度実行してください")
+
+
+class Backoff:
+    """Waits between attempts after a lost race: exponential with full jitter, in units of
+    how long the lost push took (the server's check is the window in which pushes collide),
+    so that clones that collided once spread out instead of colliding again in step."""
+
+    def __init__(self, tries: int = RETRIES, cap: float = 8.0):
+        self.tries, self.cap, self.done = tries, cap, 0
+
+    def wait(self, say: "Progress", took: float = 0.1) -> bool:
+        """Sleep before the next attempt; False when the attempts are used up."""
+        self.done += 1
+        if self.done > self.tries:
+            return False
+        say("ほかの人の送信と重なったため、最新の内容を取り込んで送り直します…")
+        unit = min(max(took, 0.05), 2.0)
+        time.sleep(random.uniform(0, min(self.cap, unit * 2 ** (self.done - 1))))
+        return True
+
+
+def _heal(store: Store, say: "Progress") -> None:
+    """Repair what an interrupted git left (stale lock, broken index, half-done merge) and
+    say what was done; a merge ``--keep-both`` left for the user is theirs to finish."""
+    for note in repair.heal(store):
+        say(note)
+    if repair.deliberate_merge(store):
+        raise GitError("前回 shinchoku sync --keep-both で両方の値を残した取り込みが、まだ終わっていません。"
+                       "両方の値を残した項目をどちらかに直し、印の行も消してから git commit -a で記録して、"
+                       "もう一度実行してください（取り込みをやめるときは git merge --abort）")
 
 
 @dataclass(frozen=True)
@@ -60,6 +103,7 @@ class PublishResult:
     sent: list[Edit] = field(default_factory=list)
     already: list[Edit] = field(default_factory=list)
     conflicts: list[Conflict] = field(default_factory=list)
+    repaired: list[str] = field(default_factory=list)   # what repair.heal put right first
 
 
 class Rejected(ShinchokuError):
@@ -92,6 +136,7 @@ def update(store: Store, author: Author | None = None) -> str:
     Commits of the clone's own that the central repository lacks are merged field by
     field (not pushed: that is :func:`sync`'s job); a conflict raises GitError and leaves
     the clone as it was."""
+    _heal(store, _quiet)
     if store.has_remote():
         store.fetch()
         if store.rev(store.upstream()) is not None:
@@ -188,12 +233,14 @@ def _target(store: Store) -> str:
 
 
 def publish(store: Store, edits: list[Edit], author: Author, note: str | None = None, *,
-            retries: int = 3, progress: Progress | None = None) -> PublishResult:
+            retries: int = RETRIES, progress: Progress | None = None) -> PublishResult:
     """Apply ``edits`` to the central head, commit as ``author`` and push (see module doc)."""
     say = progress or _quiet
+    _heal(store, say)
     _require_clean(store)
     remote = store.has_remote()
-    for attempt in range(retries + 1):
+    backoff = Backoff(retries)
+    while True:
         say("中央のリポジトリの最新の内容を確認しています…")
         if remote:
             store.fetch()
@@ -206,6 +253,7 @@ def publish(store: Store, edits: list[Edit], author: Author, note: str | None = 
                 store.save_unsent("before-publish")
             store.reset_to(target)
         changed, result = apply_edits(store, edits, target)
+        result.repaired = list(store.repaired)
         if not changed:
             result.head = target
             return result
@@ -217,16 +265,21 @@ def publish(store: Store, edits: list[Edit], author: Author, note: str | None = 
         if not remote:
             return result
         say("中央のリポジトリへ送っています…")
+        started = time.monotonic()
         try:
             store.push()
             return result
-        except GitError as exc:
+        except PushRace:
+            if backoff.wait(say, time.monotonic() - started):
+                store.reset_to(target)        # the edits are applied again to the new central head
+                continue
             store.save_unsent()
             _back_to_central(store, target)
-            if exc.detail == "rejected" and attempt < retries:
-                continue                      # the central repository moved: apply again to its new head
+            raise GitError(BUSY + "（送れなかった変更はこの PC に残っています）") from None
+        except GitError:
+            store.save_unsent()
+            _back_to_central(store, target)
             raise
-    raise GitError("中央のリポジトリが続けて更新されているため、送れませんでした。少し待ってからもう一度実行してください")
 
 
 def _back_to_central(store: Store, fallback: str) -> None:
@@ -242,6 +295,7 @@ class SyncResult:
     head: str
     pushed: int        # commits sent
     received: int      # commits brought in
+    repaired: list[str] = field(default_factory=list)   # what repair.heal put right first
 
 
 class Conflicted(ShinchokuError):
@@ -270,37 +324,41 @@ def _conflicts_left(store: Store, paths: list[str]) -> list[validate.Problem]:
     return out
 
 
-def sync(store: Store, author: Author, *, retries: int = 3, progress: Progress | None = None,
+def sync(store: Store, author: Author, *, retries: int = RETRIES, progress: Progress | None = None,
          keep_both: bool = False) -> SyncResult:
-    """Merge the central head into the clone field by field, re-validate, push; retry
-    when the central repository moved.  On a conflict: GitError with the clone as it was,
-    or with ``keep_both`` :class:`Conflicted`, the merge left for the user to finish."""
+    """Merge the central head into the clone field by field, re-validate, push; when the
+    push loses a race, merge the newest central head again (one merge commit, not one per
+    attempt) and push again.  On a conflict: GitError with the clone as it was, or with
+    ``keep_both`` :class:`Conflicted`, the merge left for the user to finish."""
     say = progress or _quiet
+    _heal(store, say)
     _require_clean(store, "git commit でコミットするか、git restore で元に戻してから")
-    received = 0
-    for attempt in range(retries + 1):
+    local = store.head()
+    backoff = Backoff(retries)
+    while True:
         say("中央のリポジトリの最新の内容を確認しています…")
         store.fetch()
         ahead, behind = store.ahead_behind()
-        received += behind
         conflicted = store.merge_upstream(author, keep_conflicts=keep_both)
         if conflicted and keep_both:
+            repair.mark_deliberate_merge(store)
             raise Conflicted(_conflicts_left(store, conflicted))
         if conflicted:
             raise GitError("中央の変更と同じ項目を変更しているため、取り込めませんでした"
                            f"（{'、'.join(conflicted)}）。shinchoku sync --keep-both で両方の値をファイルに残して"
                            "確かめ、どちらかに直してからコミットしてください")
         if ahead == 0:
-            return SyncResult(store.head() or "", 0, received)
+            return SyncResult(store.head() or "", 0, behind, list(store.repaired))
         problems = validate.check_paths(Path(store.root), None, canonical=True)
         if problems:
             raise Rejected(problems)
         say("中央のリポジトリへ送っています…")
+        started = time.monotonic()
         try:
             store.push()
-            return SyncResult(store.head() or "", ahead, received)
-        except GitError as exc:
-            if exc.detail == "rejected" and attempt < retries:
-                continue
-            raise
-    raise GitError("中央のリポジトリが続けて更新されているため、送れませんでした。少し待ってからもう一度実行してください")
+            return SyncResult(store.head() or "", ahead, behind, list(store.repaired))
+        except PushRace:
+            if not backoff.wait(say, time.monotonic() - started):
+                raise GitError(BUSY + "（コミットはこの PC に残っています）") from None
+            if local:
+                store.reset_to(local)     # drop the unsent merge; merge the newest head afresh

@@ -7,8 +7,11 @@ from pathlib import Path
 
 DESCRIPTION = """\
 中央のリポジトリの変更を項目ごとに取り込み（マージ）、この PC でコミットした変更を確認して
-中央へ送ります。送る途中でほかの人が先に送っていたときは、取り込み直して送り直します。
-強制的に上書きすることはありません。同じ項目が両方で変更されていれば「競合」として止まり、
+中央へ送ります。送る途中でほかの人が先に送っていたときは、少し待ってから取り込み直して
+送り直します（中央のリポジトリが内容を受け付けなかったときだけ、その理由を表示して止まります）。
+強制的に上書きすることはありません。前回の操作が途中で止まっていたとき（取り込みの途中、
+残ったロックファイル、壊れた索引ファイル）は、コミット済みの変更と編集中のファイルを残したまま
+元の状態に戻し、何をしたかを表示してから続けます。同じ項目が両方で変更されていれば「競合」として止まり、
 両方の値を確かめられるようにします。
 
 --keep-both を付けると、競合した項目に両方の値（<<<<<<< 自分の変更 … ======= … >>>>>>> 相手の変更）を
@@ -22,9 +25,6 @@ shinchoku sync を実行してください（やめるときは git merge --abor
 
 終了コード: 0 できた、1 競合・確認の問題・中央が受け付けなかった、2 使い方の誤り
 """
-
-
-REFUSED = "中央のリポジトリが受け付けませんでした"     # store.Store.push's message when the server said no
 
 
 def configure(p) -> None:
@@ -59,7 +59,7 @@ def send_commit(store, author, what: str = "コミット") -> int:
 
 def run(args) -> int:
     from .. import records, sync
-    from ..store import GitError, Store
+    from ..store import GitError, PushRefused, Store
 
     root = records.find_root(Path(args.repo) if args.repo else None)
     try:
@@ -84,9 +84,9 @@ def run(args) -> int:
         return 1
     except GitError as exc:
         print(f"shinchoku: {exc.message}", file=sys.stderr)
-        if exc.detail and exc.detail != "rejected":
+        if exc.detail:
             print(exc.detail, file=sys.stderr)
-        if exc.message == REFUSED:
+        if isinstance(exc, PushRefused):
             # The refused commit stays here and would be refused again; the server checks
             # every commit, so a later fix on top does not help: take the commit back.
             from ..advice import client_advice
