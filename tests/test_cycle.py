@@ -408,3 +408,22 @@ def test_contacts_file_is_checked(tmp_path, small_repo, capsys):
     (small_repo / "records" / "contacts.yaml").write_text(
         "調整担当:\n  - kyodo@city.example\n課:\n  指導室:\n    - shido@city.example\n", encoding="utf-8")
     assert main(["check", "--repo", str(small_repo)]) == 0
+
+
+def test_an_edit_merged_over_an_approval_is_refused(office):
+    """Staff edit a submitted report while the coordinator approves it; git merges the two
+    cleanly (different fields), but what the push does to main is an edit of a 確認済 report."""
+    assert office.run("kyodo", "year", "close", "R2") == 0
+    assert office.run("kyodo", "year", "open", "R3", "--yes") == 0
+    fill_in(office, "yamada", "R3", 5, "指導室", "授業を実施した。")
+    assert office.run("yamada", "submit", "-d", "指導室") == 0
+    root = office.clone("yamada")
+    edit_report(root, "R3", 5, "指導室", 課題="講師が足りない。")
+    git(root, "commit", "-q", "-am", "課題を追記", who=PEOPLE["yamada"])
+    assert office.run("kyodo", "approve") == 0
+    office.pull("yamada")                                   # a clean field-level merge
+    assert "講師が足りない。" in (root / "records" / "R3" / "05.yaml").read_text(encoding="utf-8")
+    done = push(root, "yamada")
+    assert done.returncode != 0
+    assert "確認済の報告は変更できません" in remote_said(done)
+    assert office.central_state("R3", 5, "指導室") == "確認済"
