@@ -433,3 +433,38 @@ def test_every_addin_button_is_a_server_script(office):
     import re
 
     assert set(re.findall(r'<button id="(\w+)"', customui)) == set(addin.BUTTONS)
+
+
+def test_the_manifest_names_the_tab_the_buttons_and_the_task_pane(office):
+    """What `office-addin-manifest validate` would need Microsoft's online service for is
+    not reachable here; these are the checks that can be made offline: well-formed XML of
+    the add-in manifest schema's namespaces, every resid defined, Office's length limits
+    (ShortString 125, LongString 250), one ExecuteFunction per server script."""
+    import xml.etree.ElementTree as ET
+
+    from shinchoku.xlserver.buttons import BUTTONS
+
+    with urllib.request.urlopen(office["server"].url + "/manifest.xml") as r:
+        root = ET.fromstring(r.read())
+    ns = {"o": "http://schemas.microsoft.com/office/appforoffice/1.1",
+          "ov": "http://schemas.microsoft.com/office/taskpaneappversionoverrides",
+          "bt": "http://schemas.microsoft.com/office/officeappbasictypes/1.0"}
+    assert root.find("o:DisplayName", ns).get("DefaultValue") == "進捗管理"
+    assert root.find("o:DefaultLocale", ns).text == "ja-JP"
+    short = {s.get("id"): s.get("DefaultValue") for s in root.iterfind(".//bt:ShortStrings/bt:String", ns)}
+    long_ = {s.get("id"): s.get("DefaultValue") for s in root.iterfind(".//bt:LongStrings/bt:String", ns)}
+    urls = {u.get("id") for u in root.iterfind(".//bt:Urls/bt:Url", ns)}
+    images = {i.get("id") for i in root.iterfind(".//bt:Images/bt:Image", ns)}
+    assert all(len(v) <= 125 for v in short.values()) and all(len(v) <= 250 for v in long_.values())
+    for el in root.iter():
+        resid = el.get("resid")
+        if resid:
+            assert resid in short or resid in long_ or resid in urls or resid in images, resid
+    tab = root.find(".//ov:CustomTab", ns)
+    assert short[tab.find("ov:Label", ns).get("resid")] == "進捗管理"
+    functions = [f.text for f in root.iterfind(".//ov:Action/ov:FunctionName", ns)]
+    assert functions == [b.id for b in BUTTONS if b.group == "staff"] + [b.id for b in BUTTONS if b.group == "coordinator"]
+    labels = {c.get("id"): short[c.find("ov:Label", ns).get("resid")] for c in root.iterfind(".//ov:Control", ns)}
+    assert labels["shinchoku_push"] == "送信" and labels["ShinchokuTaskpane"] == "作業ウィンドウ"
+    ids = [c.get("id") for c in root.iter() if c.get("id") and c.tag.endswith(("Control", "Group", "CustomTab"))]
+    assert len(ids) == len(set(ids))

@@ -37,6 +37,18 @@ def build():
 
     vendor.app.add_exception_handler(StarletteHTTPException, plain_refusal)
 
+    # the manifest and the task pane are generated from the button table
+    import json
+
+    from xlwings_server.templates import templates
+
+    from .buttons import BUTTONS, GROUPS
+
+    templates.env.globals["shinchoku_buttons"] = BUTTONS
+    templates.env.globals["shinchoku_groups"] = GROUPS
+    templates.env.globals["shinchoku_buttons_json"] = json.dumps(
+        [{"id": b.id, "label": b.label} for b in BUTTONS], ensure_ascii=False).replace("<", "\\u003c")
+
     @vendor.app.get("/health")
     async def health():
         from ..store import GitError, Store
