@@ -150,6 +150,7 @@ class Pool:
                 shutil.rmtree(path, ignore_errors=True)
                 path.parent.mkdir(parents=True, exist_ok=True)
                 repo_setup.clone(self.central, path)
+                _no_commit_hook(path)
             yield path
         finally:
             if _clean(path):
@@ -160,6 +161,18 @@ class Pool:
 
     def size(self) -> int:
         return self._made
+
+
+def _no_commit_hook(path: Path) -> None:
+    """A server clone commits only what ``sync.publish`` has just validated (schema, plan,
+    canonical form) and pushes it at once to the central repository, whose pre-receive
+    hook checks it again with the access rules: the pre-commit hook would check the same
+    files a third time, at the cost of a Python start per 送信.  Hooks are pointed at an
+    empty folder; the merge and diff drivers stay."""
+    empty = path / ".git" / "shinchoku-no-hooks"
+    empty.mkdir(parents=True, exist_ok=True)
+    with Store(path) as store:
+        store.git("config", "core.hooksPath", str(empty))
 
 
 def _clean(path: Path) -> bool:
