@@ -216,9 +216,9 @@ def test_build_is_byte_for_byte_reproducible(built, tmp_path):
 def test_committed_xlam_is_what_build_py_makes(built):
     committed = XLAM.read_bytes()
     made_with = _xlwings_version_in(committed)
-    if made_with != _installed_xlwings():
-        pytest.skip(f"addin/shinchoku.xlam was built with xlwings {made_with}, "
-                    f"{_installed_xlwings()} is installed")
+    assert made_with == _installed_xlwings(), (
+        f"addin/shinchoku.xlam was built with xlwings {made_with}, but {_installed_xlwings()} is "
+        "installed: the pin in pyproject.toml and the .xlam must agree (python addin/build.py)")
     assert hashlib.sha256(committed).hexdigest() == hashlib.sha256(built).hexdigest(), \
         "addin/shinchoku.xlam is stale: run python addin/build.py and commit it"
 

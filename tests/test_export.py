@@ -7,6 +7,7 @@ import io
 import json
 import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -237,3 +238,89 @@ def test_an_output_path_that_is_a_folder_is_named_and_nothing_is_left_behind(tmp
     err = capsys.readouterr().err
     assert "同じ名前のフォルダがあります" in err and "Traceback" not in err
     assert folder.is_dir() and not list(tmp_path.glob("*.tmp"))
+
+
+FORMULAS = {"実績": '=HYPERLINK("http://example.invalid/","詳しくはこちら")', "課題": "+1+2",
+            "次年度へ向けた取組": "-3", "備考": "@SUM(1,2)"}
+
+
+def test_csv_neutralises_formula_cells_and_jsonl_stays_exact(tmp_path, small_repo):
+    """OWASP CSV injection: a text a spreadsheet would run as a formula gets a ' in front."""
+    from conftest import edit_report
+
+    edit_report(small_repo, "R2", 5, "指導室", **FORMULAS)
+    edit_report(small_repo, "R2", 1, "協働推進課", 実績="地域で -1℃ の朝に実施した。")   # inside: left alone
+    out = tmp_path / "open.csv"
+    assert main(["export", "csv", str(out), "--repo", str(small_repo), "--years", "R2"]) == 0
+    rows = list(csv.DictReader(io.StringIO(out.read_bytes().decode("utf-8-sig"), newline="")))
+    r = next(r for r in rows if r["No"] == "5" and r["主管課"] == "指導室")
+    assert {f: r[f] for f in FORMULAS} == {f: "'" + v for f, v in FORMULAS.items()}
+    assert next(r for r in rows if r["No"] == "1")["実績"] == "地域で -1℃ の朝に実施した。"
+    assert r["No"] == "5" and r["西暦"] == "2020"                 # numbers are not touched
+    assert [export.csv_cell(v) for v in ("\tx", "\rx", "x=1", 5, None)] == ["'\tx", "'\rx", "x=1", 5, ""]
+    jl = tmp_path / "open.jsonl"
+    assert main(["export", "jsonl", str(jl), "--repo", str(small_repo), "--years", "R2"]) == 0
+    o = next(json.loads(line) for line in jl.read_text(encoding="utf-8").splitlines()
+             if '"No": 5' in line and "指導室" in line)
+    assert {f: o[f] for f in FORMULAS} == FORMULAS
+
+
+@pytest.mark.skipif(export.find_office() is None, reason="LibreOffice (soffice) がありません")
+def test_libreoffice_opening_the_csv_evaluates_no_formula(tmp_path, small_repo):
+    from conftest import edit_report
+
+    edit_report(small_repo, "R2", 5, "指導室", **FORMULAS)
+    out = tmp_path / "open.csv"
+    assert main(["export", "csv", str(out), "--repo", str(small_repo), "--years", "R2"]) == 0
+    profile = tmp_path / "lo-profile"
+    done = subprocess.run([export.find_office(), f"-env:UserInstallation=file://{profile}", "--headless",
+                           "--infilter=CSV:44,34,76,1,,,,,,,,-1", "--convert-to", "xlsx", "--outdir", str(tmp_path),
+                           str(out)], capture_output=True, timeout=240)
+    assert done.returncode == 0, done.stderr
+    sheet = load_workbook(tmp_path / "open.xlsx").active
+    header = [c.value for c in sheet[1]]
+    row = next(r for r in sheet.iter_rows(min_row=2, values_only=True)
+               if r[header.index("No")] in (5, "5") and r[header.index("主管課")] == "指導室")
+    for f, v in FORMULAS.items():
+        cell = row[header.index(f)]
+        assert isinstance(cell, str) and cell.endswith(v) and not cell.startswith("="), (f, cell)
+
+
+@pytest.mark.skipif(export.find_office() is None or shutil.which("pdftotext") is None,
+                    reason="LibreOffice (soffice) か pdftotext がありません")
+def test_default_pdf_has_the_years_with_reports_in_readable_print(tmp_path, small_repo):
+    """The default PDF had every year (the just-opened empty one too) on one A3 width,
+    body text about 2.9 pt."""
+    assert main(["year", "open", "R3", "--yes", "--repo", str(small_repo)]) == 0     # empty: not printed
+    out = tmp_path / "sheet.pdf"
+    assert main(["export", "pdf", str(out), "--repo", str(small_repo)]) == 0
+    pages = []
+    for k in range(1, 20):
+        done = subprocess.run(["pdftotext", "-f", str(k), "-l", str(k), "-layout", str(out), "-"],
+                              capture_output=True, text=True)
+        if done.returncode != 0:
+            break
+        pages.append(done.stdout)
+    # one page per year here: H30, R1, R2 (each year's own records), no page for R3
+    assert len(pages) == 3, [p[:200] for p in pages]
+    for year, page in zip(("H30", "R1", "R2"), pages):
+        assert f"{year}にシンポジウムを開催した。" in page
+        assert all(f"{other}にシンポジウムを開催した。" not in page for other in ("H30", "R1", "R2") if other != year)
+    bbox = subprocess.run(["pdftotext", "-bbox", str(out), "-"], capture_output=True, text=True).stdout
+    heights = sorted(float(b) - float(a) for a, b in re.findall(r'yMin="([0-9.]+)" xMax="[0-9.]+" yMax="([0-9.]+)"', bbox))
+    body = heights[len(heights) // 2]                          # the median word: body text
+    assert body >= 6.0, body
+    # asked for, the empty year is printed
+    assert main(["export", "pdf", str(out), "--repo", str(small_repo), "--years", "R2,R3"]) == 0
+    assert subprocess.run(["pdfinfo", str(out)], capture_output=True, text=True).stdout.count("Pages:") == 1
+
+
+def test_print_groups_keep_body_text_readable(small_repo):
+    from shinchoku import printout
+
+    plan, recs = export.load(small_repo)
+    years = ["H30", "R1", "R2"]
+    assert printout.body_points(plan, years) < 6                  # all at once: too small
+    parts = printout.groups(plan, years)
+    assert [y for part in parts for y in part] == years
+    assert all(printout.body_points(plan, part) >= printout.MIN_BODY_PT for part in parts)

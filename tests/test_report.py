@@ -199,3 +199,86 @@ def test_chromium_draws_the_chart(tmp_path):
     red = colour_count(png, hexes["behind"])
     grey = colour_count(png, tuple(int(report.NOT_REPORTED_COLOUR[i:i + 2], 16) for i in (1, 3, 5)))
     assert green > 10 * 1200 and red > 3 * 1200 and grey > 1200, (green, red, grey)
+
+
+def with_a_finished_one_falling_behind_and_a_new_year(root: Path) -> Path:
+    """with_changes, plus: No 9 産業振興課 完了(目標を達成) in R1 → 進んでいない in R2 (as the
+    real H30 No.11 went), and R3 opened (every report still 未記入)."""
+    with_changes(root)
+    for year, status in (("R1", "完了(目標を達成)"), ("R2", "計画通りに進んでいない")):
+        rec = records.load_record(root / records.record_relpath(year, 9))
+        rec["報告"][0]["進捗状況"] = status
+        records.write_record(root, rec)
+    assert main(["year", "open", "R3", "--yes", "--repo", str(root)]) == 0
+    return root
+
+
+def test_headline_is_the_latest_year_with_reports_and_movement_counts_every_fall(tmp_path, capsys):
+    root = with_a_finished_one_falling_behind_and_a_new_year(tmp_path / "repo")
+    out = tmp_path / "dash.html"
+    assert main(["report", "--html", str(out), "--repo", str(root)]) == 0
+    html = out.read_text(encoding="utf-8")
+    page = Page(html)
+    assert page.errors == []
+    # the headline: R2 (reports entered), not R3 just opened with every report 未記入
+    assert '<section id="latest"><h2>R2年度の状況</h2>' in html
+    # movement: No 1 進んでいる → 進んでいない and No 9 完了 → 進んでいない both fell (R1 → R2)
+    down = page.all("tr", **{"class": "down-row"})
+    assert len(down) == 2
+    counts = html.split('id="movement-counts">')[1].split("</p>")[0]
+    assert '進んでいない へ変わった報告 <span class="down">2件</span>' in counts
+    assert "↓ 完了(目標を達成) → 計画通りに進んでいない" in html
+    assert "↓ 計画通りに進んでいる → 計画通りに進んでいない" in html
+    # R2 → R3: 未記入 is no movement
+    assert "R2 → R3" not in page.text()
+
+
+PROBE = """<!DOCTYPE html><html><body style="margin:0">
+<iframe id="f" src="%s" style="width:%dpx;height:3000px;border:0"></iframe>
+<script>
+document.getElementById("f").addEventListener("load", () => {
+  let out;
+  try {
+    const d = document.getElementById("f").contentDocument, W = d.documentElement.clientWidth, bad = [];
+    for (const e of d.querySelectorAll("body *")) {
+      const r = e.getBoundingClientRect();
+      if (r.width && r.right > W + 0.5) bad.push(e.tagName + "." + (e.className.baseVal ?? e.className) + ":" + Math.round(r.right));
+    }
+    out = {W, scroll: d.documentElement.scrollWidth, bad: bad.slice(0, 10), n: bad.length};
+  } catch (x) { out = {error: String(x)}; }
+  const p = document.createElement("pre"); p.id = "probe"; p.textContent = JSON.stringify(out);
+  document.body.appendChild(p);
+});
+</script></body></html>
+"""
+
+
+@pytest.mark.skipif(chromium() is None, reason="Chromium がありません（apt-get install chromium）")
+@pytest.mark.parametrize("width", [390, 1400])
+def test_nothing_overflows_at_phone_and_desktop_width(tmp_path, width):
+    """At 390 px the bars and the movement table ran off the page. The page is laid out
+    in a frame of that width in a real Chromium, and every element must end inside it."""
+    import json
+    import re
+
+    root = with_a_finished_one_falling_behind_and_a_new_year(tmp_path / "repo")
+    for rec in small_records():                       # long unbroken texts in the tables too
+        if rec["No"] == 5 and rec["年度"] == "R2":
+            rec["報告"][1]["課題"] = "https://example.invalid/" + "a" * 120
+            records.write_record(root, rec)
+    out = tmp_path / "dash.html"
+    report.write(root, out)
+    probe = tmp_path / "probe.html"
+    probe.write_text(PROBE % (out.name, width), encoding="utf-8")
+    done = subprocess.run(
+        [chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         "--allow-file-access-from-files", f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1500,900",
+         "--virtual-time-budget=5000", "--dump-dom", probe.as_uri()],
+        capture_output=True, timeout=120, text=True)
+    found = re.search(r'<pre id="probe">(.*?)</pre>', done.stdout)
+    assert found, done.stderr[-2000:]
+    result = json.loads(found.group(1).replace("&quot;", '"'))
+    assert "error" not in result, result
+    assert result["W"] <= width and result["scroll"] == result["W"], result
+    assert result["n"] == 0, result

@@ -314,3 +314,79 @@ def test_revert_is_sent_and_approval_waits_for_unsent_commits(office, capsys):
     assert main(["review", "--approve", "--repo", str(coord)]) == 1
     assert "まだ送っていないコミットが1件あります。shinchoku sync で送ってから" in capsys.readouterr().err
     assert "reviewed/" not in git(coord, "tag", "--points-at", "HEAD")
+
+
+def test_review_compares_the_central_repository_and_approval_waits_for_what_was_not_seen(office, capsys):
+    """A coordinator who has not run sync saw 「変更はありません」 and could approve."""
+    central, coord, yamada, _s, _c = office
+    assert main(["review", "--approve", "--repo", str(coord)]) == 0
+    capsys.readouterr()
+    newer = change(yamada, YAMADA, "2025-05-20T10:00:00+09:00", "R2", 5, "指導室", 備考="追記した")
+    # the coordinator's copy is behind; the review shows the central change anyway
+    assert main(["review", "--repo", str(coord)]) == 0
+    done = capsys.readouterr()
+    central_head = git(central, "rev-parse", "main").strip()
+    today = _dt.date.today().isoformat()
+    assert f"中央のリポジトリ（origin/main、{central_head[:7]}）を、reviewed/{today}-2（" in done.out
+    assert "から比べました" in done.out
+    assert "以降の変更: 1件" in done.out and "変更はありません" not in done.out
+    assert f"山田 花子  {local('2025-05-20T10:00:00+09:00')}  {newer[:7]}" in done.out
+    assert "まだ取り込んでいない中央のコミットが1件あります" in done.err
+    # approving now would mark what this PC has not got: refused, no tag anywhere
+    tags = git(central, "for-each-ref", "refs/tags")
+    assert main(["review", "--approve", "--repo", str(coord)]) == 1
+    assert "まだ取り込んでいないものが1件あります" in capsys.readouterr().err
+    assert git(central, "for-each-ref", "refs/tags") == tags
+    assert f"reviewed/{today}-3" not in git(coord, "tag", "--list")
+    # after sync it goes through, and says what it compared
+    git(coord, "pull", "-q")
+    assert main(["review", "--approve", "--repo", str(coord)]) == 0
+    out = capsys.readouterr().out
+    assert f"中央のリポジトリ（origin/main、{central_head[:7]}）を、reviewed/{today}-2（" in out
+    assert f"確認済みの印 reviewed/{today}-3 を付けました（変更 1件）" in out
+
+
+def test_review_without_a_reachable_central_says_it_shows_this_pc(office, capsys):
+    _central, coord, _y, _s, _c = office
+    git(coord, "remote", "set-url", "origin", str(coord.parent / "gone.git"))
+    capsys.readouterr()
+    assert main(["review", "--repo", str(coord)]) == 0
+    done = capsys.readouterr()
+    head = git(coord, "rev-parse", "--short=7", "HEAD").strip()
+    assert f"この PC の記録（main、{head}）（中央のリポジトリに接続できなかったため）を、" in done.out
+    assert main(["review", "--approve", "--repo", str(coord)]) == 1
+    assert "中央のリポジトリに接続できないため、承認できません" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("since, why", [("2025-13-01", "13月はありません"), ("2025-02-30", "2025年2月30日はありません"),
+                                        ("2025-04-01 25:00", "時刻が正しくありません")])
+def test_review_since_an_impossible_date_is_a_usage_error(office, capsys, since, why):
+    _c, coord, _y, _s, _c2 = office
+    capsys.readouterr()
+    assert main(["review", "--since", since, "--repo", str(coord)]) == 2
+    err = capsys.readouterr().err
+    assert f"--since 「{since}」は日付として正しくありません（{why}）" in err
+
+
+def test_the_revert_reason_shows_in_review_and_history(office, capsys):
+    _c, coord, _y, _s, commits = office
+    reason = "課題の削除は課内で確認中のため"
+    assert main(["review", "--revert", commits["s1"][:7], "--note", reason, "--repo", str(coord)]) == 0
+    capsys.readouterr()
+    assert main(["review", "--repo", str(coord)]) == 0
+    out = capsys.readouterr().out
+    block = out.split("■ 児童青少年課")[1]
+    revert_line = next(ln for ln in block.splitlines() if ln.startswith(f"    R2 課題 ─ {COORDINATOR[0]}"))
+    after = block.split(revert_line)[1].splitlines()
+    assert after[1] == f"      取り消しの理由: {reason}"
+    assert main(["review", "--json", "--repo", str(coord)]) == 0
+    import json
+    items = json.loads(capsys.readouterr().out)
+    assert any(i["変更者"] == COORDINATOR[0] and i["コミットの説明"].endswith(f"（理由: {reason}）") for i in items)
+    assert main(["history", "5", "R2", "課題", "--repo", str(coord)]) == 0
+    out = capsys.readouterr().out
+    first = out.split("\n\n")[1]                                  # newest first: the revert
+    assert COORDINATOR[0] in first and f"  理由:   {reason}" in first
+    assert main(["history", "5", "R2", "課題", "--json", "--repo", str(coord)]) == 0
+    entries = json.loads(capsys.readouterr().out)
+    assert entries[0]["reason"] == reason and "reason" not in entries[1]

@@ -116,7 +116,7 @@ def test_server_install_puts_the_shim_and_the_python(tmp_path, capsys):
     assert subprocess.run([python, "-c", "import shinchoku"]).returncode == 0
     out = capsys.readouterr().out
     assert "送った人の利用者名: X_USER から読みます" in out
-    assert "records/access.yaml がまだないため" in out
+    assert "records/access.yaml はまだありません。最初の送信に access.yaml があれば" in out
     # another hook is not overwritten without --force; a working tree is not a server
     hook.write_text("#!/bin/sh\nexit 0\n")
     assert main(["server-install", str(central)]) == 1

@@ -316,7 +316,7 @@ def test_init_from_the_real_sheet_and_history_answers_with_the_import_commit(tmp
     os.environ["GIT_CONFIG_GLOBAL"] = str(tmp_path / "gitconfig")
     (tmp_path / "gitconfig").write_text(f"[user]\n\tname = {COORD.name}\n\temail = {COORD.email}\n", encoding="utf-8")
     try:
-        assert main(["init", str(repo), "--sheet", str(SEED)]) == 0
+        assert main(["init", str(repo), "--sheet", str(SEED), "--coordinator", "kyodo"]) == 0
     finally:
         os.environ.pop("GIT_CONFIG_GLOBAL")
         for k, v in env_backup.items():
@@ -324,7 +324,8 @@ def test_init_from_the_real_sheet_and_history_answers_with_the_import_commit(tmp
     said = capsys.readouterr().out
     assert "最初のコミットをしました" in said
     # what comes next: the real user names, the open year's records, the push
-    assert "records/access.yaml の利用者名" in said
+    assert "records/access.yaml には、調整担当として kyodo だけを書きました" in said
+    assert "records/access.yaml の「担当」" in said
     assert "受付中のR3年度の記録を作ります: shinchoku year open R3" in said
     assert "git push -u origin main" in said and "README" not in said
     for part in ("schema/record.schema.json", "hooks/pre-commit", ".gitattributes", "records/plan.yaml"):
@@ -436,7 +437,7 @@ def test_init_without_a_git_name_says_how_to_make_the_first_commit(tmp_path, cap
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(tmp_path / "empty-gitconfig"))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     repo = tmp_path / "records-repo"
-    assert main(["init", str(repo), "--sheet", str(SEED)]) == 0
+    assert main(["init", str(repo), "--sheet", str(SEED), "--coordinator", "kyodo"]) == 0
     said = capsys.readouterr().out
     assert "最初のコミットはまだです（git の名前とメールアドレスが設定されていません）。" in said
     assert f"  cd {repo}\n" in said and '  git config user.name "氏名"\n' in said
@@ -470,7 +471,10 @@ def test_install_warns_when_commits_would_carry_no_name(tmp_path, monkeypatch, c
     for var in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL"):
         monkeypatch.delenv(var, raising=False)
     repo = tmp_path / "clone"
-    git(tmp_path, "init", "-q", str(repo))
+    git(tmp_path, "init", "-q", "-b", "main", str(repo))
+    write_small_repo(repo)                  # install wants a records repository with a commit
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "--no-verify", "-m", "記録", who=YAMADA)
     assert main(["install", "--repo", str(repo)]) == 0
     assert "注意: コミットに残す名前とメールアドレスがまだ設定されていません" in capsys.readouterr().out
     git(repo, "config", "user.name", YAMADA.name)

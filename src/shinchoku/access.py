@@ -23,6 +23,7 @@ from typing import Any
 
 from . import records, schema, yamlio
 from .plan import Plan
+from .errors import ShinchokuError
 
 ACCESS_FILE = "access.yaml"
 ACCESS_RELPATH = f"{records.RECORDS}/{ACCESS_FILE}"
@@ -30,7 +31,7 @@ COORDINATORS = "調整担当"
 STAFF = "担当"
 
 
-class AccessError(Exception):
+class AccessError(ShinchokuError):
     """An access file that cannot be used; ``problems`` say why (file:line: field: message)."""
 
     def __init__(self, problems: list):

@@ -32,12 +32,13 @@ import xlwings as xw
 from . import records as records_mod, settings as settings_mod, sheetmodel as sm, yamlio
 from .plan import Plan
 from .store import GitError, Store, Unreadable
+from .errors import ShinchokuError, log_unexpected
 
 TITLE = "進捗管理"
 PLAN_PATH = f"{records_mod.RECORDS}/plan.yaml"
 
 
-class Stop(Exception):
+class Stop(ShinchokuError):
     """Ends a button's work with a message for staff (nothing was changed)."""
 
 
@@ -58,16 +59,14 @@ def _guarded(work: Callable[[Any], None]) -> Callable[[Any], None]:
     def run(book) -> None:
         try:
             work(book)
-        except Stop as exc:
-            _alert(book, str(exc), critical=True)
-        except settings_mod.SettingsError as exc:
-            _alert(book, str(exc), critical=True)
         except GitError as exc:
             _alert(book, _git_text(exc), critical=True)
-        except Exception as exc:          # noqa: BLE001 - staff get a message, never a traceback
+        except ShinchokuError as exc:     # Stop, SettingsError, ...: their own Japanese words
+            _alert(book, str(exc), critical=True)
+        except Exception as exc:          # noqa: BLE001 - the add-in's one boundary: a bug
             traceback.print_exc(file=sys.stderr)
-            _alert(book, f"予期しないエラーが起きました。シートの内容はそのままです。\n"
-                         f"（{type(exc).__name__}: {exc}）", critical=True)
+            _alert(book, log_unexpected(exc, f"button {work.__name__}") + "\nシートの内容はそのままです。",
+                   critical=True)
         finally:
             _status(book, None)
     run.__name__ = work.__name__

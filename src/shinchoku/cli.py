@@ -4,7 +4,8 @@ Each sub-command lives in ``shinchoku.commands.<module>`` with ``configure(parse
 and ``run(args) -> int``; only the module of the command being run is imported, so
 ``shinchoku check`` starts fast (no GitPython, no openpyxl).
 
-Exit codes: 0 done/clean, 1 problems found or the operation refused, 2 usage errors.
+Exit codes: 0 done/clean, 1 problems found or the operation refused, 2 usage errors,
+3 an unexpected error (a bug: its details are logged, see :mod:`shinchoku.errors`).
 """
 
 from __future__ import annotations
@@ -93,6 +94,16 @@ def main(argv: list[str] | None = None) -> int:
     if run is None:
         parser.print_help()
         return 2
+    return _boundary(run, args)
+
+
+def _boundary(run, args: argparse.Namespace) -> int:
+    """The one place where a command's outcome becomes an exit code and words: a
+    :class:`~shinchoku.errors.ShinchokuError` says its own Japanese message; a file the
+    command could not read or write is named; anything else is a bug, logged in full,
+    and the user is told where the log is (never an English traceback)."""
+    from .errors import EXIT_UNEXPECTED, ShinchokuError, log_unexpected
+
     try:
         return int(run(args) or 0)
     except KeyboardInterrupt:
@@ -100,12 +111,19 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except ShinchokuError as exc:
+        print(f"shinchoku: {exc}", file=sys.stderr)
+        return exc.exit_code
     except OSError as exc:
         # A file or folder the command could not read or write: say which, not a traceback.
         from .fileout import describe
 
         print(f"shinchoku: {describe(exc)}", file=sys.stderr)
         return 1
+    except Exception as exc:  # noqa: BLE001 - the last boundary: log it, say it in Japanese
+        print(f"shinchoku: {log_unexpected(exc, 'shinchoku ' + str(getattr(args, 'command', '')))}",
+              file=sys.stderr)
+        return EXIT_UNEXPECTED
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -21,9 +21,10 @@ from typing import Any
 
 from . import plan as plan_mod
 from . import published, records, schema, yamlio
+from .errors import ShinchokuError
 
 
-class ExportError(Exception):
+class ExportError(ShinchokuError):
     """A problem the user can act on (message in Japanese)."""
 
 
@@ -110,12 +111,28 @@ def rows(plan: plan_mod.Plan, recs: dict[tuple[str, int], dict[str, Any]], years
     return out
 
 
+# A spreadsheet opening a CSV takes a cell starting with one of these for a formula (or
+# DDE command): `=HYPERLINK(…)` typed into 実績 would be evaluated.  OWASP's rule for CSV
+# injection: such a text cell is written with a single quote in front.  jsonl stays exact.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> Any:
+    """``value`` as a CSV cell: None as empty; text a spreadsheet would run as a formula
+    is prefixed with ``'`` (numbers are left as they are)."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
 def to_csv(table: list[dict[str, Any]], cols: list[str]) -> bytes:
     buf = io.StringIO(newline="")
     writer = csv.writer(buf, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
     writer.writerow(cols)
     for row in table:
-        writer.writerow(["" if row.get(c) is None else row.get(c) for c in cols])
+        writer.writerow([csv_cell(row.get(c)) for c in cols])
     return buf.getvalue().encode("utf-8-sig")
 
 
@@ -140,6 +157,10 @@ def export(root: Path, kind: str, out: Path, years: list[str] | None = None) -> 
     chosen = choose_years(plan, recs, years)
     if not chosen:
         raise ExportError("書き出す年度がありません（記録のある年度がありません）")
+    if kind == "pdf" and not years:
+        from .printout import years_with_reports
+
+        chosen = years_with_reports(plan, recs) or chosen     # not a year just opened and still empty
     if kind in ("csv", "jsonl"):
         table = rows(plan, recs, chosen, root)
         cols = columns(root)
@@ -157,7 +178,9 @@ def export(root: Path, kind: str, out: Path, years: list[str] | None = None) -> 
                 "Excel で開き、「名前を付けて保存」で PDF を選んでください")
         with tempfile.TemporaryDirectory(prefix="shinchoku-pdf-") as tmp:
             xlsx = Path(tmp) / (out.stem + ".xlsx")
-            warnings = published.write_workbook(xlsx, plan, recs, chosen, root)
+            from .printout import write_workbook as write_print_workbook
+
+            warnings, _groups = write_print_workbook(xlsx, plan, recs, chosen, root)
             pdf = to_pdf(office, xlsx, Path(tmp))
             out.parent.mkdir(parents=True, exist_ok=True)
             shutil.move(str(pdf), str(out))

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from . import plan as plan_mod
+from .errors import ShinchokuError
 
 # ----------------------------------------------------------------------------- vocab
 
@@ -816,7 +817,7 @@ def import_text(text: str, source_name: str = "sheet.tsv") -> ImportResult:
     return SheetImporter(text, source_name).run()
 
 
-class SheetError(Exception):
+class SheetError(ShinchokuError):
     """A file that is not a sheet at all (message in Japanese, for the user)."""
 
 

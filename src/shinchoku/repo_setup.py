@@ -8,11 +8,12 @@ tracked is modified, so installing never leaves a diff behind.
 
 from __future__ import annotations
 
+import re
 import shutil
 import sys
 from pathlib import Path
 
-from . import schema
+from . import schema, yamlio
 from .store import ATTRIBUTES, Store, driver_config
 
 _PACKAGE = Path(__file__).resolve().parent
@@ -71,6 +72,60 @@ def install(root: Path) -> list[str]:
     return done
 
 
+BRANCH = "main"
+PLAN_RELPATH = "records/plan.yaml"
+
+
+def checkout_problem(store: Store) -> str | None:
+    """Why the clone at ``store`` is not a records repository ready to work in (Japanese,
+    with what to do), or None.  An empty clone (the server's HEAD naming a branch that does
+    not exist, or nothing pushed yet), another branch, a detached HEAD or a repository
+    without records/plan.yaml would otherwise be "installed" and fail later, confusingly."""
+    again = "。そのあとで、もう一度 shinchoku install を実行してください"
+    ok, ref = store.try_git("symbolic-ref", "-q", "HEAD")
+    ref = ref.strip() if ok else ""
+    head = store.head()
+    central = store.rev(f"origin/{BRANCH}") if store.has_remote() else None
+    if head is None:
+        if central:
+            return ("この複製には、まだ何も取り出されていません（中央のリポジトリの HEAD が main を"
+                    "指していないためです。サーバーの管理者に shinchoku server-install の実行を"
+                    f"お願いしてください）。この PC では git switch {BRANCH} で取り出せます" + again)
+        return ("この複製にはコミットがありません（中央のリポジトリがまだ空です）。調整担当が最初の送信"
+                "（git push -u origin main）をしたあとで、git pull origin main で取り込んでください" + again)
+    if not ref:
+        return (f"この複製は枝（{BRANCH}）ではなく、特定のコミット（{head[:7]}）を取り出しています。"
+                f"git switch {BRANCH} で {BRANCH} に切り替えてください" + again)
+    if ref != f"refs/heads/{BRANCH}":
+        name = ref.removeprefix("refs/heads/")
+        return (f"この複製では枝「{name}」が取り出されています。記録は {BRANCH} で管理します。"
+                f"git switch {BRANCH} で切り替えてください" + again)
+    if store.read_blob("HEAD", PLAN_RELPATH) is None:
+        return (f"{PLAN_RELPATH}（計画）がありません。記録リポジトリの複製ではないようです"
+                "（複製した URL を確かめてください。新しく作るときは shinchoku init です）")
+    return None
+
+
+def central_head(store: Store) -> str:
+    """Point a bare central repository's HEAD at ``main`` when it names a branch that does
+    not exist yet (``git init --bare`` without ``-b main``), so clones check main out.
+    Returns what was done or found (Japanese), "" when HEAD already names main."""
+    ok, ref = store.try_git("symbolic-ref", "-q", "HEAD")
+    ref = ref.strip() if ok else ""
+    want = f"refs/heads/{BRANCH}"
+    if ref == want:
+        return ""
+    if not ref:
+        return (f"注意: HEAD が枝を指していません（{(store.head() or '')[:7]}）。複製で main を取り出すには: "
+                f"git -C {store.root} symbolic-ref HEAD {want}")
+    if store.rev(ref) is None:
+        store.git("symbolic-ref", "HEAD", want)
+        return (f"HEAD を {want} にしました（まだない枝 {ref.removeprefix('refs/heads/')} を指していたため。"
+                "このままでは複製が空になります）")
+    return (f"注意: HEAD は枝「{ref.removeprefix('refs/heads/')}」を指しています（main ではありません）。"
+            f"複製ではこの枝が取り出されます。main にするには: git -C {store.root} symbolic-ref HEAD {want}")
+
+
 def clone(url: str, root: Path) -> list[str]:
     """A staff member's clone, ready to use: cloned from ``url`` and wired (:func:`install`)."""
     Store.clone(url, root).close()
@@ -88,3 +143,45 @@ def scaffold(root: Path) -> None:
     template = _PACKAGE / "templates" / "access.yaml"
     if template.is_file() and not (root / "records" / "access.yaml").exists():
         shutil.copyfile(template, root / "records" / "access.yaml")
+
+
+USER_NAME = re.compile(r"^[^\s\x00-\x1f\x7f]{1,100}$")     # schema/access.schema.json's 利用者名
+
+
+def access_text(coordinator: str, departments: list[str]) -> str:
+    """records/access.yaml for a new repository: the template's explanation, exactly one
+    coordinator (the server login given to ``init --coordinator``) and the staff entries
+    as commented examples naming the plan's own departments, so that nothing but
+    ``coordinator`` is granted until someone writes real names in."""
+    template = (_PACKAGE / "templates" / "access.yaml").read_text(encoding="utf-8")
+    header = []
+    for line in template.splitlines():
+        if line.startswith("#") or not line.strip():
+            header.append(line)
+        else:
+            break
+    while header and not header[-1].strip():
+        header.pop()
+    examples = (departments + ["指導室", "児童青少年課"])[:2]
+    lines = [*header, "", "調整担当:", f"  - {yamlio.dump({'x': coordinator}).split(': ', 1)[1].rstrip()}", "",
+             "# 各課の担当者を、サーバーの利用者名ごとに書きます（先頭の # を外して使います）:",
+             "# 担当:",
+             "#   yamada:",
+             f"#     - {examples[0]}",
+             "#   sato:",
+             f"#     - {examples[1]}",
+             f"#     - {examples[0]}",
+             ""]
+    return "\n".join(lines)
+
+
+def write_access(root: Path, coordinator: str) -> None:
+    """Write ``records/access.yaml`` granting ``coordinator`` the coordinator's rights."""
+    from . import plan as plan_mod
+
+    try:
+        departments = plan_mod.load(root / "records").departments()
+    except Exception:
+        departments = []
+    path = root / "records" / "access.yaml"
+    path.write_text(access_text(coordinator, departments), encoding="utf-8", newline="\n")

@@ -5,8 +5,8 @@ fonts or anything fetched from elsewhere, so it opens from a shared folder or an
 e-mail attachment and prints as it looks):
 
 1. 進捗状況 counts per 推進方策 × fiscal year, as stacked bars in inline SVG;
-2. year-over-year movement: reports that went from 計画通りに進んでいる to
-   計画通りに進んでいない, and back;
+2. year-over-year movement: reports that went to 計画通りに進んでいない from any other
+   status (進んでいる, 完了, 計画を変更して実施), and out of it again;
 3. the initiatives 計画通りに進んでいない, with their 課題, latest year first.
 
 Counts are per report (initiative × lead department), as in ``shinchoku status``.
@@ -43,9 +43,11 @@ class Move:
 
 def movements(plan: Plan, recs: dict[tuple[str, int], dict[str, Any]], years: list[str],
               statuses: list[str]) -> list[Move]:
-    """Reports whose 進捗状況 went between 進んでいる and 進んでいない from one year to the
-    next (consecutive years of ``years``), latest year first."""
-    ahead, behind = statuses[AHEAD], statuses[BEHIND]
+    """Reports whose 進捗状況 went into 進んでいない from another status (完了(目標を達成)
+    → 進んでいない counts as much as 進んでいる → 進んでいない), or out of it into another
+    status, from one year to the next (consecutive years of ``years``), latest year first.
+    A year left blank (未記入) is no movement either way."""
+    behind = statuses[BEHIND]
     out: list[Move] = []
     for prev, cur in reversed(list(zip(years, years[1:]))):
         for initiative in plan.initiatives():
@@ -53,7 +55,7 @@ def movements(plan: Plan, recs: dict[tuple[str, int], dict[str, Any]], years: li
                 a = _report(recs, prev, initiative.no, dept)
                 b = _report(recs, cur, initiative.no, dept)
                 sa, sb = a.get("進捗状況"), b.get("進捗状況")
-                if {sa, sb} == {ahead, behind}:
+                if sa and sb and sa != sb and behind in (sa, sb):
                     out.append(Move(prev, cur, initiative.no, initiative.name, dept, sa, sb, b.get("課題", "")))
     return out
 
@@ -129,7 +131,8 @@ h2{font-size:17px;margin:4px 0 10px;border-left:5px solid #1f4e79;padding-left:8
 h3{font-size:15px;margin:14px 0 6px}
 .legend{list-style:none;padding:0;margin:0 0 8px;display:flex;flex-wrap:wrap;gap:14px;font-size:13px}
 .swatch{display:inline-block;width:12px;height:12px;margin-right:5px;vertical-align:-1px;border-radius:2px}
-.charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(470px,1fr));gap:6px 24px}
+.charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(470px,100%),1fr));gap:6px 24px}
+.charts>*{min-width:0}
 figure.strategy{margin:0;padding:4px 0}
 figure.strategy figcaption{font-size:13px;font-weight:bold;margin:2px 0 4px}
 .chart{display:block;max-width:100%;height:auto}
@@ -146,10 +149,18 @@ th{background:#eef3f8;white-space:nowrap}
 td.no{text-align:right;white-space:nowrap}
 td.nowrap{white-space:nowrap}
 td.issue{white-space:pre-wrap}
+td{overflow-wrap:anywhere}
 .down{color:#c62828;font-weight:bold}
 .up{color:#2e7d32;font-weight:bold}
 .muted{color:#666;font-size:13px}
 details>summary{cursor:pointer;margin:8px 0}
+@media (max-width:600px){header{padding:10px 12px}main{padding:10px 8px}section{padding:10px 10px}
+table{font-size:12px}th,td{padding:4px 4px}th,td.nowrap{white-space:normal}
+.card{min-width:0;flex:1 1 40%}
+table.stack thead{display:none}table.stack,table.stack tbody,table.stack tr,table.stack td{display:block;width:auto}
+table.stack tr{border:1px solid #d0d5db;border-radius:4px;margin-bottom:8px;padding:4px 6px}
+table.stack td{border:none;padding:2px 0;text-align:left}
+table.stack td::before{content:attr(data-label) "：";color:#666;font-size:11px;font-weight:normal}}
 @media print{body{background:#fff}section{border:none;break-inside:avoid}header{background:#fff;color:#000}}
 """
 
@@ -171,7 +182,7 @@ def render(plan: Plan, recs: dict[tuple[str, int], dict[str, Any]], years: list[
         "<main>",
     ]
     if summaries:
-        latest = summaries[-1]
+        latest = headline_year(summaries)
         h.append(f'<section id="latest"><h2>{escape(latest.year)}年度の状況</h2><div class="cards">')
         for cat, colour in zip([*statuses, status.NOT_REPORTED], [*COLOURS, NOT_REPORTED_COLOUR]):
             h.append(f'<div class="card" style="border-left:5px solid {colour}"><b>{latest.total(cat)}</b>'
@@ -183,19 +194,23 @@ def render(plan: Plan, recs: dict[tuple[str, int], dict[str, Any]], years: list[
     h.append("</section>")
 
     moves = movements(plan, recs, shown, statuses)
-    h.append('<section id="movement"><h2>前年度からの動き（進んでいる ⇄ 進んでいない）</h2>')
+    h.append(f'<section id="movement"><h2>前年度からの動き（{escape(statuses[BEHIND])} への出入り）</h2>')
     if not moves:
-        h.append('<p class="muted">計画通りに進んでいる／進んでいないが入れ替わった報告はありません。</p>')
+        h.append(f'<p class="muted">前年度から {escape(statuses[BEHIND])} に変わった報告、'
+                 "そこから変わった報告はありません。</p>")
     else:
         down = sum(1 for m in moves if m.after == statuses[BEHIND])
-        h.append(f'<p class="muted">進んでいない へ変わった報告 <span class="down">{down}件</span>、'
-                 f'進んでいる へ戻った報告 <span class="up">{len(moves) - down}件</span></p>')
-        h.append("<table><thead><tr><th>年度</th><th>No</th><th>施策名</th><th>主管課</th><th>変化</th><th>課題（後の年度）</th></tr></thead><tbody>")
+        h.append(f'<p class="muted" id="movement-counts">進んでいない へ変わった報告 <span class="down">{down}件</span>、'
+                 f'進んでいない から変わった報告 <span class="up">{len(moves) - down}件</span></p>')
+        h.append('<table class="stack"><thead><tr><th>年度</th><th>No</th><th>施策名</th><th>主管課</th><th>変化</th><th>課題（後の年度）</th></tr></thead><tbody>')
         for m in moves:
-            cls, arrow = ("down", "↓ 進んでいない へ") if m.after == statuses[BEHIND] else ("up", "↑ 進んでいる へ")
-            h.append(f'<tr class="{cls}-row"><td class="nowrap">{escape(m.before_year)} → {escape(m.year)}</td><td class="no">{m.no}</td>'
-                     f"<td>{escape(m.name)}</td><td class=\"nowrap\">{escape(m.department)}</td>"
-                     f'<td class="{cls} nowrap">{arrow}</td><td class="issue">{escape(m.issue) or "—"}</td></tr>')
+            cls = "down" if m.after == statuses[BEHIND] else "up"
+            arrow = f"{'↓' if cls == 'down' else '↑'} {escape(m.before)} → {escape(m.after)}"
+            h.append(f'<tr class="{cls}-row"><td class="nowrap" data-label="年度">{escape(m.before_year)} → {escape(m.year)}</td>'
+                     f'<td class="no" data-label="No">{m.no}</td>'
+                     f'<td data-label="施策名">{escape(m.name)}</td><td class="nowrap" data-label="主管課">{escape(m.department)}</td>'
+                     f'<td class="{cls} nowrap" data-label="変化">{arrow}</td>'
+                     f'<td class="issue" data-label="課題">{escape(m.issue) or "—"}</td></tr>')
         h.append("</tbody></table>")
     h.append("</section>")
 
@@ -212,6 +227,15 @@ def render(plan: Plan, recs: dict[tuple[str, int], dict[str, Any]], years: list[
     h.append("</section>")
     h.append("</main></body></html>")
     return "\n".join(h) + "\n"
+
+
+def headline_year(summaries: list[status.YearSummary]) -> status.YearSummary:
+    """The latest year with any 進捗状況 entered (a year just opened, all 未記入, is not
+    the state of the plan); the latest year when none has."""
+    for summary in reversed(summaries):
+        if any(n for (_s, st), n in summary.counts.items() if st != status.NOT_REPORTED):
+            return summary
+    return summaries[-1]
 
 
 def _behind_table(summary: status.YearSummary) -> str:

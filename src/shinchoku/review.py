@@ -24,6 +24,7 @@ from typing import Any
 
 from . import diffwords, fielddiff, records, schema, yamlio
 from .plan import Plan, load_text as load_plan_text
+from .errors import ShinchokuError
 
 TAG_PREFIX = "reviewed/"
 PLAN_RELPATH = f"{records.RECORDS}/plan.yaml"
@@ -32,7 +33,7 @@ _SEP = "\x1f"
 _DATE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$")
 
 
-class ReviewError(Exception):
+class ReviewError(ShinchokuError):
     """Something the coordinator can act on (message in Japanese)."""
 
 
@@ -75,6 +76,7 @@ class Review:
     plan_commits: list[Commit] = field(default_factory=list)
     commits: list[Commit] = field(default_factory=list)   # every commit in range, oldest first
     plan: Plan | None = None
+    compared: str = ""          # what was compared, for the reader (「中央のリポジトリ（origin/main、…）を…から比べました」)
 
     @property
     def authors(self) -> list[str]:
@@ -107,9 +109,9 @@ def _is_commit(store, ref: str) -> str | None:
         return None
 
 
-def last_reviewed(store) -> tuple[str, str] | None:
-    """(tag, commit) of the newest ``reviewed/…`` tag that HEAD contains, or None."""
-    out = store.git("tag", "--list", f"{TAG_PREFIX}*", "--merged", "HEAD",
+def last_reviewed(store, head: str = "HEAD") -> tuple[str, str] | None:
+    """(tag, commit) of the newest ``reviewed/…`` tag that ``head`` contains, or None."""
+    out = store.git("tag", "--list", f"{TAG_PREFIX}*", "--merged", head,
                     "--sort=-v:refname", "--sort=-creatordate", "--format=%(refname:short)")
     for name in out.splitlines():
         name = name.strip()
@@ -120,9 +122,9 @@ def last_reviewed(store) -> tuple[str, str] | None:
     return None
 
 
-def _root_commit(store) -> str | None:
-    """The first commit HEAD descends from (the repository's creation)."""
-    roots = store.git("rev-list", "--max-parents=0", "--first-parent", "HEAD").split()
+def _root_commit(store, head: str = "HEAD") -> str | None:
+    """The first commit ``head`` descends from (the repository's creation)."""
+    roots = store.git("rev-list", "--max-parents=0", "--first-parent", head).split()
     return roots[-1] if roots else None
 
 
@@ -174,10 +176,11 @@ def commit_changes(store, commit: Commit, parent: str | None = None) -> list[Cha
     return out
 
 
-def collect(store, since: str | None = None) -> Review:
-    """Every change after the base up to HEAD.  ``since`` is a ref (tag, commit) or a
-    date (2025-04-01); None means the newest ``reviewed/…`` tag (or the beginning)."""
-    head = _is_commit(store, "HEAD")
+def collect(store, since: str | None = None, target: str = "HEAD") -> Review:
+    """Every change after the base up to ``target`` (HEAD, or the central repository's
+    ``origin/main`` just fetched).  ``since`` is a ref (tag, commit) or a date
+    (2025-04-01); None means the newest ``reviewed/…`` tag (or the beginning)."""
+    head = _is_commit(store, target)
     if head is None:
         raise ReviewError("まだコミットがありません")
     base, base_commit, date = None, None, None
@@ -192,15 +195,15 @@ def collect(store, since: str | None = None) -> Review:
         else:
             raise ReviewError(f"「{since}」はコミット・タグ・日付（2025-04-01 の形）のどれとしても読めません")
     else:
-        found = last_reviewed(store)
+        found = last_reviewed(store, head)
         if found:
             base, base_commit = found
         else:
             # Creating the repository (shinchoku init's import) is not a change to review.
-            base_commit = _root_commit(store)
-    rev_range = [f"{base_commit}..HEAD"] if base_commit else ["HEAD"]
+            base_commit = _root_commit(store, head)
+    rev_range = [f"{base_commit}..{head}"] if base_commit else [head]
     commits = _log(store, rev_range, date)
-    plan_raw = store.read_blob("HEAD", PLAN_RELPATH)
+    plan_raw = store.read_blob(head, PLAN_RELPATH)
     try:
         plan = load_plan_text(plan_raw) if plan_raw else Plan({})
     except yamlio.YamlError as exc:
@@ -350,13 +353,30 @@ def describe_base(review: Review) -> str:
     return f"{review.base} 以降の変更"
 
 
+def revert_reason(body: str) -> str | None:
+    """The reason a revert commit (:func:`revert_note`) records, or None."""
+    for line in (body or "").splitlines():
+        if line.startswith("理由: "):
+            return line[len("理由: "):].strip()
+    return None
+
+
+def base_text(review: Review) -> str:
+    """Where the comparison starts, for 「…から比べました」."""
+    if review.base is None:
+        return f"記録リポジトリの作成（{review.base_commit[:7]}）" if review.base_commit else "最初"
+    if review.base_commit and not review.base_commit.startswith(review.base):
+        return f"{review.base}（{review.base_commit[:7]}）"
+    return review.base[:7] if review.base_commit else review.base
+
+
 def summary_line(review: Review) -> str:
     return (f"{describe_base(review)}: {len(review.changes)}件"
             f"（コミット {len(review.commits)}件、{len(review.authors)}人）")
 
 
 def render_text(review: Review, color: bool = False) -> str:
-    lines = [summary_line(review), ""]
+    lines = [summary_line(review), *([review.compared] if review.compared else []), ""]
     if not review.changes and not review.plan_commits:
         lines.append("変更はありません。")
         return "\n".join(lines) + "\n"
@@ -366,6 +386,9 @@ def render_text(review: Review, color: bool = False) -> str:
             lines.append(f"  No {no} {name}")
             for c in changes:
                 lines.append(f"    {c.year} {c.field} ─ {c.commit.author}  {c.commit.when_text}  {c.commit.short}")
+                reason = revert_reason(c.commit.body)
+                if reason:
+                    lines.append(f"      取り消しの理由: {reason}")
                 pieces = diffwords.diff(c.before or "", c.after or "") if diffwords.is_long(c.before, c.after) else None
                 if pieces is not None and diffwords.rewritten(pieces):
                     for label, text in (("変更前", c.before), ("変更後", c.after)):
@@ -493,6 +516,7 @@ def render_html(review: Review, title: str = "変更確認", generated: _dt.date
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{escape(title)}（{escape(when)}）</title>", f"<style>{CSS}</style>", "</head>", "<body>",
         f"<header><h1>{escape(title)}</h1><p>{escape(summary_line(review))}　作成 {escape(when)}</p>",
+        f"<p>{escape(review.compared)}</p>" if review.compared else "",
         '<div class="bar"><label>主管課: <select id="dept"><option value="">すべて</option>'
         f"{options}</select></label>"
         f'<span>表示中 <b id="shown">{len(review.changes)}</b> 件</span>'
@@ -517,7 +541,9 @@ def render_html(review: Review, title: str = "変更確認", generated: _dt.date
                     f"{_full_html(c.before, c.after) if diffwords.is_long(c.before, c.after) else ''}</td>"
                     f'<td class="who" title="{escape(c.commit.email)}">{escape(c.commit.author)}<br>'
                     f"<small>{escape(c.commit.when_text)}</small><br>"
-                    f'<small>コミット <code title="{escape(c.commit.subject)}">{c.commit.short}</code></small></td></tr>')
+                    f'<small>コミット <code title="{escape(c.commit.subject)}">{c.commit.short}</code></small>'
+                    + (f'<br><small class="reason">取り消しの理由: {escape(revert_reason(c.commit.body) or "")}</small>'
+                       if revert_reason(c.commit.body) else "") + "</td></tr>")
             h.append("</tbody></table>")
         h.append("</section>")
     if review.plan_commits:
@@ -543,8 +569,13 @@ def rows(review: Review) -> list[dict[str, Any]]:
     return [
         {"主管課": c.department, "No": c.no, "施策名": name, "年度": c.year, "項目": c.field,
          "変更前": c.before, "変更後": c.after, "変更者": c.commit.author,
-         "日時": c.commit.when.isoformat(), "コミット": c.commit.sha, "コミットの説明": c.commit.subject}
+         "日時": c.commit.when.isoformat(), "コミット": c.commit.sha, "コミットの説明": _described(c.commit)}
         for _d, items in review.groups() for _n, name, cs in items for c in cs]
+
+
+def _described(commit: Commit) -> str:
+    reason = revert_reason(commit.body)
+    return f"{commit.subject}（理由: {reason}）" if reason else commit.subject
 
 
 def to_json(review: Review) -> str:

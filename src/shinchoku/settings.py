@@ -28,6 +28,8 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from .errors import ShinchokuError
+
 ENV = "SHINCHOKU_CONFIG"
 # Settings given by the caller instead of a file: xlwings Server (``shinchoku serve``)
 # runs the same buttons for the signed-in user with the server's clone (see :func:`given`).
@@ -35,7 +37,7 @@ _GIVEN: contextvars.ContextVar["Settings | None"] = contextvars.ContextVar("shin
 KEYS = ("name", "email", "department", "repo", "remote")
 
 
-class SettingsError(Exception):
+class SettingsError(ShinchokuError):
     """A missing or unusable setting (message for staff, in Japanese)."""
 
 

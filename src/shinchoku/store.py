@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
+from .errors import ShinchokuError
+
 
 RECORDS = "records"          # = records.RECORDS; the store imports the record modules lazily so
                              # that a command can start git before the heavier imports
@@ -39,7 +41,7 @@ ATTRIBUTES = "records/**/*.yaml merge=shinchoku diff=shinchoku\n"
 UNSENT_PREFIX = "refs/shinchoku/unsent/"
 
 
-class GitError(Exception):
+class GitError(ShinchokuError):
     """A git operation that failed: ``message`` for staff (Japanese), ``detail`` from git."""
 
     def __init__(self, message: str, detail: str = ""):
@@ -51,7 +53,7 @@ class GitError(Exception):
         return f"{self.message}\n{self.detail}" if self.detail else self.message
 
 
-class Unreadable(Exception):
+class Unreadable(ShinchokuError):
     """Records that cannot be read as records (broken YAML, not a mapping)."""
 
     def __init__(self, paths: list[str]):

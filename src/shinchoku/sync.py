@@ -25,6 +25,7 @@ from typing import Any, Callable
 from . import fielddiff, history, records, validate, yamlio
 from .plan import Plan
 from .store import Author, GitError, Store
+from .errors import ShinchokuError
 
 Progress = Callable[[str], None]
 
@@ -61,7 +62,7 @@ class PublishResult:
     conflicts: list[Conflict] = field(default_factory=list)
 
 
-class Rejected(Exception):
+class Rejected(ShinchokuError):
     """The records would be invalid: nothing was committed."""
 
     def __init__(self, problems: list[validate.Problem]):
@@ -243,7 +244,7 @@ class SyncResult:
     received: int      # commits brought in
 
 
-class Conflicted(Exception):
+class Conflicted(ShinchokuError):
     """The same field changed here and centrally; the merge is left in progress with both
     values inside each such field (``problems`` names them, file:line: field)."""
 

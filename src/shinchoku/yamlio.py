@@ -27,6 +27,8 @@ from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 from yaml.representer import SafeRepresenter
 from yaml.resolver import BaseResolver
 
+from .errors import ShinchokuError
+
 HAVE_LIBYAML = bool(getattr(yaml, "__with_libyaml__", False))
 
 _INT_TAG = "tag:yaml.org,2002:int"
@@ -112,7 +114,7 @@ else:  # pragma: no cover - exercised only where PyYAML lacks libyaml
 
 
 @dataclass
-class YamlError(Exception):
+class YamlError(ShinchokuError):
     """A YAML document that cannot be read; ``line`` is 1-based (0 if unknown)."""
 
     line: int

@@ -23,12 +23,13 @@ from typing import Any
 
 from . import plan as plan_mod
 from . import records, yamlio
+from .errors import ShinchokuError
 
 OPEN, CLOSED = "受付中", "締切"
 _LABEL = re.compile(r"^([HR])([0-9]{1,2})$")
 
 
-class YearError(Exception):
+class YearError(ShinchokuError):
     """A request that cannot be done (message in Japanese)."""
 
 
@@ -146,3 +147,29 @@ def commit(store, outcome: Outcome, action: str) -> str | None:
     verb = "受付開始" if action == "open" else "締切"
     message = f"{outcome.year}年度の{verb}\n\n{outcome.message}\n"
     return store.commit(outcome.paths, store.author_from_config(), message)
+
+
+def check_open(root: Path, text: str) -> tuple[str, bool, int]:
+    """Before ``open_year``: (label, whether the year becomes 受付中 now, records it would
+    create).  :class:`YearError` when the year fits neither the plan nor the year after its
+    latest one: `year open R33` once published 35 records for 2051."""
+    label = normalise_label(text)
+    data = _load_plan(root)
+    plan = plan_mod.Plan(data)
+    known = {y.label: y for y in plan.years}
+    if label not in known and label not in plan.plan_years:
+        latest = max((y.western for y in plan.years), default=None)
+        western = plan_mod.western_year(label)
+        if latest is None or western != latest + 1:
+            period = "・".join(plan.plan_years)
+            following = (latest or 0) + 1
+            nxt = f"R{following - 2018}" if following >= 2019 else f"H{following - 1988}"
+            raise YearError(
+                f"{label}年度（{western}年度）は、計画期間の年度（{period or 'なし'}）でも、"
+                f"計画にある最後の年度の次（{nxt}年度）でもないため、受付を始めませんでした。"
+                "年度を確かめてください（計画期間を延ばすときは、先に records/plan.yaml の「計画年度」を直してください）")
+    entry = known.get(label)
+    becomes_open = entry is None or not entry.open
+    missing = sum(1 for rec in blank_records(plan_mod.Plan(data), label)
+                  if not (root / records.record_relpath(label, rec["No"])).exists())
+    return label, becomes_open, missing

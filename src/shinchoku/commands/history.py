@@ -111,6 +111,23 @@ def _why_nothing(store, year: str, no: int, department: str | None) -> str:
     return ""
 
 
+def _revert_reasons(store, changes) -> dict[str, str]:
+    """{commit: reason} for the coordinator's reverts among ``changes`` (the reason given
+    with ``review --revert --note`` is in the commit's body, which the log does not read)."""
+    shas = sorted({c.commit for c in changes if c.subject.startswith("取り消し:")})
+    if not shas:
+        return {}
+    from ..review import revert_reason
+
+    out = {}
+    for entry in store.git("show", "-s", "--format=%H%x1f%B%x1e", *shas).split("\x1e"):
+        sha, _, body = entry.strip("\n").partition("\x1f")
+        reason = revert_reason(body)
+        if sha and reason:
+            out[sha] = reason
+    return out
+
+
 def _run(args, started) -> int:
     from .. import history, schema
     from ..textwidth import clip
@@ -130,6 +147,7 @@ def _run(args, started) -> int:
         return code
     with store:
         changes = history.field_history(store, year, no, args.field, args.department, started=started)
+        reasons = _revert_reasons(store, changes)
         unknown = None if changes else _not_in_plan(store, no, args.department)
         hint = "" if changes or unknown else _why_nothing(store, year, no, args.department)
     if unknown:                     # the plan has no such No or 課: a mistyped question
@@ -139,7 +157,8 @@ def _run(args, started) -> int:
         # 0件 for a record missing this year would read as "nobody ever changed it".
         print(f"shinchoku: 注意: {hint}", file=sys.stderr)
     if args.json:
-        json.dump([c.as_json() for c in changes], sys.stdout, ensure_ascii=False, indent=1)
+        json.dump([{**c.as_json(), **({"reason": reasons[c.commit]} if c.commit in reasons else {})}
+                   for c in changes], sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")
         return 0
     who = f"（{args.department}）" if args.department else ""
@@ -151,5 +170,7 @@ def _run(args, started) -> int:
             lines.append(f"  {label}: {first}")
             lines += [f"          {line}" for line in more]
         lines.append(f"  説明:   {clip(c.subject, 100)}")
+        if c.commit in reasons:
+            lines.append(f"  理由:   {clip(reasons[c.commit], 200)}")
     sys.stdout.write("\n".join(lines) + "\n")
     return 0

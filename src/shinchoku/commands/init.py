@@ -13,9 +13,14 @@ DESCRIPTION = """\
 設定されていれば）。計画は、進行管理シートから取り込む（--sheet）か、plan.yaml を
 指定します（--plan）。
 
+--coordinator には、調整担当（協働推進課）が中央のサーバーにログインするときの利用者名を
+指定します。records/access.yaml には、この利用者名だけが調整担当として書かれ（各課の
+担当者は書き方の例をコメントで示します）、最初の送信はこの利用者名で受け付けられます。
+省略したときは、端末から実行していれば尋ねます。
+
 例:
-  shinchoku init shinchoku-records --sheet 進行管理シート.xlsx
-  shinchoku init shinchoku-records --plan plan.yaml
+  shinchoku init shinchoku-records --sheet 進行管理シート.xlsx --coordinator kyodo-suzuki
+  shinchoku init shinchoku-records --plan plan.yaml --coordinator kyodo-suzuki
   cd shinchoku-records
   git remote add origin https://git.example.city.lg.jp/kyodo/shinchoku-records.git
   git push -u origin main
@@ -29,6 +34,33 @@ def configure(p) -> None:
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--sheet", metavar="FILE", help="取り込む進行管理シート（.xlsx か、タブ区切りの .txt/.tsv）")
     src.add_argument("--plan", metavar="FILE", help="計画ファイル（plan.yaml）")
+    p.add_argument("--coordinator", metavar="NAME",
+                   help="調整担当（協働推進課）がサーバーにログインするときの利用者名（例: kyodo-suzuki）")
+
+
+def coordinator_name(given: str | None) -> tuple[str | None, str | None]:
+    """(name, None), or (None, the Japanese usage error): from ``--coordinator`` or, on a
+    terminal, asked for."""
+    from ..repo_setup import USER_NAME
+
+    name = given
+    if name is None:
+        if not (sys.stdin.isatty() and sys.stdout.isatty()):
+            return None, ("調整担当（協働推進課）のサーバーの利用者名を --coordinator で指定してください"
+                          "（例: shinchoku init shinchoku-records --sheet 進行管理シート.xlsx --coordinator kyodo-suzuki）。"
+                          "この利用者名で最初の送信をします")
+        try:
+            name = input("調整担当（協働推進課）が中央のサーバーにログインするときの利用者名を入力してください"
+                         "（例: kyodo-suzuki）: ")
+        except EOFError:
+            name = ""
+    name = name.strip()
+    if not name:
+        return None, "調整担当の利用者名が空です。--coordinator kyodo-suzuki のように指定してください"
+    if not USER_NAME.match(name):
+        return None, (f"利用者名「{name}」は使えません（空白や制御文字を含まない、100文字までの名前にしてください。"
+                      "サーバーにログインするときの名前です）")
+    return name, None
 
 
 def run(args) -> int:
@@ -44,6 +76,10 @@ def run(args) -> int:
         if given and not Path(given).is_file():
             print(f"shinchoku: ファイルがありません: {given}", file=sys.stderr)
             return 2
+    coordinator, problem = coordinator_name(args.coordinator)
+    if problem:
+        print(f"shinchoku: {problem}", file=sys.stderr)
+        return 2
     root.mkdir(parents=True, exist_ok=True)
     repo_setup.scaffold(root)
     if args.plan:
@@ -51,6 +87,7 @@ def run(args) -> int:
     elif main(["import-sheet", args.sheet, "--repo", str(root)]) != 0:
         print("shinchoku: シートの取り込みで問題が見つかりました（上の行を確かめてください）", file=sys.stderr)
         return 1
+    repo_setup.write_access(root, coordinator)
     try:
         Store.create(root).close()
     except GitError as exc:
@@ -74,12 +111,14 @@ def run(args) -> int:
               '  git commit -m "記録リポジトリを作成"')
         return 0
     print(f"{root} を作り、最初のコミットをしました。")
-    for line in next_steps(root):
+    print(f"records/access.yaml には、調整担当として {coordinator} だけを書きました"
+          f"（最初の送信は、サーバーに {coordinator} としてログインして行ってください）")
+    for line in next_steps(root, coordinator):
         print(line)
     return 0
 
 
-def next_steps(root: Path) -> list[str]:
+def next_steps(root: Path, coordinator: str = "") -> list[str]:
     """What the coordinator does next: name the real users, open the year, push."""
     from .. import plan as plan_mod
 
@@ -88,10 +127,11 @@ def next_steps(root: Path) -> list[str]:
         waiting = [y.label for y in plan.years if y.open and not (root / "records" / y.label).is_dir()]
     except Exception:
         waiting = []
-    steps = ["records/access.yaml の利用者名（いまは例の名前が入っています）を、調整担当と各課の担当者の"
-             "サーバーの利用者名に書き換えて、コミットします"]
-    steps += [f"受付中の{label}年度の記録を作ります: shinchoku year open {label}" for label in waiting]
-    steps.append("中央のリポジトリへ送ります:\n"
+    steps = [f"受付中の{label}年度の記録を作ります: shinchoku year open {label} --yes" for label in waiting]
+    who = f"{coordinator} として" if coordinator else ""
+    steps.append(f"中央のリポジトリへ{who}送ります（サーバーの種類ごとの手順は docs/server.md）:\n"
                  "       git remote add origin https://git.example.city.lg.jp/kyodo/shinchoku-records.git\n"
                  "       git push -u origin main")
+    steps.append("各課の担当者を records/access.yaml の「担当」に書き（例はコメントにあります）、"
+                 "コミットして shinchoku sync で送ります")
     return ["次にすること:"] + [f"  {k}. {text}" for k, text in enumerate(steps, 1)]

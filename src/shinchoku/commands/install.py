@@ -25,10 +25,15 @@ def configure(p) -> None:
 
 def run(args) -> int:
     from .. import repo_setup
-    from ..store import GitError
+    from ..store import GitError, Store
 
     root = Path(args.repo or ".").resolve()
     try:
+        with Store(root) as store:
+            problem = repo_setup.checkout_problem(store)
+        if problem:
+            print(f"shinchoku: 設定しませんでした。{problem}", file=sys.stderr)
+            return 1
         for line in repo_setup.install(root):
             print(line)
     except GitError as exc:

@@ -50,6 +50,11 @@ def run(args) -> int:
     if args.revert and not (args.note and args.note.strip()):
         print("shinchoku: 取り消しには理由が必要です（--note \"理由\" を付けてください）", file=sys.stderr)
         return 2
+    if args.since:
+        problem = _bad_date(args.since)
+        if problem:
+            print(f"shinchoku: --since {problem}", file=sys.stderr)
+            return 2
     if not (root / ".git").exists():
         print(f"shinchoku: {root} は git で管理された記録リポジトリではありません", file=sys.stderr)
         return 1
@@ -57,14 +62,21 @@ def run(args) -> int:
     try:
         if args.revert:
             return _revert(store, args.revert, args.note)
-        if not args.no_fetch:
-            _fetch(store)
+        target, compared, behind = _fetch(store, fetch=not args.no_fetch, approving=args.approve)
         if args.approve:
+            if behind:
+                raise review.ReviewError(
+                    f"この PC には、中央のリポジトリのコミットのうち、まだ取り込んでいないものが{behind}件あります。"
+                    "見ていない変更を承認しないよう、承認の印は付けませんでした。shinchoku sync で取り込み、"
+                    "shinchoku review で確かめてから、もう一度承認してください")
+            result = review.collect(store)
             tag, count = review.approve(store, args.note)
             pushed = "中央のリポジトリへ送りました" if review._has_remote(store) else "中央のリポジトリがないため、この PC にだけ付けました"
+            print(f"{compared}を、{review.base_text(result)}から比べました")
             print(f"確認済みの印 {tag} を付けました（変更 {count}件）。{pushed}")
             return 0
-        result = review.collect(store, args.since)
+        result = review.collect(store, args.since, target)
+        result.compared = f"{compared}を、{review.base_text(result)}から比べました"
     except review.ReviewError as exc:
         print(f"shinchoku: {exc}", file=sys.stderr)
         return 1
@@ -72,6 +84,7 @@ def run(args) -> int:
         print(f"shinchoku: {exc.message}", file=sys.stderr)
         return 1
     if args.json:
+        print(result.compared, file=sys.stderr)
         sys.stdout.write(review.to_json(result) + "\n")
         return 0
     if args.html:
@@ -79,30 +92,73 @@ def run(args) -> int:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(review.render_html(result), encoding="utf-8", newline="\n")
         print(f"{out} に書き出しました（{review.summary_line(result)}）")
+        print(result.compared)
         return 0
     sys.stdout.write(review.render_text(result, color=sys.stdout.isatty()))
     return 0
 
 
-def _fetch(store) -> None:
-    """Bring the central repository's news in; tell (not fail) when it cannot be reached
-    or when HEAD is behind it."""
-    from .. import review
+def _bad_date(text: str) -> str | None:
+    """Why ``text``, written as a date, is not one (None when it is, or is no date at all)."""
+    import datetime as _dt
+    import re
 
+    m = re.match(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?\s*$", text)
+    if not m:
+        return None
+    y, mo, d = (int(m.group(k)) for k in (1, 2, 3))
+    try:
+        _dt.datetime(y, mo, d, int(m.group(4) or 0), int(m.group(5) or 0), int(m.group(6) or 0))
+    except ValueError:
+        if not 1 <= mo <= 12:
+            why = f"{mo}月はありません"
+        elif d < 1 or d > 28:
+            why = f"{y}年{mo}月{d}日はありません"
+        else:
+            why = "時刻が正しくありません"
+        return f"「{text}」は日付として正しくありません（{why}）。2025-04-01 のように書いてください"
+    return None
+
+
+def _fetch(store, fetch: bool = True, approving: bool = False) -> tuple[str, str, int]:
+    """Bring the central repository's news in.  Returns (what to review, how to name it for
+    the reader, commits on the central repository this PC has not merged yet).
+
+    The review is of the central repository (``origin/main`` just fetched), not of this
+    PC's copy, so a coordinator who has not run sync still sees every department's
+    changes.  When the central repository cannot be reached, this PC's copy is reviewed
+    and the reader is told so; approving then is refused (the tag could not be sent)."""
+    from .. import review
+    from ..store import GitError
+
+    branch = store.branch()
+    local = f"この PC の記録（{branch}、{(store.head() or '')[:7]}）"
     if not review._has_remote(store):
-        return
-    try:
-        store.fetch()
-    except Exception:
-        print("注意: 中央のリポジトリに接続できなかったため、この PC にある内容で表示します", file=sys.stderr)
-        return
-    try:
-        behind = store.git("rev-list", "--count", "HEAD..@{upstream}").strip()
-    except Exception:
-        return
-    if behind not in ("", "0"):
-        print(f"注意: 中央のリポジトリに、まだ取り込んでいないコミットが{behind}件あります。"
-              "shinchoku sync で取り込んでから確認してください", file=sys.stderr)
+        return "HEAD", local, 0
+    if fetch:
+        try:
+            store.fetch()
+        except GitError:
+            if approving:
+                raise review.ReviewError("中央のリポジトリに接続できないため、承認できません"
+                                         "（ネットワークをご確認のうえ、もう一度実行してください）") from None
+            print("注意: 中央のリポジトリに接続できなかったため、この PC にある内容で表示します", file=sys.stderr)
+            return "HEAD", local + "（中央のリポジトリに接続できなかったため）", 0
+    upstream = store.upstream()
+    central = store.rev(upstream)
+    if central is None:
+        return "HEAD", local + "（中央のリポジトリにまだ送っていないため）", 0
+    behind = int(store.git("rev-list", "--count", f"HEAD..{central}").strip() or 0)
+    ahead = int(store.git("rev-list", "--count", f"{central}..HEAD").strip() or 0)
+    checked = "" if fetch else "、最後に取得した時点"
+    label = f"中央のリポジトリ（{upstream}、{central[:7]}{checked}）"
+    if behind and not approving:
+        print(f"注意: この PC には、まだ取り込んでいない中央のコミットが{behind}件あります。"
+              "表示は中央のリポジトリの内容です（この PC に取り込むには shinchoku sync）", file=sys.stderr)
+    if ahead and not approving:
+        print(f"注意: この PC には、中央のリポジトリへまだ送っていないコミットが{ahead}件あります（表示には含まれません）",
+              file=sys.stderr)
+    return upstream, label, behind
 
 
 def _revert(store, sha: str, note: str) -> int:

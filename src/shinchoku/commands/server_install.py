@@ -93,13 +93,18 @@ def run(args) -> int:
             names = " ".join(v for arg in args.pusher_env for v in arg.replace(",", " ").split())
             store.git("config", "shinchoku.pusherEnv", names)
         names = store.config("shinchoku.pusherEnv") or "GL_USERNAME GITEA_PUSHER_NAME REMOTE_USER"
+        from ..repo_setup import central_head
+
+        head_note = central_head(store)
         has_access = store.head() is not None and store.read_blob("HEAD", "records/access.yaml") is not None
     print(f"フックを入れました: {target}")
     print(f"  使う Python: {python}")
     print(f"  送った人の利用者名: {'・'.join(names.split())} から読みます")
+    if head_note:
+        print(f"  {head_note}")
     if not has_access:
-        print("  records/access.yaml がまだないため、今は書式と内容の確認だけを行います"
-              "（変更できる人の確認は、access.yaml を送ったあとから始まります）")
+        print("  records/access.yaml はまだありません。最初の送信に access.yaml があれば、その送信から"
+              "その決まりで確認します（shinchoku init --coordinator で指定した利用者名で送ってください）")
     return 0
 
 

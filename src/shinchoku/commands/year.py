@@ -14,8 +14,13 @@ DESCRIPTION = """\
 
 git で管理しているリポジトリでは、変更をコミットし、中央のリポジトリへ送ります。
 
+open は、計画期間の年度か、計画にある最後の年度の次の年度だけを受け付けます。
+受付を始める前に確認を求めます（端末でなければ --yes が必要です）。
+間違えて受付を始めたときは、表示される git revert のコマンドと shinchoku sync で元に戻せます。
+
 例:
   shinchoku year open R3
+  shinchoku year open R3 --yes     # 確認なしで（スクリプトから）
   shinchoku year close R2
 
 終了コード: 0 できた、1 できなかった、2 使い方の誤り
@@ -27,6 +32,7 @@ def configure(p) -> None:
                    help="open（受付を始める）または close（締め切る）")
     p.add_argument("year", metavar="年度", help="R3、H30 のような年度")
     p.add_argument("--no-commit", action="store_true", help="ファイルを書き換えるだけで、コミットしません")
+    p.add_argument("--yes", "-y", action="store_true", help="確認せずに受付を始めます（open）")
     p.add_argument("--repo", metavar="DIR", help="記録リポジトリの場所（省略すると現在のフォルダから探します）")
 
 
@@ -40,6 +46,16 @@ def run(args) -> int:
     except yearcycle.YearError as exc:        # not a year at all: a usage error
         print(f"shinchoku: {exc}", file=sys.stderr)
         return 2
+    if args.action == "open":
+        try:
+            label, becomes_open, missing = yearcycle.check_open(root, args.year)
+        except yearcycle.YearError as exc:
+            print(f"shinchoku: {exc}", file=sys.stderr)
+            return 1
+        if (becomes_open or missing) and not args.yes:
+            code = _confirm(root, label, becomes_open, missing, args.no_commit)
+            if code is not None:
+                return code
     try:
         outcome = action(root, args.year)
     except yearcycle.YearError as exc:
@@ -49,6 +65,36 @@ def run(args) -> int:
     if outcome.paths and not args.no_commit and (root / ".git").exists():
         return _commit(root, outcome, args.action)
     return 0
+
+
+def _confirm(root: Path, label: str, becomes_open: bool, missing: int, no_commit: bool) -> int | None:
+    """Ask before opening a year (None: go on; else the exit code)."""
+    from ..plan import western_year
+
+    parts = [f"{label}年度（{western_year(label)}年度）を受付中にし"] if becomes_open else []
+    if missing:
+        parts.append(f"記録を{missing}件作り")
+    if (root / ".git").exists() and not no_commit:
+        from ..store import Store
+
+        with Store(root) as store:
+            remote = store.has_remote()
+        parts.append("コミットして中央のリポジトリへ送ります" if remote else "コミットします")
+    else:
+        parts[-1] += "ます"
+    summary = "、".join(parts)
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        print(f"shinchoku: {summary}。よければ --yes を付けて、もう一度実行してください"
+              "（確認を求められない場面では --yes が必要です）", file=sys.stderr)
+        return 2
+    try:
+        answer = input(f"{summary}。よろしいですか？ [y/N]: ")
+    except EOFError:
+        answer = ""
+    if answer.strip().lower() not in ("y", "yes", "はい"):
+        print("何も変えずに終わりました")
+        return 1
+    return None
 
 
 def _commit(root: Path, outcome, action: str) -> int:
@@ -65,4 +111,8 @@ def _commit(root: Path, outcome, action: str) -> int:
             return 1
         if sha:
             print(f"コミットしました（{sha[:7]}）")
-        return send_commit(store, store.author_from_config())
+        code = send_commit(store, store.author_from_config())
+        if sha and action == "open":
+            print(f"間違えて受付を始めたときは、元に戻せます: git revert --no-edit {sha[:7]} のあと shinchoku sync"
+                  "（記録が入力される前に。入力された記録も消えるため、revert の内容を確かめてください）")
+        return code

@@ -1,0 +1,85 @@
+"""The shape of the code, checked: layer contracts, the one boundary, documented commands."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from shinchoku import cli, errors
+
+PROJECT = Path(__file__).resolve().parents[1]
+
+
+def _lint_imports() -> str:
+    found = Path(sys.executable).with_name("lint-imports")
+    if found.exists():
+        return str(found)
+    on_path = shutil.which("lint-imports")
+    assert on_path, "lint-imports (import-linter) is a test dependency: pip install -e '.[test]'"
+    return on_path
+
+
+def test_layer_contracts_hold():
+    """pyproject.toml's [tool.importlinter] contracts: the core never imports xlwings, the
+    model and rules never run git, nothing below the add-in imports it."""
+    done = subprocess.run([_lint_imports(), "--no-cache"], cwd=PROJECT, capture_output=True,
+                          text=True, encoding="utf-8")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert re.search(r"Contracts: (\d+) kept, 0 broken", done.stdout), done.stdout
+
+
+def test_every_command_is_documented_in_the_readme():
+    readme = (PROJECT / "README.md").read_text(encoding="utf-8")
+    missing = [name for name, _module, _summary in cli.COMMANDS
+               if not re.search(rf"shinchoku {re.escape(name)}\b", readme)]
+    assert not missing, f"commands the README never shows: {missing}"
+
+
+def test_an_unexpected_error_is_logged_and_said_in_japanese(monkeypatch, tmp_path, capsys):
+    from shinchoku.commands import status
+
+    def broken(_args):
+        raise RuntimeError("a bug somewhere deep")
+
+    monkeypatch.setattr(status, "run", broken)
+    monkeypatch.setenv("SHINCHOKU_LOG_DIR", str(tmp_path / "logs"))
+    code = cli.main(["status"])
+    err = capsys.readouterr().err
+    assert code == errors.EXIT_UNEXPECTED == 3
+    assert "Traceback" not in err and "RuntimeError" not in err
+    assert "思いがけないエラー" in err and "データは変更していません" in err
+    logs = list((tmp_path / "logs").glob("shinchoku-*.log"))
+    assert len(logs) == 1 and str(logs[0]) in err
+    logged = logs[0].read_text(encoding="utf-8")
+    assert "RuntimeError: a bug somewhere deep" in logged and "Traceback" in logged
+
+
+def test_a_shinchoku_error_says_its_message_with_its_exit_code(monkeypatch, capsys):
+    from shinchoku.commands import status
+
+    def refuses(_args):
+        raise errors.UsageError("年度「R99」は計画にありません")
+
+    monkeypatch.setattr(status, "run", refuses)
+    assert cli.main(["status"]) == 2
+    assert capsys.readouterr().err.strip() == "shinchoku: 年度「R99」は計画にありません"
+
+
+@pytest.mark.parametrize("name", ["GitError", "Unreadable", "Rejected", "Conflicted", "AccessError",
+                                  "ReviewError", "YamlError", "ExportError", "SettingsError",
+                                  "SheetError", "YearError"])
+def test_every_refusal_shares_the_one_base(name):
+    import importlib
+
+    for module in ("store", "sync", "access", "review", "yamlio", "export", "settings", "importer",
+                   "yearcycle"):
+        cls = getattr(importlib.import_module(f"shinchoku.{module}"), name, None)
+        if cls is not None:
+            assert issubclass(cls, errors.ShinchokuError)
+            return
+    pytest.fail(f"{name} not found")
