@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from ..errors import ShinchokuError
 from . import workspace
 
 PROJECT = Path(__file__).resolve().parent / "project"
@@ -24,8 +25,8 @@ DEFAULTS = {
 }
 
 
-class LicenceMissing(RuntimeError):
-    pass
+class LicenceMissing(ShinchokuError):
+    """No xlwings licence key: the server does not start (the message says how to choose)."""
 
 
 LICENCE_MISSING = """\

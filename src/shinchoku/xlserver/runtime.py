@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import functools
 import logging
-import sys
-import traceback
 from pathlib import Path
 from typing import Any
 
 from .. import addin, settings as settings_mod
+from ..errors import ShinchokuError, log_unexpected
 from ..store import environment
 from . import workspace
 from .users import User, Users
@@ -72,10 +71,10 @@ def press(control_id: str, book, current_user: Any) -> None:
             with settings_mod.given(given), environment(REMOTE_USER=user.login):
                 _fresh(clone)
                 button(book)
-    except Exception as exc:      # noqa: BLE001 - a clone that could not be made, etc.
-        traceback.print_exc(file=sys.stderr)
-        addin._alert(book, "サーバーで記録を用意できなかったため、実行できませんでした。シートの内容はそのままです。"
-                           f"しばらくしてからもう一度押し、続くときは管理者にご連絡ください。\n（{type(exc).__name__}: {exc}）",
+    except ShinchokuError as exc:       # a clone that could not be made or brought up to date
+        addin._alert(book, f"{exc}\nシートの内容はそのままです。", critical=True)
+    except Exception as exc:      # noqa: BLE001 - the boundary of a server request: logged, said in Japanese
+        addin._alert(book, log_unexpected(exc, f"serve {control_id} ({user.login})") + "\nシートの内容はそのままです。",
                      critical=True)
 
 

@@ -22,12 +22,14 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..errors import UsageError
+
 FILE = "users.json"
 PREFIX = "shk_"
 _LOGIN = re.compile(r"^[^\s\x00-\x1f\x7f/\\:]{1,64}$")
 
 
-class UsersError(Exception):
+class UsersError(UsageError):
     """A usage problem (message in Japanese)."""
 
 
