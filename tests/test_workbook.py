@@ -10,7 +10,7 @@ import pytest
 from openpyxl import load_workbook
 
 from conftest import write_small_repo
-from shinchoku import schema, settings, sheetmodel as sm
+from shinchoku import published, schema, settings, sheetmodel as sm
 from shinchoku.cli import main
 
 
@@ -55,7 +55,37 @@ def test_headers_come_from_the_schema_and_the_plan(book):
     assert ws.cell(3, r2 + 2).value == "実績"
     merged = {str(m) for m in ws.merged_cells.ranges}
     assert "A2:A3" in merged and f"{sm.col_letter(r2)}2:{sm.col_letter(r2 + 5)}2" in merged
-    assert ws.freeze_panes == "D4"
+    assert ws.freeze_panes == f"{sm.col_letter(r2)}4"        # opens on the open year
+
+
+def test_the_workbook_opens_on_the_open_year_with_closed_years_folded(book):
+    wb = load_workbook(book)
+    ws = wb[sm.SHEET_NAME]
+    first_open = col_of(wb, "edit:R2:進捗状況")
+    closed = [i + 1 for i, c in enumerate(codes(wb)) if c.startswith("closed:")]
+    assert closed and all(c < first_open for c in closed)
+    for c in closed:
+        dim = ws.column_dimensions[sm.col_letter(c)]
+        assert dim.outlineLevel == 1 and dim.hidden, sm.col_letter(c)
+        assert dim.width == pytest.approx(published.FIELD_WIDTHS[codes(wb)[c - 1].split(":")[2]])
+    for c in range(first_open, len(codes(wb)) + 1):
+        dim = ws.column_dimensions[sm.col_letter(c)]
+        assert not dim.hidden and not dim.outlineLevel
+    assert ws.column_dimensions[sm.col_letter(first_open)].collapsed      # the ＋ of the last folded block
+    assert ws.freeze_panes == f"{sm.col_letter(first_open)}{sm.FIRST_DATA_ROW}"
+    # one line above the header, over the open year, saying where to type
+    hint = ws.cell(sm.TITLE_ROW, first_open).value
+    assert hint.startswith("▼ 入力は R2年度（受付中）の白いセルへ") and "\n" not in hint
+    assert sm.TITLE_ROW < sm.HEADER_ROW
+
+
+def test_heading_rows_are_locked_in_the_open_year_too(book):
+    wb = load_workbook(book)
+    ws = wb[sm.SHEET_NAME]
+    headings = [r for r in range(sm.FIRST_DATA_ROW, ws.max_row + 1) if isinstance(ws.cell(r, 1).value, str)]
+    assert len(headings) == 4
+    for r in headings:
+        assert all(ws.cell(r, c).protection.locked is not False for c in range(1, ws.max_column + 1)), r
 
 
 def test_one_row_per_initiative_and_department_between_strategy_and_goal_rows(book):
@@ -150,3 +180,13 @@ def test_libreoffice_converts_the_workbook(book, tmp_path):
     pdf = tmp_path / "pdf" / (book.stem + ".pdf")
     assert done.returncode == 0 and pdf.is_file(), done.stderr
     assert pdf.read_bytes()[:5] == b"%PDF-" and pdf.stat().st_size > 5000
+
+
+def test_a_misspelt_department_is_named_with_the_real_ones_and_no_workbook_is_written(tmp_path, capsys):
+    repo = write_small_repo(tmp_path / "repo")
+    out = tmp_path / "指導.xlsx"
+    assert main(["workbook", str(out), "--repo", str(repo), "--department", "指導"]) == 2
+    err = capsys.readouterr().err
+    assert "「指導」という課は、計画（plan.yaml）の主管課にありません" in err
+    assert "協働推進課・指導室・児童青少年課・産業振興課" in err and "--department" in err
+    assert not out.exists()

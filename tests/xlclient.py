@@ -90,6 +90,19 @@ def cell_key(addr: str) -> tuple[int, int]:
 _NUMBER = re.compile(r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$")
 
 
+_ACCOUNTING = re.compile(r"^\s*(?P<neg>\()?\s*(?P<cur>[$¥￥])?\s*(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d*)?|\d+\.?\d*)\s*(?(neg)\))\s*$")
+
+
+def _excel_number(text: str) -> float | None:
+    """Japanese Excel also reads ``(1)`` as -1, ``¥1,000`` and ``$5`` as currency and
+    ``1,000`` as 1000 when they go into a General cell."""
+    m = _ACCOUNTING.match(text)
+    if not m:
+        return None
+    value = float(m.group("num").replace(",", ""))
+    return -value if m.group("neg") else value
+
+
 def excel_value(value: Any, text_cell: bool) -> Any:
     """What a cell holds after ``Range.Value = value`` (or typing ``value``)."""
     if value is None or value == "":
@@ -101,6 +114,9 @@ def excel_value(value: Any, text_cell: bool) -> Any:
             return value
         if _NUMBER.match(value):
             return float(value)
+        number = _excel_number(value)
+        if number is not None:
+            return number
         if value.upper() in ("TRUE", "FALSE"):
             return value.upper() == "TRUE"
     if isinstance(value, int) and not isinstance(value, bool):

@@ -74,11 +74,27 @@ def _guarded(work: Callable[[Any], None]) -> Callable[[Any], None]:
     return run
 
 
+REFUSED = "中央のリポジトリが受け付けませんでした"
+
+
 def _git_text(exc: GitError) -> str:
-    text = exc.message
-    if exc.detail and exc.detail not in ("rejected",):
-        text += "\n\n" + exc.detail
-    return text + "\n\nシートの内容はそのままです。"
+    """The alert for a git failure: the Japanese sentence and what to expect first; the
+    server's own words (Japanese) after it; git's own words (English) only indented
+    under a Japanese heading, for whoever is asked for help."""
+    text = exc.message + "\n\nシートの内容はそのままです。"
+    detail = exc.detail if exc.detail not in ("", "rejected") else ""
+    if not detail:
+        return text
+    if exc.message == REFUSED:
+        return f"{exc.message}\n\n{detail}\n\nシートの内容はそのままです。"
+    return text + "\n\n（git からの詳細。協働推進課に問い合わせるときにお伝えください）\n" + git_detail(detail)
+
+
+def git_detail(detail: str, limit: int = 6) -> str:
+    """git's message lines, indented (at most ``limit`` of them)."""
+    lines = [ln.strip() for ln in detail.splitlines() if ln.strip()]
+    more = [f"（ほか{len(lines) - limit}行）"] if len(lines) > limit else []
+    return "\n".join("　　" + ln for ln in lines[:limit] + more)
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -217,6 +233,22 @@ def _read_records(store: Store, rev: str, since: str = "", *, with_plan: bool = 
     return plan, out, only
 
 
+def _check_department(ctx: "Context", plan: "Plan | Callable[[], Plan | None] | None") -> None:
+    """:class:`Stop` when the settings' department is no lead department of the plan (a
+    misspelt 指導 for 指導室 would otherwise send nothing and say so).  A department the
+    sheet's rows carry is known without reading the plan."""
+    dept = ctx.department
+    if not dept:
+        return
+    rows, _stray = sm.data_rows(ctx.values, ctx.layout)
+    if any(r.department == dept for r in rows):
+        return
+    problem = sm.unknown_department(plan() if callable(plan) else plan, dept)
+    if problem:
+        raise Stop(f"{problem}。設定ファイル {ctx.settings.path} の department を直してから、"
+                   "もう一度押してください（シートの内容はそのままです）")
+
+
 def _plan_at(store: Store, rev: str | None) -> Plan | None:
     try:
         return store.plan_at(rev or "HEAD")
@@ -250,6 +282,7 @@ def pull(book) -> None:
         head = sync.update(store)
         _status(book, "シートに書き込んでいます…")
         plan, recs, only = _read_records(store, head, ctx.state.base)
+    _check_department(ctx, plan)
     result = sm.fill(ctx.values, ctx.state, recs, head, plan, ctx.department, pulled_at=_now(), only=only)
     ctx.unmark()
     result.state.marked = []
@@ -316,6 +349,7 @@ def check(book) -> None:
     """チェック: check the changed cells without sending anything."""
     ctx = Context(book)
     with ctx.store() as store:
+        _check_department(ctx, lambda: _plan_at(store, "HEAD"))
         reading = _read(ctx, lambda: _plan_at(store, "HEAD"))
     ctx.unmark()
     if reading.problems:
@@ -338,6 +372,7 @@ def push(book) -> None:
     author = ctx.settings.author()
     store = ctx.store()
     try:
+        _check_department(ctx, lambda: _plan_at(store, "HEAD"))
         reading = _read(ctx, lambda: _plan_at(store, "HEAD"))
         ctx.unmark()
         if reading.problems:

@@ -63,8 +63,16 @@ class _Formatter(argparse.RawDescriptionHelpFormatter):
     pass
 
 
+class _Parser(argparse.ArgumentParser):
+    def _check_value(self, action, value):  # noqa: D401 - argparse's hook
+        # argparse lists choices as Python reprs ('a', 'b'): staff read 「a」／「b」
+        if action.choices is not None and value not in action.choices:
+            choices = "／".join(f"「{c}」" for c in action.choices)
+            raise argparse.ArgumentError(action, f"「{value}」は選べません（選べるもの: {choices}）")
+
+
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="shinchoku",
         description="進捗（shinchoku）: 行動計画の進行管理シートを git で管理するツール",
         formatter_class=_Formatter,

@@ -446,8 +446,10 @@ def report(found: dict[str, list[Problem]], user: str | None, out: TextIO) -> No
     commits = sum(1 for h in found if h.startswith("コミット "))
     who = f"{user} さんからの" if user else ""
     scope = f"コミット{commits}件で" if commits else ""
-    out.write(f"{who}送信を受け付けませんでした: {scope}{total}件の問題があります。"
-              "直してから、もう一度送ってください（中央のリポジトリは変わっていません）\n")
+    from .advice import server_closing
+
+    closing = server_closing(p.message for problems in found.values() for p in problems)
+    out.write(f"{who}送信を受け付けませんでした: {scope}{total}件の問題があります。{closing}\n")
     out.flush()
 
 

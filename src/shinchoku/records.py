@@ -110,8 +110,39 @@ def mapping_or_none(raw: bytes | None) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
+MAX_FILE_BYTES = 16 * 1024 * 1024    # a record is a few KB; a bigger file is not one
+
+
+def special_file_problem(path: Path) -> str | None:
+    """Why ``path`` is not a plain file that can be read as a record (a symbolic link, a
+    FIFO, a device, a huge file), in Japanese; None when it is one.  Reading a FIFO
+    waits forever and a link to /dev/zero never ends: such files are named, not read."""
+    import stat
+
+    try:
+        st = path.lstat()
+    except OSError:
+        return None                      # the reader says it is missing
+    if stat.S_ISLNK(st.st_mode):
+        return "シンボリックリンクです。記録は通常のファイルにしてください（リンクは読みません）"
+    if not stat.S_ISREG(st.st_mode):
+        return "通常のファイルではありません（FIFO・デバイスなど）。records/ から取り除いてください（読みません）"
+    if st.st_size > MAX_FILE_BYTES:
+        return f"ファイルが大きすぎます（{st.st_size // 1024 // 1024} MB）。記録のファイルではないため読みません"
+    return None
+
+
+def read_regular(path: Path) -> bytes:
+    """The bytes of a plain file; :class:`yamlio.YamlError` (line 0) naming why a special
+    file is not read (see :func:`special_file_problem`)."""
+    problem = special_file_problem(path)
+    if problem:
+        raise yamlio.YamlError(0, problem)
+    return path.read_bytes()
+
+
 def load_record(path: Path) -> dict[str, Any]:
-    data = yamlio.load(path.read_bytes())
+    data = yamlio.load(read_regular(path))
     if not isinstance(data, dict):
         raise yamlio.YamlError(1, "記録の形になっていません（No・年度・報告 を持つ対応表が必要です）")
     return data
@@ -136,7 +167,8 @@ def load_keyed(root: Path) -> tuple[dict[tuple[str, int], dict[str, Any]], list[
         try:
             rec = load_record(path)
         except yamlio.YamlError as exc:
-            unreadable.append(f"{path.relative_to(root).as_posix()}:{exc.line}: {exc.message}")
+            where = f"{path.relative_to(root).as_posix()}:{exc.line}" if exc.line else path.relative_to(root).as_posix()
+            unreadable.append(f"{where}: {exc.message}")
             continue
         year, no = rec.get("年度"), rec.get("No")
         if isinstance(year, str) and isinstance(no, int) and not isinstance(no, bool):

@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import os
+import re
 import sys
 import tomllib
 from dataclasses import dataclass
@@ -118,7 +119,12 @@ def load(path: Path | None = None) -> Settings:
     except UnicodeDecodeError:
         raise SettingsError(f"設定ファイル {path} が UTF-8 で保存されていません") from None
     except tomllib.TOMLDecodeError as exc:
-        raise SettingsError(f"設定ファイル {path} の書き方に誤りがあります（{exc}）。"
+        # the parser's own text is English: say only where
+        at = re.search(r"at line (\d+), column (\d+)", str(exc))
+        where = f"{at.group(1)}行目の" if at else ""
+        if at is None and "end of document" in str(exc):
+            where = "最後の行の"
+        raise SettingsError(f"設定ファイル {path} の{where}書き方に誤りがあります。"
                             "値は \"山田 花子\" のように引用符で囲み、"
                             "フォルダの場所のように \\ を含む値は 'C:\\Users\\…' のように一重引用符で囲んでください") from None
     values: dict[str, str] = {}

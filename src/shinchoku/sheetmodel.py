@@ -219,6 +219,19 @@ def address(row: int, col: int) -> str:
     return f"{col_letter(col)}{row}"
 
 
+def unknown_department(plan: Plan | None, department: str) -> str | None:
+    """Why ``department`` names no lead department of the plan (Japanese, listing the
+    real ones), or None (also when there is no plan to judge by): a misspelt department
+    would otherwise give an empty workbook or "nothing to send"."""
+    if not department or plan is None:
+        return None
+    known = plan.departments()
+    if not known or department in known:
+        return None
+    return (f"「{department}」という課は、計画（plan.yaml）の主管課にありません。"
+            f"主管課は {'・'.join(known)} です")
+
+
 # ----------------------------------------------------------------------------- values
 
 
@@ -234,9 +247,10 @@ def text_of(value: Any) -> str | None:
 
 # Texts Excel would not keep as typed: numbers (full-width digits too), dates in any of
 # the forms Japanese Excel reads (2020/4/1, 4月1日, R2.4.1, 令和2年4月1日), times,
-# percentages, TRUE/FALSE, formulas and error names.  Marking a few more than needed
-# is harmless: the apostrophe only says "this is text".
-_COERCED = re.compile(r"^\s*(?:[-+=@#'.0-9\uff10-\uff19\uff0b\uff0d\uff1d]"
+# percentages, TRUE/FALSE, formulas and error names, accounting negatives "(1)" and
+# currency "¥1,000", "$5".  Marking a few more than needed is harmless: the apostrophe
+# only says "this is text".
+_COERCED = re.compile(r"^\s*(?:[-+=@#'.0-9\uff10-\uff19\uff0b\uff0d\uff1d(\uff08$\uff04\u00a5\uffe5\u20ac\u00a3]"
                       r"|(?:[MTSHRmtshr]|明治|大正|昭和|平成|令和)\s*[0-9\uff10-\uff19]"
                       r"|(?:true|false)\s*$)", re.I)
 

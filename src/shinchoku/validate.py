@@ -215,6 +215,9 @@ def _first_difference(a: str, b: str) -> int:
 def load_plan_for_check(root: Path, *, check: bool = True) -> tuple[Plan | None, list[Problem]]:
     """The plan of ``root`` and (when ``check``) the problems found in it (None when unreadable)."""
     path = root / PLAN_RELPATH
+    special = records.special_file_problem(path)
+    if special:
+        return None, [Problem(PLAN_RELPATH, 0, "", special)]
     if not path.is_file():
         return None, [Problem(PLAN_RELPATH, 0, "", "計画ファイル（records/plan.yaml）がありません")]
     content = path.read_bytes()
@@ -249,6 +252,10 @@ def check_paths(root: Path, paths: list[Path] | None = None, *, canonical: bool 
         names.append(ACCESS_RELPATH)
     for path, rel in zip(targets, names):
         if rel == PLAN_RELPATH:
+            continue
+        special = records.special_file_problem(path)
+        if special:
+            problems.append(Problem(rel, 0, "", special))
             continue
         try:
             content = path.read_bytes()

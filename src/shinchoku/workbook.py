@@ -30,6 +30,10 @@ OPEN_HEADER_FILL = "FFF2CC"
 CLOSED_HEADER_FILL = "D9D9D9"
 
 
+class UnknownDepartment(ValueError):
+    """``--department`` names no lead department of the plan (message in Japanese)."""
+
+
 def column_width(col: sm.Column) -> float:
     if col.kind == "fixed":
         return next(w for k, _h, w in published.FIXED if k == col.key)
@@ -42,8 +46,13 @@ def column_width(col: sm.Column) -> float:
 
 def write(path: Path, plan: Plan, records: dict[tuple[str, int], dict[str, Any]], *,
           base: str = "", department: str = "", root: Path | None = None) -> int:
-    """Write the staff workbook to ``path``; the number of data rows."""
+    """Write the staff workbook to ``path``; the number of data rows.  :class:`UnknownDepartment`
+    (nothing written) when ``department`` is not a lead department of the plan."""
     from openpyxl import Workbook
+
+    problem = sm.unknown_department(plan, department)
+    if problem:
+        raise UnknownDepartment(problem)
 
     wb = Workbook()
     ws = wb.active
@@ -55,12 +64,24 @@ def write(path: Path, plan: Plan, records: dict[tuple[str, int], dict[str, Any]]
         for col in layout.field_columns():
             state.set((no, dept), col, sm.record_value(records, col.year, no, dept, col.key))
     st = wb.create_sheet(sm.STATE_SHEET)
-    for r, line in enumerate(state.grid(keys), start=1):
-        for c, value in enumerate(line, start=1):
+    grid = state.grid(keys)
+    # Text format ("@") on every state cell and column: Excel keeps what the add-in writes
+    # there as text ("(1)", "¥1,000" would otherwise come back as numbers and the row
+    # would look edited in a closed year)
+    width = max((len(line) for line in grid), default=0)
+    for r, line in enumerate(grid, start=1):
+        for c in range(1, width + 1):
+            value = line[c - 1] if c - 1 < len(line) else None
+            cell = st.cell(row=r, column=c)
+            cell.number_format = "@"
             if value not in (None, ""):
-                cell = st.cell(row=r, column=c, value=value[1:] if isinstance(value, str) and value.startswith("'") else value)
+                cell.value = value[1:] if isinstance(value, str) and value.startswith("'") else value
                 if isinstance(value, str):
                     cell.data_type = "s"
+    from openpyxl.utils import get_column_letter
+
+    for c in range(1, width + 1):
+        st.column_dimensions[get_column_letter(c)].number_format = "@"
     st.sheet_state = "veryHidden"      # not listed under 再表示: staff cannot delete it by accident
     st.protection.sheet = False
     wb.properties.title = published.title(plan)
@@ -145,9 +166,7 @@ def _write_main(ws, layout: sm.Layout, plan: Plan, records, department: str, roo
         for c in range(1, last + 1):
             cell = ws.cell(row=r, column=c)
             cell.fill, cell.border, cell.font = row_fill, border, bold
-            col = by_index.get(c)
-            if col is not None and col.kind == "edit":
-                cell.protection = unlocked
+            # heading rows stay locked, open-year cells too: nothing typed there is a record
         if label is not None:
             cell = ws.cell(row=r, column=1, value=label)
             cell.alignment = Alignment(vertical="center", wrap_text=False)
@@ -224,7 +243,7 @@ def _write_main(ws, layout: sm.Layout, plan: Plan, records, department: str, roo
     prot.selectUnlockedCells = False
     ws.auto_filter.ref = f"A{h2}:{get_column_letter(last)}{last_row}"
 
-    ws.freeze_panes = f"{get_column_letter(layout.fixed('関係課'))}{sm.FIRST_DATA_ROW}"
+    _open_on_the_open_year(ws, layout)
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = ws.PAPERSIZE_A3
     ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
@@ -233,6 +252,45 @@ def _write_main(ws, layout: sm.Layout, plan: Plan, records, department: str, roo
     ws.print_title_rows = f"{h1}:{h2}"
     ws.page_margins.left = ws.page_margins.right = 0.4
     return keys
+
+
+def _open_on_the_open_year(ws, layout: sm.Layout) -> None:
+    """Staff come to type into the open year: the closed years' blocks are grouped with
+    Excel's outline and folded (the ＋ above the columns shows them), the panes are frozen
+    at the first open column (No … 計画 stay in view while scrolling through the open
+    year), and a one-line hint above the header says where to type."""
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    open_years = layout.open_years()
+    for year in layout.years():
+        if year in open_years:
+            continue
+        first, last = layout.block(year)
+        for c in range(first, last + 1):
+            dim = ws.column_dimensions[get_column_letter(c)]
+            dim.outlineLevel = 1
+            dim.hidden = True
+        after = ws.column_dimensions[get_column_letter(last + 1)]
+        after.collapsed = True          # the ＋ beside the folded block
+    ws.sheet_properties.outlinePr.summaryRight = True
+    ws.sheet_format.outlineLevelCol = 1 if len(open_years) < len(layout.years()) else 0
+    if not open_years:
+        ws.freeze_panes = f"{get_column_letter(layout.fixed('関係課'))}{sm.FIRST_DATA_ROW}"
+        return
+    first = layout.block(open_years[0])[0]
+    ws.freeze_panes = f"{get_column_letter(first)}{sm.FIRST_DATA_ROW}"
+    hint = ws.cell(row=sm.TITLE_ROW, column=first, value=hint_text(layout))
+    hint.font = Font(name=FONT_NAME, size=11, bold=True, color="C00000")
+    hint.alignment = Alignment(vertical="center", wrap_text=False)
+
+
+def hint_text(layout: sm.Layout) -> str:
+    """The one line above the header that says where to type."""
+    years = "・".join(f"{y}年度" for y in layout.open_years())
+    closed = "（締切の年度は畳んであります。列の上の［＋］で表示）" \
+        if len(layout.open_years()) < len(layout.years()) else ""
+    return f"▼ 入力は {years}（受付中）の白いセルへ。灰色のセルは変更できません{closed}"
 
 
 def _wanted(item: dict[str, Any], department: str) -> bool:

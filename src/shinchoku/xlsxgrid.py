@@ -333,4 +333,7 @@ def import_xlsx(path: Path) -> importer.ImportResult:
     """Read the published sheet at ``path``: an :class:`importer.ImportResult` (plan
     dict, record dicts, the ledger of every non-empty cell, the file name, the number of
     non-empty cells), exactly what :func:`importer.import_file` gives for a TSV."""
+    from . import xlsxguard
+
+    xlsxguard.check(Path(path))          # bounds first: openpyxl trusts what it is given
     return XlsxImporter(Path(path)).run()

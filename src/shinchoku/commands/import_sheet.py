@@ -16,6 +16,7 @@ records/plan.yaml（計画）と records/<年度>/<No>.yaml（施策ごと・年
   shinchoku import-sheet シート.tsv --repo ../records-repo
   shinchoku import-sheet シート.tsv --dry-run        # 書き込まずに集計だけ表示
   shinchoku import-sheet シート.tsv --force          # 既存の記録を上書き
+  shinchoku import-sheet シート.tsv --force --allow-removal   # シートにない記録を消すことも認める
 
 終了コード: 0 取り込み完了、1 取り込めなかった、2 使い方の誤り
 """
@@ -26,6 +27,8 @@ def configure(p) -> None:
     p.add_argument("--repo", metavar="DIR", default=".", help="書き込む記録リポジトリ（省略すると現在のフォルダ）")
     p.add_argument("--dry-run", action="store_true", help="ファイルを書かずに、結果の集計だけ表示します")
     p.add_argument("--force", action="store_true", help="records/ にすでに記録があっても上書きします")
+    p.add_argument("--allow-removal", action="store_true",
+                   help="--force と一緒に: シートにない既存の記録を消すことを認めます（付けないと、消える記録を表示して止まります）")
 
 
 def run(args) -> int:
@@ -43,8 +46,13 @@ def run(args) -> int:
             return 1
         import zipfile
 
+        from ..xlsxguard import Refused
+
         try:
             result = xlsxgrid.import_xlsx(src)
+        except Refused as exc:
+            print(f"shinchoku: {exc}（何も書き込んでいません）", file=sys.stderr)
+            return 1
         except (zipfile.BadZipFile, KeyError, OSError, ValueError):
             print(f"shinchoku: {src} を Excel のブック（.xlsx）として開けません（壊れているか、別の形式のファイルです）", file=sys.stderr)
             return 1
@@ -63,12 +71,22 @@ def run(args) -> int:
         print(f"shinchoku: {root / records.RECORDS} にはすでに記録が{len(existing)}件あります。"
               "上書きするときは --force を付けてください（git で管理していれば元に戻せます）", file=sys.stderr)
         return 1
+    removed = _removed(root, existing, result.records)
+    if removed and not args.dry_run and not args.allow_removal:
+        _list_removed(removed, root)
+        print(f"shinchoku: 取り込むと、シートにない既存の記録 {len(removed)}件が消えます（上の一覧）。"
+              "シートが途中で切れていないか確かめてください。消してよいときは --force --allow-removal を付けて"
+              "もう一度実行してください（何も書き込んでいません）", file=sys.stderr)
+        return 1
     report = importreport.render(result)
     unplaced = sum(1 for e in result.ledger.entries.values() if e.kind == "unplaced")
     summary = (f"施策 {len({r['No'] for r in result.records})} 件・記録 {len(result.records)} 件を読み取りました"
                f"（空でないセル {result.cell_count} 件のうち、置き場所が決められなかったもの {unplaced} 件）")
     if args.dry_run:
         print(summary)
+        if removed:
+            _list_removed(removed, root)
+            print(f"取り込むと、シートにない既存の記録 {len(removed)}件が消えます（--force --allow-removal が必要です）")
         return 0
     base = root / records.RECORDS
     base.mkdir(parents=True, exist_ok=True)
@@ -84,3 +102,19 @@ def run(args) -> int:
     for p in problems:
         print(p)
     return 1 if problems else 0
+
+
+def _removed(root: Path, existing: list[Path], new_records: list[dict]) -> list[Path]:
+    """The existing record files the import would not write again (it would delete them)."""
+    from .. import records
+
+    kept = {records.record_relpath(r["年度"], int(r["No"])) for r in new_records}
+    return [p for p in existing if p.relative_to(root).as_posix() not in kept]
+
+
+def _list_removed(removed: list[Path], root: Path, shown: int = 30) -> None:
+    print("シートにないため消える記録:", file=sys.stderr)
+    for p in removed[:shown]:
+        print(f"  {p.relative_to(root).as_posix()}", file=sys.stderr)
+    if len(removed) > shown:
+        print(f"  ほか{len(removed) - shown}件", file=sys.stderr)

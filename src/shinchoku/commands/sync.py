@@ -89,9 +89,9 @@ def run(args) -> int:
         if exc.message == REFUSED:
             # The refused commit stays here and would be refused again; the server checks
             # every commit, so a later fix on top does not help: take the commit back.
-            print("送れなかったコミットは、この PC に残っています。git reset origin/main でコミットを取り消すと、"
-                  "変更した内容はファイルに残ります。直してからもう一度コミットし、shinchoku sync を実行してください",
-                  file=sys.stderr)
+            from ..advice import client_advice
+
+            print(client_advice(exc.detail), file=sys.stderr)
         return 1
     print(f"中央から{done.received}件のコミットを取り込み、{done.pushed}件を送りました（{done.head[:7]}）")
     return 0

@@ -41,6 +41,9 @@ def run(args) -> int:
     except FileNotFoundError as exc:
         print(f"shinchoku: {exc}", file=sys.stderr)
         return 1
+    except workbook.UnknownDepartment as exc:
+        print(f"shinchoku: {exc}。--department の課名を確かめてください（ブックは作っていません）", file=sys.stderr)
+        return 2
     except yamlio.YamlError as exc:
         print(f"shinchoku: 計画を読めないため、ブックを作っていません: records/plan.yaml:{exc.line}: {exc.message}", file=sys.stderr)
         return 1
