@@ -39,10 +39,13 @@ def implemented_actions(client: str = "VBA") -> set[str]:
 
 
 def officejs_source() -> Path:
-    """xlwings Server's Office.js client (the JavaScript the task pane and ribbon load)."""
-    import xlwings_server
+    """xlwings Server's Office.js client (the JavaScript the task pane and ribbon load).
+    Found without importing the package: importing it sets XLWINGS_ON_SERVER in this
+    process, which every xlwings started from the tests would then inherit."""
+    import importlib.util
 
-    return Path(xlwings_server.__file__).parent / "static" / "js" / "custom-scripts" / "index.js"
+    package = Path(importlib.util.find_spec("xlwings_server").submodule_search_locations[0])
+    return package / "static" / "js" / "custom-scripts" / "index.js"
 
 
 class ExcelError(Exception):
