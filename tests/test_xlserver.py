@@ -468,3 +468,17 @@ def test_the_manifest_names_the_tab_the_buttons_and_the_task_pane(office):
     assert labels["shinchoku_push"] == "送信" and labels["ShinchokuTaskpane"] == "作業ウィンドウ"
     ids = [c.get("id") for c in root.iter() if c.get("id") and c.tag.endswith(("Control", "Group", "CustomTab"))]
     assert len(ids) == len(set(ids))
+
+
+def test_a_reply_never_writes_the_locked_heading_rows_between_two_changed_rows(office):
+    """Changes on both sides of a 推進方策 heading (No.5 and No.9) come back in one 取得:
+    the reply writes the data rows only (a write into the locked heading row is Excel's
+    error 1004 on the protected sheet, which the client raises)."""
+    sato, yamada = desk(office, "sato"), desk(office, "yamada")
+    sato.type("R2", 5, "児童青少年課", "備考", "見出しの上")
+    sato.type("R2", 9, "産業振興課", "備考", "見出しの下")
+    assert sato.press("push")[1][0][0] == "2件のセルを送信しました。"
+    status, alerts = yamada.press("pull")
+    assert status == 200 and "2件のセルを更新しました" in alerts[0][0]
+    assert yamada.cell("R2", 5, "児童青少年課", "備考") == "見出しの上"
+    assert yamada.cell("R2", 9, "産業振興課", "備考") == "見出しの下"
