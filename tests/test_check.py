@@ -58,9 +58,9 @@ BAD = [
     ("missing 主管課", GOOD.replace("  - 主管課: 指導室\n    進捗", "  - 進捗"), 4, "「主管課」がありません"),
     ("broken yaml", GOOD.replace("報告:\n", "報告: [\n"), 0, "YAMLの書き方に誤りがあります"),
     ("duplicate key", GOOD.replace("年度: R2\n", "年度: R2\n年度: R1\n"), 3, "キー「年度」が2回書かれています"),
-    ("python tag", GOOD.replace("No: 5", "No: !!python/object/apply:os.system [ls]"), 1, "使えないタグ"),
+    ("python tag", GOOD.replace("'No': 5", "No: !!python/object/apply:os.system [ls]"), 1, "使えないタグ"),
     ("year mismatch", GOOD.replace("年度: R2", "年度: R1"), 2, "年度「R1」がフォルダ名「R2」と合っていません"),
-    ("no mismatch", GOOD.replace("No: 5", "No: 9"), 1, "No 9 がファイル名「05.yaml」と合っていません"),
+    ("no mismatch", GOOD.replace("'No': 5", "'No': 9"), 1, "No 9 がファイル名「05.yaml」と合っていません"),
     ("order", GOOD.replace("指導室", "X").replace("児童青少年課", "指導室").replace("X", "児童青少年課"), 3,
      "報告の順番が計画の主管課の順（指導室・児童青少年課）と違います"),
 ]
@@ -82,7 +82,7 @@ def test_bad_record_gives_one_clear_line(small_repo, capsys, what, text, line, f
 
 
 def test_unknown_initiative_and_unknown_year(small_repo, capsys):
-    write(small_repo, "records/R2/77.yaml", GOOD.replace("No: 5", "No: 77"))
+    write(small_repo, "records/R2/77.yaml", GOOD.replace("'No': 5", "'No': 77"))
     write(small_repo, "records/R9/05.yaml", GOOD.replace("年度: R2", "年度: R9"))
     code, out, _ = run_check(capsys, "--repo", str(small_repo))
     assert code == 1

@@ -16,6 +16,7 @@ from openpyxl import load_workbook
 from conftest import SEED, write_small_repo
 from shinchoku import export, importer, published, records, xlsxgrid
 from shinchoku.cli import main
+from shinchoku.importrules import NoteKind
 
 
 def repo_files(root: Path) -> dict[str, bytes]:
@@ -151,7 +152,7 @@ def test_hand_made_sheet_is_read_and_every_cell_accounted_for(tmp_path):
     assert len(result.ledger.entries) == result.cell_count
     unplaced = [e for e in result.ledger.entries.values() if e.kind == "unplaced"]
     assert [(e.cell.where, e.cell.text) for e in unplaced] == [("M7セル", "メモ：要確認")]
-    fixed = [e for e in result.ledger.entries.values() if any("直しました" in n for n in e.notes)]
+    fixed = [e for e in result.ledger.entries.values() if any(n.kind is NoteKind.NORMALISED for n in e.notes)]
     assert [e.cell.where for e in fixed] == ["H7セル"]
 
 

@@ -90,7 +90,7 @@ def test_pre_commit_checks_the_index_not_the_working_tree(office):
 def test_pre_commit_requires_canonical_form_and_broken_yaml_gets_a_line(office):
     _central, yamada, _sato = office
     path = yamada / "records" / "R2" / "01.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace("No: 1\n", "No:    1\n"), encoding="utf-8")
+    path.write_text(path.read_text(encoding="utf-8").replace("'No': 1\n", "'No':    1\n"), encoding="utf-8")
     done = git(yamada, "commit", "-qam", "x", who=YAMADA, check=False)
     assert done.returncode != 0 and "records/R2/01.yaml:1: 決められた書式になっていません" in done.stderr
     path.write_text("No: 1\n年度: R2\n報告: [\n", encoding="utf-8")

@@ -27,7 +27,7 @@ def test_text_round_trips_exactly(text):
 def test_canonical_form_is_the_documented_one():
     record = {"報告": [{"備考": "b", "主管課": "指導室", "実績": "1行目\n2行目"}], "年度": "R2", "No": 5}
     assert records.dumps(record) == (
-        "No: 5\n年度: R2\n報告:\n  - 主管課: 指導室\n    実績: |-\n      1行目\n      2行目\n    備考: b\n"
+        "'No': 5\n年度: R2\n報告:\n  - 主管課: 指導室\n    実績: |-\n      1行目\n      2行目\n    備考: b\n"
     )
 
 

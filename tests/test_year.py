@@ -25,7 +25,7 @@ def test_open_new_year_adds_it_and_creates_blank_records(small_repo, capsys):
     five = records.load_record(small_repo / "records" / "R3" / "05.yaml")
     assert five == {"No": 5, "年度": "R3", "報告": [{"主管課": "指導室"}, {"主管課": "児童青少年課"}]}
     assert (small_repo / "records" / "R3" / "05.yaml").read_text(encoding="utf-8") == \
-        "No: 5\n年度: R3\n報告:\n  - 主管課: 指導室\n  - 主管課: 児童青少年課\n"
+        "'No': 5\n年度: R3\n報告:\n  - 主管課: 指導室\n  - 主管課: 児童青少年課\n"
     # nothing else changed, and everything is valid and canonical
     assert {p: p.read_bytes() for p in before} == before
     assert validate.check_paths(small_repo, None, canonical=True) == []

@@ -23,8 +23,23 @@ EQUAL, DELETE, INSERT = "=", "-", "+"
 LONG_TEXT = 20
 
 
+class _Scripts(dict):
+    """Script class of each character met so far (review word-diffs hundreds of texts)."""
+
+    def __missing__(self, ch: str) -> str:
+        kind = self[ch] = _script_of(ch)
+        return kind
+
+
+_SCRIPTS = _Scripts()
+
+
 def script_of(ch: str) -> str:
     """The script class of one character (what a run is made of)."""
+    return _SCRIPTS[ch]
+
+
+def _script_of(ch: str) -> str:
     code = ord(ch)
     if ch == "\n":
         return "newline"
@@ -49,15 +64,14 @@ def script_of(ch: str) -> str:
 
 def runs(text: str) -> list[str]:
     """``text`` cut into runs of one script; joining them gives ``text`` back."""
+    from itertools import groupby
+
     out: list[str] = []
-    kind_prev = None
-    for ch in text:
-        kind = script_of(ch)
-        if out and kind == kind_prev and kind not in ("punct", "newline"):
-            out[-1] += ch
+    for kind, group in groupby(text, _SCRIPTS.__getitem__):
+        if kind == "punct" or kind == "newline":
+            out.extend(group)               # each punctuation mark and line break on its own
         else:
-            out.append(ch)
-        kind_prev = kind
+            out.append("".join(group))
     return out
 
 

@@ -14,8 +14,15 @@ How it works, per page:
    each cell costs its distance from its own column; a cell that fits nowhere is left
    unplaced (reported).  The whole row may be offset (rows that start to the right).
 3. Block positions are calibrated from the page's own rows (where all rows put a
-   year's 進捗状況 in the same other column, the block moves there), then rows are
-   aligned again.
+   year's 進捗状況 in the same other column, the block moves there).
+4. The cells after the fixed columns are read into year blocks and fields the way a
+   careful clerk would (:mod:`importrules`): 進捗状況 cells start years, the fiscal year
+   a text names bounds its slot, field order and content choose fields where cells
+   were dropped, continuations join their neighbour, repeats are only texts already
+   placed for the same department and year.  Every placement that rests on such a
+   rule is noted as guessed, with the rules named.
+5. The coordinator's overrides (``records/import-overrides.yaml``,
+   :mod:`importoverrides`) take their cells out first and place them as told.
 
 Every non-empty source cell ends in the :class:`Ledger`: placed in a record or the
 plan (certain or guessed), a heading, or unplaced with a reason.  Nothing is dropped
@@ -30,8 +37,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import importrules as rules
 from . import plan as plan_mod
 from .errors import ShinchokuError
+from .importrules import Note, NoteKind, Rule, SetAside
 
 # ----------------------------------------------------------------------------- vocab
 
@@ -74,7 +83,22 @@ class Entry:
     cell: Cell
     kind: str          # placed | heading | unplaced
     target: str = ""   # e.g. "records/R2/05.yaml 報告[指導室].課題" or "plan.yaml No 5 事業内容"
-    notes: list[str] = field(default_factory=list)   # guessed / normalised / cut short …
+    notes: list[Note] = field(default_factory=list)   # guessed / normalised / cut short / set aside …
+
+    @property
+    def guessed(self) -> bool:
+        return any(n.kind is NoteKind.GUESSED for n in self.notes)
+
+    @property
+    def reason(self) -> SetAside | None:
+        return next((n.reason for n in self.notes if n.reason is not None), None)
+
+
+def _as_note(note: Note | str, kind: str) -> Note:
+    """A note as given, or a plain sentence: the reason of an unplaced cell, else a remark."""
+    if isinstance(note, Note):
+        return note
+    return rules.set_aside(note, SetAside.UNKNOWN) if kind == "unplaced" else Note(NoteKind.INFO, note)
 
 
 @dataclass
@@ -82,13 +106,10 @@ class Ledger:
     entries: dict[tuple[int, int], Entry] = field(default_factory=dict)
     page_notes: list[str] = field(default_factory=list)
 
-    def put(self, cell: Cell, kind: str, target: str = "", *notes: str) -> Entry:
-        entry = Entry(cell, kind, target, [n for n in notes if n])
+    def put(self, cell: Cell, kind: str, target: str = "", *notes: Note | str) -> Entry:
+        entry = Entry(cell, kind, target, [_as_note(n, kind) for n in notes if n])
         self.entries[(cell.line, cell.col)] = entry
         return entry
-
-    def note(self, cell: Cell, note: str) -> None:
-        self.entries[(cell.line, cell.col)].notes.append(note)
 
 
 @dataclass
@@ -236,43 +257,6 @@ def split_groups(cells: list[Cell]) -> list[Group]:
     return groups
 
 
-_GROUP_UNPLACED = 20.0
-
-
-def assign_groups(groups: list[Group], blocks: list[Block], offset: int) -> list[Block | None]:
-    """Which fiscal year each group reports.
-
-    As many groups as years or more: in order (surplus groups, repeats seen in the
-    export, are left unplaced).  Fewer: by column position, keeping the order.
-    """
-    if len(groups) >= len(blocks):
-        return [*blocks, *([None] * (len(groups) - len(blocks)))]
-    n, m = len(groups), len(blocks)
-    INF = float("inf")
-    best = [[INF] * (m + 1) for _ in range(n + 1)]
-    move: list[list[tuple[int, int, bool] | None]] = [[None] * (m + 1) for _ in range(n + 1)]
-    for j in range(m + 1):
-        best[0][j] = 0.0
-    for i in range(1, n + 1):
-        g = groups[i - 1]
-        for j in range(m + 1):
-            cost, choice = best[i - 1][j] + _GROUP_UNPLACED, (i - 1, j, False)
-            if j > 0:
-                if best[i][j - 1] < cost:
-                    cost, choice = best[i][j - 1], (i, j - 1, False)
-                if best[i - 1][j - 1] < INF:
-                    c = best[i - 1][j - 1] + abs(blocks[j - 1].start - (g.col - offset))
-                    if c < cost:
-                        cost, choice = c, (i - 1, j - 1, True)
-            best[i][j], move[i][j] = cost, choice
-    out: list[Block | None] = [None] * n
-    i, j = n, m
-    while i > 0:
-        pi, pj, placed = move[i][j]  # type: ignore[misc]
-        if placed:
-            out[i - 1] = blocks[j - 1]
-        i, j = pi, pj
-    return out
 
 
 def _align(cells: list[Cell], slots: list[Slot], offset: int) -> tuple[float, list[Slot | None]]:
@@ -324,51 +308,12 @@ def align_row(cells: list[Cell], slots: list[Slot], offsets: list[int]) -> tuple
     return best[1], best[2]
 
 
-# ----------------------------------------------------------------------------- content hints
-
-_HINTS: dict[str, list[tuple[re.Pattern[str], float]]] = {
-    "実績": [(re.compile(r"(?:した|った|行った|できた|図った|実施)。?$"), 2.0), (re.compile(r"【|[0-9０-９]+(?:回|名|件|事業|団体|%)"), 1.0)],
-    "課題": [(re.compile(r"課題|必要|少な|不足|困難|弱い|足りない|ない。$|できなかった"), 2.0)],
-    "次年度へ向けた取組": [(re.compile(r"^(?:引き続き|継続して|今後|次年度|来年度|R[0-9]+年度)"), 2.0),
-                       (re.compile(r"(?:する|行う|いく|図る|目指す|努める|進める|促す|検討する)。$"), 2.0)],
-    "備考": [(re.compile(r"^※|指定管理者業務に移管"), 3.0)],
-}
-
-
-def _hint(text: str, field: str) -> float:
-    return sum(w for pattern, w in _HINTS.get(field, []) if pattern.search(text))
-
-
-def choose_fields(texts: list[str], fields: list[str]) -> list[str]:
-    """Fields for ``texts`` (fewer than ``fields``), in order, best matching what they say.
-
-    Used only where cells were dropped and positions cannot tell; the result is
-    reported as a guess.  With no hint either way, earlier fields win (実績 first).
-    """
-    n, m = len(texts), len(fields)
-    best: dict[tuple[int, int], tuple[float, list[str]]] = {}
-
-    def go(i: int, j: int) -> tuple[float, list[str]]:
-        if i == n:
-            return 0.0, []
-        if m - j < n - i:
-            return float("-inf"), []
-        key = (i, j)
-        if key not in best:
-            take_score, take_rest = go(i + 1, j + 1)
-            take = (take_score + _hint(texts[i], fields[j]), [fields[j], *take_rest])
-            skip = go(i, j + 1)
-            best[key] = take if take[0] >= skip[0] else skip
-        return best[key]
-
-    return go(0, 0)[1]
-
-
 # ----------------------------------------------------------------------------- the importer
 
 
 class SheetImporter:
-    def __init__(self, text: str, source_name: str = "sheet.tsv"):
+    def __init__(self, text: str, source_name: str = "sheet.tsv", overrides: list | None = None):
+        self.overrides = list(overrides or [])   # importoverrides.Override
         self.rows = read_cells(text)
         self.source_name = source_name
         self.ledger = Ledger()
@@ -409,7 +354,7 @@ class SheetImporter:
                 in_header = False
             if page is None:
                 for c in row:
-                    self.ledger.put(c, "unplaced", "", "表の外にあるセルです（見出しより前）")
+                    self.ledger.put(c, "unplaced", "", rules.set_aside("表の外にあるセルです（見出しより前）", SetAside.OUTSIDE))
                 continue
             page.rows.append(row)
 
@@ -448,11 +393,25 @@ class SheetImporter:
                           for y in p.block_years]
                 self.ledger.page_notes.append(
                     f"{p.number}ページ目: 見出しの項目名が年度の数だけそろっていないため、各年度の項目はほかのページの見出しに合わせました")
+            else:
+                fields = [self._complete_fields(p, y, list(f), usual) for y, f in zip(p.block_years, fields)]
             start = len(FIXED) + len(p.plan_years)
             p.blocks = []
             for y, f in zip(p.block_years, fields):
                 p.blocks.append(Block(y, start, list(f)))
                 start += len(f)
+
+    def _complete_fields(self, page: Page, year: str, fields: list[str], usual: dict[str, Counter]) -> list[str]:
+        """A year's fields, with the trailing ones the page's header lost (the last
+        header cell at the page edge) taken from another page with the same beginning."""
+        longer = [list(f) for f in usual.get(year, {}) if len(f) > len(fields) and list(f[: len(fields)]) == fields]
+        if not longer:
+            return fields
+        best = max(longer, key=len)
+        self.ledger.page_notes.append(
+            f"{page.number}ページ目: {year}の見出しに「{'・'.join(best[len(fields):])}」の列がないため、"
+            "同じ並びのほかのページの見出しに合わせて加えました")
+        return best
 
     def _calibrate(self, page: Page) -> None:
         """Place the year blocks where the page's complete rows put their 進捗状況.
@@ -525,6 +484,7 @@ class SheetImporter:
     def run(self) -> ImportResult:
         self._split_pages()
         self._settle_blocks()
+        pinned = self._take_overridden_cells()
         strategies: list[dict[str, Any]] = []
         initiatives: list[dict[str, Any]] = []          # in sheet order
         values: dict[tuple[int, str, str], dict[str, tuple[str, Cell]]] = defaultdict(dict)  # (No, dept, year) → field → (value, cell)
@@ -539,7 +499,7 @@ class SheetImporter:
                     cell = row[0]
                     if kind == "推進方策":
                         if strategies and strategies[-1]["番号"] == number:
-                            self.ledger.put(cell, "unplaced", "", "同じ推進方策の行が繰り返されています（2回目以降は使いません）")
+                            self.ledger.put(cell, "unplaced", "", rules.set_aside("同じ推進方策の行が繰り返されています（2回目以降は使いません）", SetAside.DUPLICATE_ROW))
                             continue
                         strategies.append({"番号": number, "名称": name, "目標": []})
                         current_goal = None
@@ -550,14 +510,15 @@ class SheetImporter:
                             continue
                         goals = strategies[-1]["目標"]
                         if current_goal is not None and current_goal["番号"] == number:
-                            self.ledger.put(cell, "unplaced", "", f"同じ目標({number})の行が繰り返されています（2回目以降は使いません）")
+                            self.ledger.put(cell, "unplaced", "", rules.set_aside(f"同じ目標({number})の行が繰り返されています（2回目以降は使いません）", SetAside.DUPLICATE_ROW))
                             continue
                         current_goal = {"番号": number, "名称": name, "施策": []}
                         goals.append(current_goal)
                         self.ledger.put(cell, "placed", f"plan.yaml 推進方策{strategies[-1]['番号']} 目標({number}) 名称",
-                                        *(["列がずれていました"] if cell.col != 0 else []))
+                                        *([rules.guessed("列がずれていました", Rule.ROW_SHIFT)] if cell.col != 0 else []))
                     continue
                 last = self._row(page, row, current_goal, initiatives, values, last)
+        self._apply_overrides(pinned, initiatives, values)
         records = self._records(initiatives, values)
         plan = self._plan(strategies, initiatives)
         count = sum(len(r) for r in self.rows)
@@ -575,28 +536,29 @@ class SheetImporter:
         dept_cells = by_kind.get("主管課", [])
         shift_note = f"行全体が{offset}列右にずれていたため補正しました" if offset > 0 else (
             f"行全体が{-offset}列左にずれていたため補正しました" if offset < 0 else "")
+        shifted = rules.guessed(shift_note, Rule.ROW_SHIFT) if shift_note else None
 
-        def unplaced_all(reason: str) -> None:
+        def unplaced_all(reason: str, why: SetAside = SetAside.UNKNOWN) -> None:
             for c in row:
-                self.ledger.put(c, "unplaced", "", reason)
+                self.ledger.put(c, "unplaced", "", rules.set_aside(reason, why))
 
         initiative: dict[str, Any] | None
         department: str | None = None
-        restored = ""
+        restored = None
         if no_cells:
             no = _int(no_cells[0][0].text)
             if any(i["No"] == no for i in initiatives):
-                unplaced_all(f"No {no} の行が2回あります（2回目は使いません）")
+                unplaced_all(f"No {no} の行が2回あります（2回目は使いません）", SetAside.DUPLICATE_ROW)
                 return last
             initiative = self._new_initiative(no, goal, initiatives)
             if initiative is None:
                 unplaced_all("目標の行より前に施策の行があります")
                 return last
-            self.ledger.put(no_cells[0][0], "placed", f"plan.yaml No {no}", shift_note)
+            self.ledger.put(no_cells[0][0], "placed", f"plan.yaml No {no}", shifted)
         elif name_cells and not rest:
             # A stray row repeating a title (and maybe a department), with no data.
             title = name_cells[0][0].text
-            unplaced_all(f"施策名「{title}」だけの行が繰り返されています（PDFの改ページ等によるもの。使いません）")
+            unplaced_all(f"施策名「{title}」だけの行が繰り返されています（PDFの改ページ等によるもの。使いません）", SetAside.STRAY_TITLE)
             return last
         elif name_cells and dept_cells and rest:
             # An initiative whose No was lost: the next number after the previous one.
@@ -605,7 +567,7 @@ class SheetImporter:
             if initiative is None:
                 unplaced_all("目標の行より前に施策の行があります")
                 return last
-            restored = f"No が抜けていたため、前の施策（No {no - 1}）の次の番号 {no} としました"
+            restored = rules.guessed(f"No が抜けていたため、前の施策（No {no - 1}）の次の番号 {no} としました", Rule.RESTORED_NO)
         else:
             # A second lead department's row (no No, no title).
             if last is None:
@@ -632,9 +594,9 @@ class SheetImporter:
         for cell, slot in zip(lead, placement):
             if slot is None or slot.kind == "No":
                 continue
-            note = [shift_note] if shift_note else []
+            note = [shifted] if shifted else []
             if cell.col - offset != slot.col:
-                note.append(f"列がずれていたため「{slot.kind}」とみなしました")
+                note.append(rules.guessed(f"列がずれていたため「{slot.kind}」とみなしました", Rule.COLUMN))
             if slot.kind == "施策名":
                 initiative["施策名"] = cell.text
                 self.ledger.put(cell, "placed", f"plan.yaml No {no} 施策名", restored, *note)
@@ -643,7 +605,7 @@ class SheetImporter:
                 if not initiative["主管課"]:
                     initiative["主管課"].extend(names)
                 department = department or names[0]
-                extra = "2つの課名が1つのセルに入っていたため、2つの主管課に分けました" if len(names) > 1 else ""
+                extra = rules.guessed("2つの課名が1つのセルに入っていたため、2つの主管課に分けました", Rule.SPLIT_DEPARTMENTS) if len(names) > 1 else None
                 self.ledger.put(cell, "placed", f"plan.yaml No {no} 主管課", extra, *note)
             elif slot.kind == "関係課":
                 initiative["関係課"].extend(cell.text.split())
@@ -655,7 +617,7 @@ class SheetImporter:
             elif slot.kind == "計画":
                 have = initiative["計画"].get(slot.year)
                 if have is not None and have != cell.text:
-                    self.ledger.put(cell, "unplaced", "", f"No {no} の{slot.year}の計画がすでに「{have}」になっています")
+                    self.ledger.put(cell, "unplaced", "", rules.set_aside(f"No {no} の{slot.year}の計画がすでに「{have}」になっています", SetAside.CONFLICT))
                     continue
                 initiative["計画"][slot.year] = cell.text
                 self.ledger.put(cell, "placed", f"plan.yaml No {no} 計画 {slot.year}", *note)
@@ -669,85 +631,126 @@ class SheetImporter:
         return initiative
 
     def _place_groups(self, page, no, department, rest, offset, shift_note, values) -> None:
-        groups = split_groups(rest)
-        years = assign_groups(groups, page.blocks, offset)
-        # A year whose 進捗状況 cell is missing: the previous group's surplus cells spill into it.
-        plan: list[tuple[Block, Cell | None, list[Cell], bool]] = []   # (block, status, cells, spilled)
-        leftovers: list[tuple[Cell, str]] = []
-        taken = {id(b) for b in years if b is not None}
-        for g, block in zip(groups, years):
-            if block is None:
-                why = ("年度の数より多い進捗状況の組があります（書き出しで繰り返されたものと思われます）"
-                       if g.status is not None else "進捗状況より前にあり、どの年度か決められませんでした")
-                leftovers += [(c, why) for c in ([g.status] if g.status else []) + g.cells]
-                continue
-            width = len(block.fields) - 1
-            plan.append((block, g.status, g.cells[:width], False))
-            extra = g.cells[width:]
-            if extra:
-                index = page.blocks.index(block)
-                nxt = page.blocks[index + 1] if index + 1 < len(page.blocks) else None
-                if nxt is not None and id(nxt) not in taken:
-                    taken.add(id(nxt))
-                    plan.append((nxt, None, extra[: len(nxt.fields) - 1], True))
-                    extra = extra[len(nxt.fields) - 1:]
-                leftovers += [(c, f"{block.year}の項目の数より多いセルがあります") for c in extra]
-        for cell, why in leftovers:
-            self.ledger.put(cell, "unplaced", "", f"No {no}（{department}）: {why}")
-        next_cols = {id(g.status): (groups[k + 1].col if k + 1 < len(groups) else None)
-                     for k, g in enumerate(groups) if g.status is not None}
-        for block, status, cells, spilled in plan:
-            key = (no, department, block.year)
-            base = f"records/{block.year}/{no:02d}.yaml 報告[{department}]"
-            common = [shift_note] if shift_note else []
-            if status is not None:
-                text = status.text
+        """Year and field of every cell of the row's year blocks (see :mod:`importrules`)."""
+        decisions = rules.align_year_blocks(rest, page.blocks, offset, is_status)
+        common = [rules.guessed(shift_note, Rule.ROW_SHIFT)] if shift_note else []
+        placed_at: dict[tuple[int, str], Cell] = {}      # (block, text) → the cell placed with that text
+        last: tuple[tuple[int, str, str], str, Cell] | None = None
+        for d in decisions:
+            cell = d.cell
+            block = page.blocks[d.block] if d.block >= 0 else None
+            if d.action in ("status", "field") and block is not None:
+                key = (no, department, block.year)
+                base = f"records/{block.year}/{no:02d}.yaml 報告[{department}]"
                 notes = list(common)
+                name = "進捗状況" if d.action == "status" else d.field_name
+                text = cell.text
                 if text in STATUS_FIX:
-                    notes.append(f"読み取りの誤り「{text}」を「{STATUS_FIX[text]}」に直しました")
+                    notes.append(Note(NoteKind.NORMALISED, f"読み取りの誤り「{text}」を「{STATUS_FIX[text]}」に直しました"))
                     text = STATUS_FIX[text]
-                if abs((status.col - offset) - block.start) > 0 and len(groups) < len(page.blocks):
-                    notes.append(f"進捗状況のそろわない行のため、列の位置から{block.year}と推定しました")
-                self._put_value(values, key, "進捗状況", text, status, f"{base}.進捗状況", notes)
-            fields = block.fields[1:]
-            names = self._field_names(status, cells, fields, next_cols.get(id(status)))
-            exact = names is not None
-            if names is None:
-                names = choose_fields([c.text for c in cells], fields)
-            for cell, name in zip(cells, names):
-                notes = list(common)
-                if spilled:
-                    notes.append(f"{block.year}の進捗状況のセルが抜けていたため、前の年度の続きのセルを{block.year}とみなしました")
-                elif not exact:
-                    notes.append("空のセルが抜けて列がずれていたため、並び順と内容から推定して置きました")
+                if not d.certain:
+                    notes.append(rules.guessed(self._guess_text(d, block, cell), *d.rules))
                 if len(cell.text) >= 40 and not cell.text.rstrip().endswith(_SENTENCE_END):
-                    notes.append("文の途中で終わっています（PDFからの書き出しで切れた可能性があります）")
-                self._put_value(values, key, name, cell.text, cell, f"{base}.{name}", notes)
+                    notes.append(Note(NoteKind.CUT_SHORT, "文の途中で終わっています（PDFからの書き出しで切れた可能性があります）"))
+                if self._put_value(values, key, name, text, cell, f"{base}.{name}", notes):
+                    placed_at.setdefault((d.block, cell.text), cell)
+                    last = (key, name, cell) if d.action == "field" else None
+            elif d.action == "join" and last is not None:
+                key, name, first = last
+                have, cells = values[key][name]
+                values[key][name] = (f"{have} {cell.text}", [*cells, cell])
+                base = f"records/{key[2]}/{no:02d}.yaml 報告[{department}]"
+                self.ledger.put(cell, "placed", f"{base}.{name}", *common, rules.guessed(
+                    f"「{cell.text[:6]}…」で始まる前のセルの続きの文のため、{first.where}の{name}の後ろにつなげました",
+                    Rule.CONTINUATION))
+            elif d.action == "repeat" and block is not None:
+                twin = placed_at.get((d.block, cell.text))
+                where = f"（{twin.where}）" if twin is not None else ""
+                self.ledger.put(cell, "unplaced", "", rules.set_aside(
+                    f"No {no}（{department}）: {block.year}にすでに置いた同じ文{where}の繰り返しです（書き出しで繰り返されたものと思われます）",
+                    SetAside.REPEAT))
+            else:
+                last = None
+                self.ledger.put(cell, "unplaced", "", rules.set_aside(self._no_slot_text(no, department, cell, page), SetAside.NO_SLOT))
 
     @staticmethod
-    def _field_names(status: Cell | None, cells: list[Cell], fields: list[str], next_col: int | None) -> list[str] | None:
-        """Field names of a group's cells when they are certain, else None (placed by order).
+    def _guess_text(d, block, cell) -> str:
+        parts = []
+        if Rule.MISSING_STATUS in d.rules:
+            parts.append(f"{block.year}の進捗状況のセルが抜けているため、前のセルの続きを{block.year}としました")
+        elif Rule.STATUS_START in d.rules:
+            parts.append(f"進捗状況のセルの並びと列の位置から{block.year}としました")
+        if Rule.NAMED_YEAR in d.rules:
+            evidence = "・".join(rules.dated(cell.text).evidence)
+            parts.append(f"文中の「{evidence}」と矛盾しない年度・項目を選びました")
+        if Rule.FIELD_ORDER in d.rules:
+            how = "項目の順と書きぶり" if Rule.CONTENT in d.rules else "項目の順（実績から）"
+            parts.append(f"空のセルが抜けているため、{how}から「{d.field_name}」としました")
+        return "。".join(parts) or "推定して置きました"
 
-        Certain: one cell per field, or the cells sit at their header offsets from the
-        進捗状況 and the block is complete (nothing dropped before the next 進捗状況).
-        """
-        if len(cells) == len(fields):
-            return list(fields)
-        if status is None or not cells:
-            return None if cells else []
-        rel = [c.col - status.col - 1 for c in cells]
-        complete = next_col is None or next_col - status.col == len(fields) + 1
-        if complete and all(0 <= r < len(fields) for r in rel):
-            return [fields[r] for r in rel]
-        return None
+    @staticmethod
+    def _no_slot_text(no, department, cell, page) -> str:
+        d = rules.dated(cell.text)
+        why = "置ける年度・項目が残っていません"
+        if d:
+            why += f"（文中の「{'・'.join(d.evidence)}」に合う項目が埋まっています）"
+        return f"No {no}（{department}）: {why}。内容を確かめ、必要なら取り込みの指定（import-overrides.yaml）で置き先を決めてください"
 
-    def _put_value(self, values, key, name, text, cell, target, notes) -> None:
+    def _put_value(self, values, key, name, text, cell, target, notes) -> bool:
         have = values[key].get(name)
         if have is not None:
-            self.ledger.put(cell, "unplaced", "", f"{target} にはすでに値があります（{have[1].where}）")
-            return
-        values[key][name] = (text, cell)
+            self.ledger.put(cell, "unplaced", "", rules.set_aside(
+                f"{target} にはすでに値があります（{have[1][0].where}）", SetAside.CONFLICT))
+            return False
+        values[key][name] = (text, [cell])
         self.ledger.put(cell, "placed", target, *notes)
+        return True
+
+    # -- the coordinator's overrides (records/import-overrides.yaml) ----------------------
+    def _take_overridden_cells(self) -> list[tuple[Any, Cell]]:
+        """Take the cells the overrides name out of the rows (they are placed as told)."""
+        at = {(c.line, c.col): c for row in self.rows for c in row}
+        pinned = []
+        for o in self.overrides:
+            cell = at.get((o.line, o.col))
+            if cell is None:
+                raise SheetError(f"{o.label}: {self.source_name} の {o.line}行目・{o.col + 1}列目は空のセルです"
+                                 "（取り込み報告の「位置」の行と列を写してください）")
+            pinned.append((o, cell))
+        taken = {(c.line, c.col) for _o, c in pinned}
+        if taken:
+            for page in self.pages:
+                page.rows = [r for r in ([c for c in row if (c.line, c.col) not in taken] for row in page.rows) if r]
+        return pinned
+
+    def _apply_overrides(self, pinned, initiatives, values) -> None:
+        years = [b.year for p in self.pages for b in p.blocks]
+        by_no = {i["No"]: i for i in initiatives}
+        for o, cell in pinned:
+            initiative = by_no.get(o.no)
+            if initiative is None:
+                raise SheetError(f"{o.label}: No {o.no} の施策はこのシートにありません")
+            if o.department not in initiative["主管課"]:
+                raise SheetError(f"{o.label}: 「{o.department}」は No {o.no} の主管課ではありません"
+                                 f"（主管課: {'・'.join(initiative['主管課'])}）")
+            if o.year not in years:
+                raise SheetError(f"{o.label}: 年度「{o.year}」はこのシートにありません（ある年度: {'・'.join(dict.fromkeys(years))}）")
+            text = STATUS_FIX.get(cell.text, cell.text) if o.field == "進捗状況" else cell.text
+            if o.field == "進捗状況" and not is_status(text):
+                raise SheetError(f"{o.label}: {cell.where}の「{cell.text[:20]}」は進捗状況の値ではありません")
+            key = (o.no, o.department, o.year)
+            target = f"records/{o.year}/{o.no:02d}.yaml 報告[{o.department}].{o.field}"
+            have = values[key].get(o.field)
+            if have is not None:
+                for old in have[1]:
+                    if (old.line, old.col) in {(c.line, c.col) for _o, c in pinned}:
+                        raise SheetError(f"{o.label}: {target} には別の指定（{old.where}）がすでにあります")
+                    self.ledger.put(old, "unplaced", "", rules.set_aside(
+                        f"取り込みの指定（{o.label}）で {target} に{cell.where}を置いたため、置きませんでした", SetAside.CONFLICT))
+            values[key][o.field] = (text, [cell])
+            memo = f"（メモ: {o.memo}）" if o.memo else ""
+            self.ledger.put(cell, "placed", target, Note(
+                NoteKind.OVERRIDDEN, f"取り込みの指定（{o.label}）により置きました{memo}", (Rule.OVERRIDE,)))
 
     def _new_initiative(self, no, goal, initiatives):
         if goal is None:
@@ -813,15 +816,15 @@ class SheetImporter:
         return out
 
 
-def import_text(text: str, source_name: str = "sheet.tsv") -> ImportResult:
-    return SheetImporter(text, source_name).run()
+def import_text(text: str, source_name: str = "sheet.tsv", overrides: list | None = None) -> ImportResult:
+    return SheetImporter(text, source_name, overrides).run()
 
 
 class SheetError(ShinchokuError):
     """A file that is not a sheet at all (message in Japanese, for the user)."""
 
 
-def import_file(path: Path) -> ImportResult:
+def import_file(path: Path, overrides: list | None = None) -> ImportResult:
     raw = path.read_bytes()
     if b"\x00" in raw:
         raise SheetError(f"{path.name} はタブ区切りのテキストではありません（バイナリのファイルです）")
@@ -833,4 +836,4 @@ def import_file(path: Path) -> ImportResult:
         except UnicodeDecodeError:
             line = raw[: utf8.start].count(b"\n") + 1
             raise SheetError(f"{path.name}:{line}: 文字コードが UTF-8 でも Shift_JIS でもないため読めません") from None
-    return import_text(text, path.name)
+    return import_text(text, path.name, overrides)

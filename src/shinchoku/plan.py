@@ -73,10 +73,19 @@ class Plan:
         yield from self.data.get("推進方策", [])
 
     def initiatives(self) -> Iterator[Initiative]:
+        yield from self._initiatives()
+
+    def _initiatives(self) -> tuple[Initiative, ...]:
+        # Built once per plan: every command asks for initiatives (or one by No) many
+        # times, and a plan is read-only once loaded (a changed plan is a new Plan).
+        cached = self.__dict__.get("_cache_initiatives")
+        if cached is not None and cached[0] is self.data.get("推進方策"):
+            return cached[1]
+        out = []
         for s in self.data.get("推進方策", []):
             for g in s.get("目標", []):
                 for i in g.get("施策", []):
-                    yield Initiative(
+                    out.append(Initiative(
                         no=i["No"],
                         name=i.get("施策名", ""),
                         departments=tuple(i.get("主管課", [])),
@@ -87,14 +96,24 @@ class Plan:
                         goal_name=g.get("名称", ""),
                         content=i.get("事業内容"),
                         schedule=dict(i.get("計画", {}) or {}),
-                    )
+                    ))
+        built = tuple(out)
+        self.__dict__["_cache_initiatives"] = (self.data.get("推進方策"), built)
+        self.__dict__.pop("_cache_by_no", None)
+        return built
 
     def or_none(self) -> "Plan | None":
         """None for a plan file that held no mapping."""
         return self if self.data else None
 
     def by_no(self) -> dict[int, Initiative]:
-        return {i.no: i for i in self.initiatives()}
+        """{No: initiative}, built once per plan (do not change the returned dict)."""
+        initiatives = self._initiatives()
+        cached = self.__dict__.get("_cache_by_no")
+        if cached is None or cached[0] is not initiatives:
+            cached = (initiatives, {i.no: i for i in initiatives})
+            self.__dict__["_cache_by_no"] = cached
+        return cached[1]
 
     def departments(self) -> list[str]:
         """Every lead department, in order of first appearance."""

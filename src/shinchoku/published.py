@@ -166,6 +166,12 @@ class Columns:
         return len(FIXED) + len(self.plan_years) + len(self.years) * len(self.fields)
 
     def width(self, col: int) -> float:
+        widths = self.__dict__.get("_widths")
+        if widths is None:
+            widths = self.__dict__["_widths"] = {c: self._width(c) for c in range(1, self.last + 1)}
+        return widths[col] if col in widths else self._width(col)
+
+    def _width(self, col: int) -> float:
         for key, _h, w in FIXED:
             if self.fixed[key] == col:
                 return w
@@ -193,7 +199,7 @@ def lines_needed(text: str, col_width: float) -> int:
 
 
 def write_workbook(path: Path, plan: Plan, records: dict[tuple[str, int], dict[str, Any]],
-                   years: list[str], root: Path | None = None) -> list[str]:
+                   years: list[str], root: Path | None = None, *, body_class: type | None = None) -> list[str]:
     """Write the published sheet for ``years`` to ``path`` (.xlsx).
 
     ``records`` maps (年度, No) to a record.  Returns warnings (Japanese) about records
@@ -204,7 +210,8 @@ def write_workbook(path: Path, plan: Plan, records: dict[tuple[str, int], dict[s
     wb = Workbook()
     ws = wb.active
     ws.title = SHEET_NAME
-    warnings = write_sheet(ws, plan, records, years, root)
+    body = (body_class or SheetBody)(ws)
+    warnings = write_sheet(ws, plan, records, years, root, body)
     wb.properties.title = title(plan)
     wb.properties.creator = "shinchoku"
     # The sheet itself cannot show whether a year is 受付中 or 締切; keep the plan's year
@@ -215,14 +222,21 @@ def write_workbook(path: Path, plan: Plan, records: dict[tuple[str, int], dict[s
         name=YEARS_PROPERTY, value=json.dumps(plan.data.get("年度", []), ensure_ascii=False)))
     from .fileout import write_atomic
 
-    write_atomic(path, wb.save)
+    write_atomic(path, lambda tmp: body.save(wb, tmp))
     return warnings
 
 
 def write_sheet(ws, plan: Plan, records: dict[tuple[str, int], dict[str, Any]],
-                years: list[str], root: Path | None = None) -> list[str]:
+                years: list[str], root: Path | None = None, body: "SheetBody | None" = None) -> list[str]:
+    """Lay the sheet out on ``ws``: the title and header rows as openpyxl cells, the rows
+    from FIRST_DATA_ROW on into ``body`` (a :class:`SheetBody`, written by its
+    :meth:`SheetBody.save`; without one, as openpyxl cells that ``wb.save`` writes)."""
+    from copy import copy
+
+    from openpyxl.cell.cell import MergedCell
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
     from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.merge import MergedCellRange
     from openpyxl.worksheet.properties import PageSetupProperties
 
     fields = report_fields(root)
@@ -234,26 +248,75 @@ def write_sheet(ws, plan: Plan, records: dict[tuple[str, int], dict[str, Any]],
     bold = Font(name=FONT_NAME, size=FONT_SIZE, bold=True)
     wrap_top = Alignment(wrap_text=True, vertical="top")
     centre = Alignment(wrap_text=True, horizontal="center", vertical="center")
+    middle = Alignment(vertical="center")
     header_fill = PatternFill("solid", fgColor="DDEBF7")
     strategy_fill = PatternFill("solid", fgColor="BDD7EE")
     goal_fill = PatternFill("solid", fgColor="EDF3FA")
     year_fills = [PatternFill("solid", fgColor=c) for c in ("FFF2CC", "E2EFDA", "FCE4D6", "EDEDED")]
 
+    # A sheet of 10,000 records has ~130,000 cells and ~5,000 merged ranges.  Each look
+    # (font, alignment, border, fill) is registered with the workbook once and then
+    # copied; merges skip openpyxl's scan of every earlier merge (ours never overlap).
+    looks: dict[tuple[int, int, int], tuple[Any, ...]] = {}
+
+    if body is None:
+        body = CellsBody(ws)            # openpyxl's own cells: the caller saves the workbook
+    body.border = border
+
     def put(row: int, col: int, value: Any, *, style=font, align=wrap_top, fill=None) -> None:
+        if row >= FIRST_DATA_ROW:
+            body.put(row, col, value, style, align, fill)
+            return
         cell = ws.cell(row=row, column=col)
         if value not in (None, ""):
             cell.value = value
             if isinstance(value, str):
                 cell.data_type = "s"     # text stays text, even when it starts with "="
+        key = (id(style), id(align), id(fill))
+        known = looks.get(key)
+        whole = fill is not None or not cell.has_style      # else the cell keeps its own fill
+        if known is not None and whole:
+            cell._style = copy(known[0])
+            return
         cell.font = style
         cell.alignment = align
         cell.border = border
         if fill is not None:
             cell.fill = fill
+        if known is None and whole:
+            looks[key] = (copy(cell._style), style, align, fill)   # the objects keep their ids
+
+    merged_looks: dict[tuple[Any, ...], Any] = {}
 
     def merge(r1: int, c1: int, r2: int, c2: int) -> None:
-        if (r1, c1) != (r2, c2):
-            ws.merge_cells(start_row=r1, start_column=c1, end_row=r2, end_column=c2)
+        """``ws.merge_cells`` in constant time per cell: the same MergedCells with the
+        same edge borders and protection as openpyxl's MergedCellRange.format gives."""
+        if (r1, c1) == (r2, c2):
+            return
+        if r1 >= FIRST_DATA_ROW:
+            body.merge(r1, c1, r2, c2)
+            return
+        mcr = MergedCellRange(ws, f"{get_column_letter(c1)}{r1}:{get_column_letter(c2)}{r2}")
+        ws.merged_cells.ranges.add(mcr)
+        start = mcr.start_cell
+        base = (start._style.borderId, start._style.protectionId)
+        for r in range(r1, r2 + 1):
+            for c in range(c1, c2 + 1):
+                if r == r1 and c == c1:
+                    continue
+                cell = MergedCell(ws, row=r, column=c)
+                ws._cells[(r, c)] = cell
+                edges = (r == r1, c == c1, c == c2, r == r2)        # top, left, right, bottom
+                known = merged_looks.get((base, edges))
+                if known is not None:
+                    cell._style = copy(known)
+                    continue
+                for name, on in zip(("top", "left", "right", "bottom"), edges):
+                    side = getattr(start.border, name)
+                    if on and not (side and side.style is None):
+                        cell.border += Border(**{name: side})
+                cell.protection = copy(start.protection)
+                merged_looks[(base, edges)] = copy(cell._style)
 
     # title
     ws.cell(row=TITLE_ROW, column=1, value=title(plan)).font = Font(name=FONT_NAME, size=14, bold=True)
@@ -304,22 +367,22 @@ def write_sheet(ws, plan: Plan, records: dict[tuple[str, int], dict[str, Any]],
     shown: set[tuple[str, int]] = set()
     for strategy in plan.data.get("推進方策", []):
         put(row, 1, strategy_label(strategy.get("番号", 0), strategy.get("名称", "")),
-            style=bold, align=Alignment(vertical="center"), fill=strategy_fill)
+            style=bold, align=middle, fill=strategy_fill)
         for c in range(2, last + 1):
             put(row, c, None, fill=strategy_fill)
         merge(row, 1, row, last)
-        ws.row_dimensions[row].height = 18
+        body.heights[row] = 18
         row += 1
         for goal in strategy.get("目標", []):
             put(row, 1, goal_label(goal.get("番号", 0), goal.get("名称", "")),
-                style=bold, align=Alignment(vertical="center"), fill=goal_fill)
+                style=bold, align=middle, fill=goal_fill)
             for c in range(2, last + 1):
                 put(row, c, None, fill=goal_fill)
             merge(row, 1, row, last)
-            ws.row_dimensions[row].height = 16
+            body.heights[row] = 16
             row += 1
             for item in goal.get("施策", []):
-                row = _write_initiative(ws, put, merge, cols, row, item, records, years, shown)
+                row = _write_initiative(body, put, merge, cols, row, item, records, years, shown)
     for (year, no), rec in sorted(records.items()):
         if year in years and (year, no) not in shown:
             warnings.append(f"{year} No {no} の記録は計画（plan.yaml）に施策がないため、シートに載せていません")
@@ -350,12 +413,23 @@ def _departments(plan: Plan, no: int) -> tuple[str, ...]:
     return initiative.departments if initiative else ()
 
 
-def _write_initiative(ws, put, merge, cols: Columns, row: int, item: dict[str, Any],
+_ALIGNMENTS: list[Any] = []
+
+
+def _initiative_alignments():
+    """The two alignments of initiative rows, made once (so each look is registered once)."""
+    if not _ALIGNMENTS:
+        from openpyxl.styles import Alignment
+
+        _ALIGNMENTS.extend([Alignment(wrap_text=True, horizontal="center", vertical="top"),
+                            Alignment(wrap_text=True, vertical="top")])
+    return _ALIGNMENTS[0], _ALIGNMENTS[1]
+
+
+def _write_initiative(body: "SheetBody", put, merge, cols: Columns, row: int, item: dict[str, Any],
                       records: dict[tuple[str, int], dict[str, Any]], years: list[str],
                       shown: set[tuple[str, int]]) -> int:
-    from openpyxl.styles import Alignment
-
-    centre = Alignment(wrap_text=True, horizontal="center", vertical="top")
+    centre, wrap_top = _initiative_alignments()
     no = item["No"]
     departments = list(dict.fromkeys(item.get("主管課", []))) or [""]
     n = len(departments)
@@ -405,7 +479,7 @@ def _write_initiative(ws, put, merge, cols: Columns, row: int, item: dict[str, A
                     value = str(value)
                 c = cols.block[(y, f)]
                 put(r, c, value if isinstance(value, str) else None,
-                    align=centre if f == "進捗状況" else Alignment(wrap_text=True, vertical="top"))
+                    align=centre if f == "進捗状況" else wrap_top)
                 if isinstance(value, str):
                     need(k, value, c)
     if n > 1:
@@ -416,5 +490,179 @@ def _write_initiative(ws, put, merge, cols: Columns, row: int, item: dict[str, A
         if shared_content:
             merge(first, cols.fixed["事業内容"], last_row, cols.fixed["事業内容"])
     for k in range(n):
-        ws.row_dimensions[first + k].height = round(max(2, lines[k]) * LINE_HEIGHT + 3, 1)
+        body.heights[first + k] = round(max(2, lines[k]) * LINE_HEIGHT + 3, 1)
     return last_row + 1
+
+
+class SheetBody:
+    """The sheet's rows from FIRST_DATA_ROW on (one per strategy, goal, and initiative ×
+    lead department: 20,000 rows and 1.3 million cells at 10,000 records), written
+    straight as worksheet XML.
+
+    openpyxl builds an object per cell and serialises each through ElementTree, which
+    costs more than everything else export does.  The XML here is what openpyxl writes
+    for the same cells: inline strings, the same cell formats (registered in the
+    workbook's own style tables, so styles.xml holds them), merged cells as styled empty
+    cells with the edge borders openpyxl's MergedCellRange.format gives them, and row
+    heights.  :meth:`save` lets openpyxl write the workbook (title, headers, columns,
+    merges, print setup, styles) and puts these rows into its sheetData.
+    """
+
+    def __init__(self, ws):
+        self.ws = ws
+        self.border = None
+        self.cells: dict[int, dict[int, tuple[Any, int | None]]] = {}
+        self.heights: dict[int, float] = {}
+        self._xfs: dict[tuple[int, int, int], tuple[Any, ...]] = {}
+        self._merged_xfs: dict[tuple[bool, ...], int | None] = {}
+
+    def _xf(self, font, align, fill) -> int:
+        key = (id(font), id(align), id(fill))
+        known = self._xfs.get(key)
+        if known is None:
+            from openpyxl.styles.cell_style import StyleArray
+
+            wb = self.ws.parent
+            style = StyleArray()
+            # What assigning cell.font / .alignment / .border / .fill does, then style_id.
+            style.fontId = wb._fonts.add(font)
+            style.alignmentId = wb._alignments.add(align)
+            style.borderId = wb._borders.add(self.border)
+            if fill is not None:
+                style.fillId = wb._fills.add(fill)
+            known = self._xfs[key] = (wb._cell_styles.add(style), font, align, fill)   # objects keep their ids
+        return known[0]
+
+    def put(self, row: int, col: int, value: Any, font, align, fill) -> None:
+        if value in (None, ""):
+            value = None
+        elif isinstance(value, str):
+            from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+            from openpyxl.utils.exceptions import IllegalCharacterError
+
+            value = value[:32767]
+            if ILLEGAL_CHARACTERS_RE.search(value):
+                raise IllegalCharacterError(f"{value} cannot be used in worksheets.")
+        self.cells.setdefault(row, {})[col] = (value, self._xf(font, align, fill))
+
+    def _merged_xf(self, edges: tuple[bool, bool, bool, bool]) -> int | None:
+        if edges not in self._merged_xfs:
+            from openpyxl.cell.cell import MergedCell
+            from openpyxl.styles import Border, Protection
+
+            cell = MergedCell(self.ws, row=1, column=1)      # a scratch cell, never placed
+            for name, on in zip(("top", "left", "right", "bottom"), edges):
+                side = getattr(self.border, name)
+                if on and not (side and side.style is None):
+                    cell.border += Border(**{name: side})
+            cell.protection = Protection()
+            self._merged_xfs[edges] = self.ws.parent._cell_styles.add(cell._style) if cell.has_style else None
+        return self._merged_xfs[edges]
+
+    def merge(self, r1: int, c1: int, r2: int, c2: int) -> None:
+        from openpyxl.worksheet.cell_range import CellRange
+
+        self.ws.merged_cells.ranges.add(CellRange(min_col=c1, min_row=r1, max_col=c2, max_row=r2))
+        for r in range(r1, r2 + 1):
+            row = self.cells.setdefault(r, {})
+            for c in range(c1, c2 + 1):
+                if r == r1 and c == c1:
+                    continue
+                xf = self._merged_xf((r == r1, c == c1, c == c2, r == r2))
+                if xf is None:
+                    row.pop(c, None)
+                else:
+                    row[c] = (None, xf)
+
+    def xml(self) -> str:
+        from openpyxl.compat import safe_string
+        from openpyxl.utils import get_column_letter
+
+        letters: dict[int, str] = {}
+        out: list[str] = []
+        add = out.append
+        for r in sorted(self.cells):
+            row = self.cells[r]
+            h = self.heights.get(r)
+            add(f'<row r="{r}" ht="{safe_string(h)}" customHeight="1">' if h else f'<row r="{r}">')
+            for c in sorted(row):
+                value, xf = row[c]
+                where = letters.get(c) or letters.setdefault(c, get_column_letter(c))
+                s = f' s="{xf}"' if xf is not None else ""
+                if value is None:
+                    add(f'<c r="{where}{r}"{s} t="n" />')
+                elif isinstance(value, str):
+                    stripped = value.strip()
+                    space = ' xml:space="preserve"' if stripped and stripped != value else ""
+                    text = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                    add(f'<c r="{where}{r}"{s} t="inlineStr"><is><t{space}>{text}</t></is></c>')
+                else:
+                    add(f'<c r="{where}{r}"{s} t="n"><v>{safe_string(value)}</v></c>')
+            add("</row>")
+        return "".join(out)
+
+    def dimension(self) -> str | None:
+        from openpyxl.utils import get_column_letter
+
+        if not self.cells:
+            return None
+        max_col = max(self.ws.max_column, max((max(r) for r in self.cells.values() if r), default=1))
+        max_row = max(self.ws.max_row, max(self.cells))
+        return f"A1:{get_column_letter(max_col)}{max_row}"
+
+    def save(self, wb, path: Path) -> None:
+        """Save ``wb`` to ``path`` with these rows in the sheet."""
+        import io
+        import re
+        import zipfile
+
+        buf = io.BytesIO()
+        wb.save(buf)
+        sheet = self.ws.path.lstrip("/")
+        body = self.xml().encode("utf-8")
+        dimension = self.dimension()
+        with zipfile.ZipFile(io.BytesIO(buf.getvalue())) as zin, \
+                zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
+            for item in zin.infolist():
+                data = zin.read(item.filename)
+                if item.filename == sheet and body:
+                    end = data.index(b"</sheetData>")
+                    data = data[:end] + body + data[end:]
+                    if dimension:
+                        data = re.sub(rb'<dimension ref="[^"]*"', f'<dimension ref="{dimension}"'.encode(), data, count=1)
+                zout.writestr(item, data)
+
+
+class CellsBody(SheetBody):
+    """The same rows as openpyxl cells (``ws.cell``, ``ws.merge_cells``, row dimensions):
+    the reference :class:`SheetBody` is held to (tests/test_export_fast.py)."""
+
+    class _Heights(dict):
+        def __init__(self, ws):
+            super().__init__()
+            self.ws = ws
+
+        def __setitem__(self, row, height):
+            self.ws.row_dimensions[row].height = height
+
+    def __init__(self, ws):
+        super().__init__(ws)
+        self.heights = self._Heights(ws)
+
+    def put(self, row, col, value, font, align, fill) -> None:
+        cell = self.ws.cell(row=row, column=col)
+        if value not in (None, ""):
+            cell.value = value
+            if isinstance(value, str):
+                cell.data_type = "s"
+        cell.font = font
+        cell.alignment = align
+        cell.border = self.border
+        if fill is not None:
+            cell.fill = fill
+
+    def merge(self, r1, c1, r2, c2) -> None:
+        self.ws.merge_cells(start_row=r1, start_column=c1, end_row=r2, end_column=c2)
+
+    def save(self, wb, path: Path) -> None:
+        wb.save(path)

@@ -1,37 +1,46 @@
-"""The pre-receive check on the central repository: every pushed commit, and who pushed it.
+"""The pre-receive check on the central repository: what a push does to main, and who pushed it.
 
 Git runs ``hooks/pre-receive`` in the bare repository with one ``old new ref`` line per
 updated ref on stdin, before any ref moves; a non-zero exit refuses the whole push and
-leaves the repository exactly as it was.  For every commit the push brings:
+leaves the repository exactly as it was.
 
-* **validation** – each file the commit changed is checked like ``shinchoku check
-  --canonical`` would (schema from that commit's ``schema/``, records against that
-  commit's ``plan.yaml``, canonical form); changed schema files must be valid schemas;
-* **access** – when the server's current tree has ``records/access.yaml`` (see
-  :mod:`shinchoku.access`): staff may change only the reports of their own departments
-  and only in open (受付中) years; everything else is for coordinators.  A merge commit
-  counts as changing a field only when the merged value differs from every parent.
+* **what main becomes** – for an update of ``refs/heads/main`` the tree before (the old
+  tip) and after (the new tip) are compared, whatever commits and merges lie between:
+  every entry that differs must be a folder or a regular file with a safe name
+  (:mod:`shinchoku.treeshape`), every file that differs is validated like ``shinchoku check
+  --canonical``, and the permission decision (:func:`shinchoku.access.judge`: departments,
+  closed years, coordinator-only files) is taken on that one change;
+* **every commit new to the repository** – its own change (against its first parent)
+  must hold only allowed tree entries, and the files it changed are validated with that
+  commit's ``schema/`` and ``plan.yaml`` (for a merge: the files that differ from every
+  parent), so that no commit in the history breaks a checkout or ``check``;
+* **refs** – main cannot be deleted; staff may push main only (fast-forward), never
+  another branch or tag; coordinators may push other refs (``reviewed/*`` tags …).
 
-Ref rules (with access rules): branch deletion, rewriting a branch (non-fast-forward) and
-``reviewed/*`` tags are for coordinators; staff may push branches only.
+Rules come from the server's own main as it is before the push (``records/access.yaml``,
+the plan's open years); only for the very first push from what is pushed.  A problem
+found on main's change is reported under the newest pushed commit that made it.
 
 The pusher is named by the server in the environment (``GL_USERNAME``, ``GITEA_PUSHER_NAME``,
 ``REMOTE_USER``; ``git config shinchoku.pusherEnv`` to choose).  All git goes through
 :class:`shinchoku.store.Store`; blobs come through its long-lived ``cat-file`` process.
+No temporary folder is made: the schema files of a pushed ``schema/`` are kept under the
+repository's ``shinchoku/`` folder by their tree id (written under a per-process name and
+renamed; leftovers of a killed hook are removed on the next run).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, TextIO
+from typing import Iterable, TextIO
 
 from . import access as access_mod
-from . import fielddiff, records, validate, yamlio
+from . import records, treeshape, validate, yamlio
 from .plan import Plan, load_cached
 from .store import GitError, Store
 from .validate import Problem
@@ -41,6 +50,9 @@ PLAN_RELPATH = validate.PLAN_RELPATH
 ACCESS_RELPATH = access_mod.ACCESS_RELPATH
 REVIEWED_TAGS = "refs/tags/reviewed/"
 BRANCHES = "refs/heads/"
+MAIN = "refs/heads/main"
+EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+BLOB_MODES = (treeshape.REGULAR, treeshape.EXECUTABLE, treeshape.SYMLINK)
 
 
 def _zero(sha: str) -> bool:
@@ -66,6 +78,7 @@ class Commit:
     sha: str
     short: str
     subject: str
+    parents: tuple[str, ...] = ()
 
     def heading(self) -> str:
         return f"コミット {self.short}「{self.subject}」"
@@ -77,15 +90,21 @@ class Change:
     path: str
     parents: tuple[str, ...]
     new: str
+    old_modes: tuple[str, ...] = ()
+    new_mode: str = ""
 
     @property
     def deleted(self) -> bool:
         return _zero(self.new)
 
+    @property
+    def is_blob(self) -> bool:
+        return self.new_mode in BLOB_MODES
+
 
 @dataclass
 class Policy:
-    """The rules in force for one update: from the server's current tree."""
+    """The rules in force for the push: from the server's main before it."""
     rules: access_mod.Access | None
     plan: Plan | None
     problems: list[Problem] = field(default_factory=list)   # the access file itself is broken
@@ -100,9 +119,16 @@ def read_updates(stdin: Iterable[str]) -> list[Update]:
     return out
 
 
+def server_config(store: Store, key: str) -> str:
+    """A setting of the server's repository itself (``--local``: never one the pusher's
+    environment adds through GIT_CONFIG_PARAMETERS or GIT_CONFIG_COUNT)."""
+    ok, out = store.try_git("config", "--local", "--get", key)
+    return out.strip() if ok else ""
+
+
 def pusher(store: Store, environ: dict[str, str]) -> tuple[str | None, tuple[str, ...]]:
     """(user name or None, the variables looked at)."""
-    configured = store.config("shinchoku.pusherEnv").replace(",", " ").split()
+    configured = server_config(store, "shinchoku.pusherEnv").replace(",", " ").split()
     names = tuple(configured) or PUSHER_ENV
     for name in names:
         value = (environ.get(name) or "").strip()
@@ -111,311 +137,439 @@ def pusher(store: Store, environ: dict[str, str]) -> tuple[str | None, tuple[str
     return None, names
 
 
+def parse_raw_diff(out: str) -> dict[str, list[Change]]:
+    """{commit (the first id of each header line): its changes} from ``diff-tree --stdin -z``
+    raw output, plain (one parent) or combined (``-c``, n parents)."""
+    result: dict[str, list[Change]] = {}
+    tokens = out.split("\0")
+    current: list[Change] | None = None
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        if not tok:
+            i += 1
+            continue
+        if tok.startswith(":"):
+            n = len(tok) - len(tok.lstrip(":"))
+            fields = tok.lstrip(":").split()
+            modes, shas = fields[:n + 1], fields[n + 1: 2 * n + 2]
+            path = tokens[i + 1]
+            if current is not None:
+                current.append(Change(path, tuple(shas[:n]), shas[n], tuple(modes[:n]), modes[n]))
+            i += 2
+        else:
+            current = result.setdefault(tok.split()[0], [])
+            i += 1
+    return result
+
+
 class Receive:
     """Checks one push; :meth:`run` returns the problems grouped by heading."""
 
-    def __init__(self, store: Store, updates: list[Update], user: str | None, tmp: Path):
+    def __init__(self, store: Store, updates: list[Update], user: str | None, cache: Path):
         self.store = store
         self.updates = updates
         self.user = user
-        self.tmp = tmp
+        self.cache = cache                     # where schema folders are kept (see module doc)
+        self.cache_dir = cache.parent          # the repository's shinchoku/ (parsed plans)
         self._checkers: dict[tuple[str | None, str | None], validate.Checker] = {}
+        self._checked: dict[tuple[tuple[str | None, str | None], str, str], list[Problem]] = {}
         self._schema_roots: dict[str, Path | None] = {}
-        self._policies: dict[str, Policy] = {}
-        self._server_head = self._default_tip()
+        self._policy: Policy | None = None
+        self._ids: dict[str, str | None] = {}              # rev:path -> object id (None: absent)
+        self._blobs: dict[str, bytes] = {}                 # blobs read ahead, by id
+        self._server_head = self.store.rev(MAIN) or self._default_tip()
 
     # -- the rules in force ----------------------------------------------------------------
     def _default_tip(self) -> str | None:
-        """The tip of the server's default branch as it is now (HEAD; if HEAD names no
-        branch, main, master or else the first branch); None for an empty repository."""
+        """When the server has no main: the tip of HEAD, master or else the first branch;
+        None for an empty repository."""
         head = self.store.rev("HEAD")
         if head:
             return head
         branches = [b for b in self.store.git("for-each-ref", "--format=%(refname)", BRANCHES).split() if b]
-        for name in (f"{BRANCHES}main", f"{BRANCHES}master", *branches):
+        for name in (f"{BRANCHES}master", *branches):
             if name in branches:
                 return self.store.rev(name)
         return None
 
-    def policy_rev(self, update: Update) -> str | None:
-        """Whose tree holds the rules: the server's current default branch (for a push to
-        main, its old tip); only for the very first push, what is being pushed."""
+    def policy_rev(self) -> str | None:
+        """Whose tree holds the rules: the server's main before the push; only for the
+        very first push into an empty repository, what is pushed to main (else the first ref)."""
         if self._server_head:
             return self._server_head
-        return None if _zero(update.new) else update.new
+        pushed = [u for u in self.updates if u.ref == MAIN and not _zero(u.new)] or \
+                 [u for u in self.updates if not _zero(u.new)]
+        return pushed[0].new if pushed else None
 
-    def policy(self, rev: str | None) -> Policy:
-        key = rev or ""
-        if key in self._policies:
-            return self._policies[key]
+    def policy(self) -> Policy:
+        if self._policy is not None:
+            return self._policy
+        rev = self.policy_rev()
         plan = rules = None
         problems: list[Problem] = []
         if rev:
             plan_raw = self.store.read_blob(rev, PLAN_RELPATH)
             if plan_raw is not None:
                 try:
-                    plan = load_cached(plan_raw, self.store.cache_dir()).or_none()
+                    plan = load_cached(plan_raw, self.cache_dir).or_none()
                 except yamlio.YamlError:
                     plan = None
             raw = self.store.read_blob(rev, ACCESS_RELPATH)
             if raw is not None:
                 try:
-                    rules = access_mod.parse(raw)
+                    rules = parse_access_cached(raw, self.cache)
                 except access_mod.AccessError as exc:
                     problems = exc.problems
                     rules = access_mod.Access()        # nobody: refuse until it is repaired
-        self._policies[key] = Policy(rules, plan, problems)
-        return self._policies[key]
+        self._policy = Policy(rules, plan, problems)
+        return self._policy
+
+    def is_staff(self) -> bool:
+        rules = self.policy().rules
+        return rules is not None and not rules.is_coordinator(self.user)
 
     # -- what the push brings ----------------------------------------------------------------
     def new_commits(self, update: Update, seen: set[str]) -> list[Commit]:
+        """Commits ``update`` brings that the repository does not have yet, oldest first."""
         if _zero(update.new):
             return []
-        out = self.store.git("log", "--topo-order", "--reverse", "--format=%H%x1f%h%x1f%s",
+        out = self.store.git("log", "--topo-order", "--reverse", "--format=%H%x1f%h%x1f%P%x1f%s",
                              update.new, "--not", "--all")
         commits = []
         for line in out.splitlines():
-            sha, short, subject = line.split("\x1f", 2)
+            sha, short, parents, subject = line.split("\x1f", 3)
             if sha not in seen:
                 seen.add(sha)
-                commits.append(Commit(sha, short, subject))
+                commits.append(Commit(sha, short, subject, tuple(parents.split())))
         return commits
 
-    def changes(self, commits: list[Commit]) -> dict[str, list[Change]]:
-        """{commit: paths it changed}, from one ``git diff-tree --stdin``.
-
-        ``-c`` lists, for a merge, only the paths that differ from every parent."""
-        if not commits:
+    def _diff_tree(self, lines: list[str], *options: str) -> dict[str, list[Change]]:
+        if not lines:
             return {}
-        data = "".join(f"{c.sha}\n" for c in commits).encode()
-        out = self.store.git("diff-tree", "--stdin", "-r", "-c", "--root", "-z", "--no-renames",
+        data = "".join(f"{line}\n" for line in lines).encode()
+        out = self.store.git("diff-tree", "--stdin", "-r", "--root", "-z", "--no-renames", *options,
                              input=data, raw=True).decode("utf-8", "surrogateescape")
-        result: dict[str, list[Change]] = {}
-        tokens = out.split("\0")
-        current: list[Change] | None = None
-        i = 0
-        while i < len(tokens):
-            tok = tokens[i]
-            if not tok:
-                i += 1
-                continue
-            if tok.startswith(":"):
-                n = len(tok) - len(tok.lstrip(":"))
-                fields = tok.lstrip(":").split()
-                shas = fields[n + 1: 2 * n + 2]
-                path = tokens[i + 1]
-                if current is not None:
-                    current.append(Change(path, tuple(shas[:n]), shas[n]))
-                i += 2
-            else:
-                current = result.setdefault(tok.strip(), [])
-                i += 1
-        return result
+        return parse_raw_diff(out)
 
-    def checker(self, commit: Commit) -> validate.Checker:
+    def changes(self, commits: list[Commit]) -> dict[str, list[Change]]:
+        """{commit: paths it changed}, from one ``git diff-tree --stdin -c``: for a merge,
+        only the paths that differ from every parent (what content checks need)."""
+        return self._diff_tree([c.sha for c in commits], "-c")
+
+    def own_changes(self, commits: list[Commit]) -> dict[str, list[Change]]:
+        """{commit: every entry, folders too, that differs from its first parent}: what the
+        commit brings into the tree, and whom a change on main is attributed to."""
+        return self._diff_tree([" ".join((c.sha, *c.parents[:1])) for c in commits], "-t")
+
+    def tree_change(self, old: str, new: str) -> list[Change]:
+        """Every entry (folders too) that differs between two commits (old may be zero)."""
+        base = EMPTY_TREE if _zero(old) else old
+        out = self.store.git("diff-tree", "-r", "-t", "-z", "--no-renames", base, new,
+                             raw=True).decode("utf-8", "surrogateescape")
+        return parse_raw_diff(f"{new}\0{out}").get(new, [])
+
+    def object_ids(self, specs: Iterable[str]) -> dict[str, str | None]:
+        """``rev:path`` -> object id (None: absent), many at once through one
+        ``cat-file --batch-check`` (remembered for the push)."""
+        wanted = [s for s in dict.fromkeys(specs) if s not in self._ids and "\n" not in s]
+        if wanted:
+            out = self.store.git("cat-file", "--batch-check", input="".join(f"{s}\n" for s in wanted).encode())
+            for spec, line in zip(wanted, out.splitlines()):
+                parts = line.split()
+                self._ids[spec] = parts[0] if len(parts) == 3 else None
+        return self._ids
+
+    def object_id(self, spec: str) -> str | None:
+        return self.object_ids([spec]).get(spec)
+
+    def read_ahead(self, shas: Iterable[str]) -> None:
+        """Read many blobs in one ``cat-file --batch`` (instead of one round trip each)."""
+        wanted = [s for s in shas if not _zero(s) and s not in self._blobs]
+        if wanted:
+            self._blobs.update(self.store.read_objects(wanted))
+
+    def blob(self, sha: str) -> bytes | None:
+        if sha in self._blobs:
+            return self._blobs[sha]
+        return self.store.read_object(sha)
+
+    def checker(self, rev: str) -> tuple[tuple[str | None, str | None], validate.Checker]:
         """The checker for one commit: its schema/ and its plan (cached by their blobs)."""
-        plan_sha = self.store.object_id(f"{commit.sha}:{PLAN_RELPATH}")
-        schema_sha = self.store.object_id(f"{commit.sha}:schema")
+        plan_sha = self.object_id(f"{rev}:{PLAN_RELPATH}")
+        schema_sha = self.object_id(f"{rev}:schema")
         key = (plan_sha, schema_sha)
         if key not in self._checkers:
             root = self.schema_root(schema_sha)
             plan = None
             if plan_sha:
                 try:
-                    plan = load_cached(self.store.read_object(plan_sha) or b"", self.store.cache_dir()).or_none()
+                    plan = load_cached(self.blob(plan_sha) or b"", self.cache_dir).or_none()
                 except yamlio.YamlError:
                     plan = None
             try:
                 self._checkers[key] = validate.Checker(root, plan)
             except (ValueError, OSError, KeyError):
                 self._checkers[key] = validate.Checker(None, plan)   # a broken schema is reported per file
-        return self._checkers[key]
+        return key, self._checkers[key]
 
     def schema_root(self, tree: str | None) -> Path | None:
         """A folder whose ``schema/`` holds the schema files of ``tree`` (None: packaged)."""
         if not tree:
             return None
         if tree not in self._schema_roots:
-            root = self.tmp / tree
-            (root / "schema").mkdir(parents=True)
-            for path, sha in self.store.tree_entries(tree, ".").items():
-                if "/" not in path and path.endswith(".json"):
-                    (root / "schema" / path).write_bytes(self.store.read_object(sha) or b"")
-            ok = (root / "schema" / "record.schema.json").is_file()
-            self._schema_roots[tree] = root if ok else None
+            self._schema_roots[tree] = schema_folder(self.store, self.cache, tree)
         return self._schema_roots[tree]
+
+    def validated(self, rev: str, path: str, sha: str, content: bytes | None = None) -> list[Problem]:
+        """Problems of blob ``sha`` at ``path`` in commit ``rev`` (each blob checked once per
+        schema and plan, however many commits carry it)."""
+        key, checker = self.checker(rev)
+        memo = (key, path, sha)
+        if memo not in self._checked:
+            if content is None:
+                content = self.blob(sha) or b""
+            if path.startswith("schema/") and path.endswith(".json"):
+                found = schema_problems(path, content)
+            else:
+                found = checker.check(path, content, canonical=path != ACCESS_RELPATH)
+            self._checked[memo] = found
+        return self._checked[memo]
 
     # -- the checks ---------------------------------------------------------------------------
     def run(self) -> dict[str, list[Problem]]:
         """{heading: problems}, in push order (empty: accept)."""
         found: dict[str, list[Problem]] = {}
+        policy = self.policy()
+        if policy.problems:
+            found[f"{ACCESS_RELPATH}（サーバー上の現在の内容）"] = list(policy.problems)
         seen: set[str] = set()
         per_update = [(u, self.new_commits(u, seen)) for u in self.updates]
-        changes = self.changes([c for _u, cs in per_update for c in cs])
-        for update, commits in per_update:
-            policy = self.policy(self.policy_rev(update))
-            if policy.problems and f"{ACCESS_RELPATH}（サーバー上の現在の内容）" not in found:
-                found.setdefault(f"{ACCESS_RELPATH}（サーバー上の現在の内容）", []).extend(policy.problems)
-            ref_problem = self.ref_problem(update, policy)
+        commits = [c for _u, cs in per_update for c in cs]
+        combined = self.changes(commits)
+        own = self.own_changes(commits)
+        tips = [u.new for u in self.updates if not _zero(u.new)]
+        self.object_ids(f"{rev}:{path}" for rev in [c.sha for c in commits] + tips
+                        for path in (PLAN_RELPATH, "schema"))
+        self.read_ahead(ch.new for chs in combined.values() for ch in chs if ch.is_blob)
+        reported: set[Problem] = set()
+        for update, update_commits in per_update:
+            ref_problem = self.ref_problem(update)
             if ref_problem:
                 found.setdefault(f"送信先 {update.ref}", []).append(Problem(update.ref, 0, "", ref_problem))
-            for commit in commits:
-                problems = self.commit_problems(commit, changes.get(commit.sha, []), policy)
+            for commit in update_commits:
+                problems = self.commit_problems(commit, combined.get(commit.sha, []), own.get(commit.sha, []))
                 if problems:
                     found.setdefault(commit.heading(), []).extend(problems)
-        return found
+                    reported.update(problems)
+        for update, update_commits in per_update:
+            if update.ref != MAIN or _zero(update.new):
+                continue
+            for heading, problems in self.main_problems(update, update_commits, own, reported).items():
+                into = found.setdefault(heading, [])
+                into.extend(p for p in problems if p not in into)
+        return {h: sorted(set(ps), key=lambda p: (p.path, p.line, p.field, p.message)) for h, ps in found.items()}
 
-    def ref_problem(self, update: Update, policy: Policy) -> str | None:
-        rules, user = policy.rules, self.user
-        if rules is None or rules.is_coordinator(user):
-            return None
+    def ref_problem(self, update: Update) -> str | None:
         name = update.short_ref
+        if update.ref == MAIN and _zero(update.new):
+            return "main（記録の本体）は削除できません"
+        if not self.is_staff():
+            return None
         if update.ref.startswith(REVIEWED_TAGS):
             return f"確認済みの印（{name}）を付けたり消したりできるのは調整担当だけです"
-        if not update.ref.startswith(BRANCHES):
-            return f"{update.ref} は受け付けていません（送れるのはブランチだけです）"
-        if _zero(update.new):
-            return f"ブランチ {name} を削除できるのは調整担当だけです"
+        if update.ref != MAIN:
+            kind = "ブランチ" if update.ref.startswith(BRANCHES) else "タグ" if update.ref.startswith("refs/tags/") else ""
+            return (f"{kind}{'「' + name + '」' if kind else update.ref}には送れません（担当の方が送れるのは main だけです）。"
+                    "shinchoku sync（または git push origin HEAD:main）で送ってください")
         if not _zero(update.old):
             ok, _ = self.store.try_git("merge-base", "--is-ancestor", update.old, update.new)
             if not ok:
-                return (f"ブランチ {name} の履歴を書き換える送信（強制送信）はできません。"
-                        "中央の変更を取り込んでから（git pull）送ってください")
+                return ("main の履歴を書き換える送信（強制送信）はできません。"
+                        "中央の変更を取り込んでから（shinchoku sync または git pull）送ってください")
         return None
 
-    def commit_problems(self, commit: Commit, changes: list[Change], policy: Policy) -> list[Problem]:
+    def commit_problems(self, commit: Commit, changes: list[Change], own: list[Change]) -> list[Problem]:
+        """A commit's own problems: the tree entries it brings, the content of what it changed."""
         problems: list[Problem] = []
-        checker = self.checker(commit) if changes else None
-        staff_rules = policy.rules if policy.rules is not None and not policy.rules.is_coordinator(self.user) else None
+        misshapen = set()
+        for ch in own:
+            if not ch.deleted:
+                why = treeshape.entry_problem(ch.path, ch.new_mode)
+                if why:
+                    problems.append(Problem(ch.path, 0, "", why))
+                    misshapen.add(ch.path)
         has_plan = None
-        for ch in changes:
-            content = None if ch.deleted else self.store.read_object(ch.new)
-            if content is not None:
-                if ch.path.startswith("schema/") and ch.path.endswith(".json"):
-                    problems.extend(schema_problems(ch.path, content))
-                else:
-                    problems.extend(checker.check(ch.path, content, canonical=ch.path != ACCESS_RELPATH))
-                if records.is_record_path(ch.path):
-                    if has_plan is None:
-                        has_plan = self.store.object_id(f"{commit.sha}:{PLAN_RELPATH}") is not None
-                    if not has_plan:
-                        problems.append(Problem(PLAN_RELPATH, 0, "", "計画ファイル（records/plan.yaml）がありません"))
-            if staff_rules is not None:
-                problems.extend(self.access_problems(ch, content, staff_rules, policy.plan))
-        if checker is not None and any(ch.path == PLAN_RELPATH or ch.path.startswith("schema/")
-                                       for ch in changes if not ch.deleted):
-            problems.extend(self.unchanged_records(commit, {ch.path for ch in changes}, checker))
+        blobs = [ch for ch in changes if not ch.deleted and ch.is_blob and ch.path not in misshapen]
+        for ch in blobs:
+            problems.extend(self.validated(commit.sha, ch.path, ch.new))
+            if records.is_record_path(ch.path):
+                if has_plan is None:
+                    has_plan = self.object_id(f"{commit.sha}:{PLAN_RELPATH}") is not None
+                if not has_plan:
+                    problems.append(Problem(PLAN_RELPATH, 0, "", "計画ファイル（records/plan.yaml）がありません"))
+        if any(ch.path == PLAN_RELPATH or ch.path.startswith("schema/") for ch in blobs):
+            problems.extend(self.unchanged_records(commit.sha, {ch.path for ch in changes}))
         return sorted(set(problems), key=lambda p: (p.path, p.line, p.field, p.message))
 
-    def unchanged_records(self, commit: Commit, changed: set[str], checker: validate.Checker) -> list[Problem]:
-        """A new plan or schema must still fit every record the commit did not touch
+    def unchanged_records(self, rev: str, changed: set[str]) -> list[Problem]:
+        """A new plan or schema must still fit every record the change did not touch
         (an initiative removed while its records remain, a department renamed …)."""
-        entries = {p: sha for p, sha in self.store.tree_entries(commit.sha).items()
+        entries = {p: sha for p, sha in self.store.tree_entries(rev).items()
                    if records.is_record_path(p) and p not in changed}
-        blobs = self.store.read_objects(entries.values())
+        _key, checker = self.checker(rev)
+        unread = [sha for p, sha in entries.items() if (_key, p, sha) not in self._checked]
+        blobs = self.store.read_objects(unread)
         problems: list[Problem] = []
         for path, sha in entries.items():
-            problems.extend(checker.check(path, blobs.get(sha, b"")))
+            problems.extend(self.validated(rev, path, sha, blobs.get(sha)))
         return problems
 
-    def access_problems(self, ch: Change, content: bytes | None, rules: access_mod.Access,
-                        plan: Plan | None) -> list[Problem]:
-        """What a staff member (not a coordinator) may not change in this path."""
-        user = self.user or ""
-        path = ch.path
-        if not records.is_record_path(path):
-            return [Problem(path, 0, "", _only_coordinators(path))]
-        if ch.deleted:
-            return [Problem(path, 0, "", "記録のファイルを削除できるのは調整担当だけです")]
-        if all(_zero(p) for p in ch.parents):
-            return [Problem(path, 0, "", "記録のファイルを新しく作れるのは調整担当だけです"
-                                         "（年度の受付を始めると、各課の記録が用意されます）")]
-        new = records.mapping_or_none(content)
-        olds = [None if _zero(p) else records.mapping_or_none(self.store.read_object(p)) for p in ch.parents]
-        changed = changed_fields(olds, new)
-        top = [k for k in _top_keys(olds, new) if k != "報告"]
-        if not changed and not top:
-            return []
-        lines = _Lines(content)
-        out: list[Problem] = []
-        year = path.split("/")[1]
-        y = plan.year(year) if plan is not None else None
-        if y is None or not y.open:
-            why = (f"{year}年度の受付は締め切られています（変更できるのは調整担当だけです）" if y is not None
-                   else f"{year}年度は受付中の年度ではありません（変更できるのは調整担当だけです）")
-            for fc in changed:
-                out.append(Problem(path, lines.of(new, fc), fc.path, why))
-            for key in top:
-                out.append(Problem(path, lines.key(key), key, why))
-            return out
-        if not rules.knows(user):
-            return [Problem(path, lines.of(new, fc), fc.path,
-                            f"{user} さんは records/access.yaml に登録されていないため、報告を変更できません"
-                            "（協働推進課の調整担当にご相談ください）") for fc in changed] + \
-                   [Problem(path, lines.key(k), k, f"{user} さんは records/access.yaml に登録されていません") for k in top]
-        mine = "・".join(rules.departments(user)) or "なし"
-        for fc in changed:
-            if not rules.may_edit(user, fc.department):
-                out.append(Problem(path, lines.of(new, fc), fc.path,
-                                   f"{user} さんは「{fc.department}」の報告を変更できません（変更できる課: {mine}）"))
-        for key in top:
-            out.append(Problem(path, lines.key(key), key, f"記録の「{key}」を変更できるのは調整担当だけです"))
+    # -- what the push does to main --------------------------------------------------------
+    def main_problems(self, update: Update, commits: list[Commit], own: dict[str, list[Change]],
+                      reported: set[Problem]) -> dict[str, list[Problem]]:
+        """The change from main's old tree to its new one: entries, content, permissions;
+        {heading: problems}, each under the newest pushed commit that made it."""
+        change = self.tree_change(update.old, update.new)
+        problems: list[Problem] = []
+        for ch in change:
+            if ch.deleted:
+                continue
+            why = treeshape.entry_problem(ch.path, ch.new_mode)
+            if why:
+                problems.append(Problem(ch.path, 0, "", why))
+            elif ch.is_blob:
+                problems.extend(self.validated(update.new, ch.path, ch.new))
+        paths = {ch.path for ch in change}
+        if any(p == PLAN_RELPATH or p.startswith("schema/") for p in paths):
+            problems.extend(self.unchanged_records(update.new, paths))
+        if PLAN_RELPATH in paths and self.object_id(f"{update.new}:{PLAN_RELPATH}") is None and \
+                any(records.is_record_path(p) for p in self.store.tree_entries(update.new)):
+            problems.append(Problem(PLAN_RELPATH, 0, "", "計画ファイル（records/plan.yaml）がありません"
+                                                         "（記録があるあいだは削除できません）"))
+        policy = self.policy()
+        if policy.rules is not None and self.is_staff():
+            problems.extend(self.access_problems(change, policy))
+        fresh = [p for p in problems if p not in reported]
+        return self.attribute(fresh, update, commits, own)
+
+    def access_problems(self, change: list[Change], policy: Policy) -> list[Problem]:
+        """:func:`shinchoku.access.judge` on main's change (blobs only: a folder, a gitlink
+        is judged by its files or refused by shape)."""
+        blobs = [ch for ch in change if ch.is_blob or (ch.deleted and ch.old_modes[0] in BLOB_MODES)]
+        wanted = [s for ch in blobs for s in (ch.parents[0], ch.new) if not _zero(s)]
+        contents = self.store.read_objects(wanted)
+        old = {ch.path: contents.get(ch.parents[0], b"") for ch in blobs if not _zero(ch.parents[0])}
+        new = {ch.path: contents.get(ch.new, b"") for ch in blobs if not _zero(ch.new)}
+        return access_mod.judge(old, new, self.user, policy.rules, policy.plan)
+
+    def attribute(self, problems: list[Problem], update: Update, commits: list[Commit],
+                  own: dict[str, list[Change]]) -> dict[str, list[Problem]]:
+        """Each problem under the newest pushed commit whose own change made it: the one
+        that changed that field, else the newest that touched the path, else the pushed tip;
+        when nothing new was pushed (an existing commit moved to main), under main's change."""
+        out: dict[str, list[Problem]] = {}
+        newest_first = list(reversed(commits))
+        fallback = f"main への変更（{update.old[:7] if not _zero(update.old) else '空'} → {update.new[:7]}）"
+        for problem in problems:
+            touching = [(c, ch) for c in newest_first for ch in own.get(c.sha, []) if ch.path == problem.path]
+            chosen = None
+            if problem.field and records.is_record_path(problem.path):
+                for c, ch in touching:
+                    if problem.field in self._fields_changed(ch):
+                        chosen = c
+                        break
+            if chosen is None and touching:
+                chosen = touching[0][0]
+            if chosen is None and newest_first and newest_first[0].sha == update.new:
+                chosen = newest_first[0]         # e.g. a merge whose first parent is not main
+            out.setdefault(chosen.heading() if chosen else fallback, []).append(problem)
         return out
 
-
-def _only_coordinators(path: str) -> str:
-    if path == PLAN_RELPATH:
-        return "計画（plan.yaml）を変更できるのは調整担当だけです"
-    if path == ACCESS_RELPATH:
-        return "変更できる人の表（access.yaml）を変更できるのは調整担当だけです"
-    if path.startswith("schema/"):
-        return "スキーマ（schema/）を変更できるのは調整担当だけです"
-    return "各課の報告（records/<年度>/<No>.yaml）以外のファイルを変更できるのは調整担当だけです"
+    def _fields_changed(self, ch: Change) -> set[str]:
+        before = None if _zero(ch.parents[0]) else records.mapping_or_none(self.blob(ch.parents[0]))
+        after = None if ch.deleted else records.mapping_or_none(self.blob(ch.new))
+        labels = {label for label, _d, _w in access_mod.department_changes(before or {}, after or {})}
+        keys = set(before or {}) | set(after or {})
+        return labels | {k for k in keys if (before or {}).get(k) != (after or {}).get(k)}
 
 
-def changed_fields(olds: list[dict | None], new: dict | None) -> list[fielddiff.FieldChange]:
-    """Report fields of ``new`` that differ from every one of ``olds`` (the parents)."""
-    if not olds:
-        olds = [None]
-    first = fielddiff.changes(olds[0], new)
-    keep = {fc.path for fc in first}
-    for old in olds[1:]:
-        keep &= {fc.path for fc in fielddiff.changes(old, new)}
-    return [fc for fc in first if fc.path in keep]
+def schema_folder(store: Store, cache: Path, tree: str) -> Path | None:
+    """``cache/<tree>/schema/*.json``: the schema files of ``tree``, written once (under a
+    name of this process, then renamed into place; None when there is no record schema)."""
+    final = cache / tree
+    if not (final / "schema" / "record.schema.json").is_file():
+        files = {p: store.read_object(sha) or b"" for p, sha in store.tree_entries(tree, ".").items()
+                 if "/" not in p and p.endswith(".json")}
+        if "record.schema.json" not in files:
+            return None
+        work = cache / f".tmp-{os.getpid()}-{tree[:12]}"
+        shutil.rmtree(work, ignore_errors=True)
+        (work / "schema").mkdir(parents=True)
+        for name, data in files.items():
+            (work / "schema" / name).write_bytes(data)
+        try:
+            work.rename(final)
+        except OSError:                       # another push wrote it meanwhile
+            shutil.rmtree(work, ignore_errors=True)
+            if not (final / "schema" / "record.schema.json").is_file():
+                raise
+    return final
 
 
-def _top_keys(olds: list[dict | None], new: dict | None) -> list[str]:
-    """Keys outside the reports (No, 年度, …) whose value differs from every parent."""
-    new = new or {}
-    keys = list(dict.fromkeys([*new, *(k for o in olds if o for k in o)]))
-    return [k for k in keys if all((o or {}).get(k) != new.get(k) for o in (olds or [None]))]
+def parse_access_cached(raw: bytes, cache: Path) -> access_mod.Access:
+    """:func:`shinchoku.access.parse`, remembered by the file's and the access schema's
+    bytes (so that a push does not load jsonschema only to re-read an unchanged file)."""
+    import hashlib
+
+    schema_file = access_mod._schema_dir(None) / "access.schema.json"
+    key = hashlib.sha256(raw + b"\0" + schema_file.read_bytes()).hexdigest()[:32]
+    memo = cache / f"access-{key}.json"
+    try:
+        data = json.loads(memo.read_text(encoding="utf-8"))
+        return access_mod.Access(frozenset(data["coordinators"]),
+                                 {u: tuple(d) for u, d in data["staff"].items()})
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    rules = access_mod.parse(raw)
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        work = cache / f".tmp-{os.getpid()}-{key[:12]}.json"
+        work.write_text(json.dumps({"coordinators": sorted(rules.coordinators), "staff": rules.staff},
+                                   ensure_ascii=False), encoding="utf-8")
+        work.replace(memo)
+    except OSError:
+        pass                                   # only a memo
+    return rules
 
 
-class _Lines:
-    """Line numbers in the new version of a file, worked out only when needed."""
+def clean_stale(cache: Path) -> None:
+    """Remove what a killed hook left behind (``.tmp-<pid>-…`` of processes now gone)."""
+    if not cache.is_dir():
+        return
+    for entry in cache.iterdir():
+        if not entry.name.startswith(".tmp-"):
+            continue
+        try:
+            pid = int(entry.name.split("-")[1])
+        except (IndexError, ValueError):
+            pid = 0
+        if pid and pid != os.getpid() and _alive(pid):
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
 
-    def __init__(self, content: bytes | None):
-        self.content = content
-        self._root: Any = False
 
-    def _node(self):
-        if self._root is False:
-            self._root = yamlio.compose(self.content.decode("utf-8", "replace")) if self.content else None
-        return self._root
-
-    def key(self, key: str) -> int:
-        root = self._node()
-        return yamlio.line_of(root, (key,)) if root is not None else 0
-
-    def of(self, new: dict | None, fc: fielddiff.FieldChange) -> int:
-        root = self._node()
-        if root is None:
-            return 0
-        reports = (new or {}).get("報告") or []
-        for index, report in enumerate(reports):
-            if isinstance(report, dict) and report.get("主管課") == fc.department:
-                return yamlio.line_of(root, ("報告", index, fc.field))
-        return yamlio.line_of(root, ("報告",))
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def schema_problems(path: str, content: bytes) -> list[Problem]:
@@ -470,14 +624,20 @@ def main(stdin: TextIO, environ: dict[str, str] | None = None, out: TextIO | Non
         out.reconfigure(encoding="utf-8", errors="replace")     # git relays the bytes as they are
     try:
         user, names = pusher(store, environ)
-        with tempfile.TemporaryDirectory(prefix="shinchoku-receive-") as tmp:
-            receive = Receive(store, updates, user, Path(tmp))
-            if user is None and any(receive.policy(receive.policy_rev(u)).rules is not None for u in updates):
+        cache = store.cache_dir() / "receive"
+        clean_stale(cache)
+        receive = Receive(store, updates, user, cache)
+        policy = receive.policy()
+        if policy.rules is not None and not policy.problems:
+            if user is None:
                 out.write("送った人の利用者名が分からないため、受け付けませんでした"
                           f"（サーバーが {'・'.join(names)} のどれにも名前を渡していません）。"
                           "サーバーの管理者にご連絡ください\n")
                 return 1
-            found = receive.run()
+            if not policy.rules.knows(user):
+                out.write(access_mod.unknown_user_message(user))
+                return 1
+        found = receive.run()
     except GitError as exc:
         out.write(f"shinchoku: 送られてきた内容を確認できませんでした（{exc.message}）\n{exc.detail}\n")
         return 1

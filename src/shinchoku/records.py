@@ -68,7 +68,7 @@ def iter_misplaced_files(root: Path) -> Iterator[Path]:
         return
     for entry in sorted(os.scandir(base), key=lambda e: e.name):
         if entry.is_file():
-            if entry.name.endswith((".yaml", ".yml")) and entry.name not in ("plan.yaml", "access.yaml"):
+            if entry.name.endswith((".yaml", ".yml")) and entry.name not in ("plan.yaml", "access.yaml", "import-overrides.yaml"):
                 yield Path(entry.path)
         elif entry.is_dir():
             for inner in sorted(os.scandir(entry.path), key=lambda e: e.name):
@@ -78,24 +78,46 @@ def iter_misplaced_files(root: Path) -> Iterator[Path]:
                     yield Path(inner.path)
 
 
+def canonical_data(kind: str, data: Any, root: Path | None = None) -> Any:
+    """``data`` as canonical form writes it: schema key order; in a record, the empty
+    fields of each report left out."""
+    if kind != schema.PLAN and isinstance(data, dict):
+        cleaned = dict(data)
+        reports = cleaned.get("報告")
+        if isinstance(reports, list):
+            cleaned["報告"] = [
+                {k: v for k, v in r.items() if v not in (None, "")} if isinstance(r, dict) else r
+                for r in reports
+            ]
+        data = cleaned
+    return schema.canonical(data, schema.PLAN if kind == schema.PLAN else schema.RECORD, root)
+
+
 def dumps(record: dict[str, Any], root: Path | None = None) -> str:
     """Canonical text of a record: schema key order, empty fields left out."""
-    cleaned = dict(record)
-    reports = cleaned.get("報告")
-    if isinstance(reports, list):
-        cleaned["報告"] = [
-            {k: v for k, v in r.items() if v not in (None, "")} if isinstance(r, dict) else r
-            for r in reports
-        ]
-    return yamlio.dump(schema.canonical(cleaned, schema.RECORD, root))
+    return yamlio.dump(canonical_data(schema.RECORD, record, root))
 
 
 def dumps_plan(plan: dict[str, Any], root: Path | None = None) -> str:
-    return yamlio.dump(schema.canonical(plan, schema.PLAN, root))
+    return yamlio.dump(canonical_data(schema.PLAN, plan, root))
 
 
 def canonical_text(kind: str, data: Any, root: Path | None = None) -> str:
     return dumps_plan(data, root) if kind == schema.PLAN else dumps(data, root)
+
+
+def is_canonical(kind: str, text: str | bytes, data: Any, root: Path | None = None) -> bool:
+    """True when ``text`` (a document that loaded as ``data``) is in canonical form,
+    i.e. ``text == canonical_text(kind, data, root)``, decided without PyYAML's
+    pure-Python writer for the shapes records and plans have (see
+    :func:`shinchoku.yamlio.fast_dump`).  The server hook and ``check --canonical`` call
+    this on every document."""
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError:
+            return False
+    return yamlio.is_canonical(text, canonical_data(kind, data, root))
 
 
 def mapping_or_none(raw: bytes | None) -> dict[str, Any] | None:

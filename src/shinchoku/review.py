@@ -30,6 +30,7 @@ TAG_PREFIX = "reviewed/"
 PLAN_RELPATH = f"{records.RECORDS}/plan.yaml"
 EMPTY = "（空欄）"
 _SEP = "\x1f"
+_NULL = "0" * 40
 _DATE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$")
 
 
@@ -139,9 +140,13 @@ def _log(store, rev_range: list[str], since: str | None) -> list[Commit]:
         entry = entry.strip("\n")
         if not entry:
             continue
-        sha, name, email, when, subject, body = (entry.split(_SEP) + [""] * 6)[:6]
-        commits.append(Commit(sha, name, email, _dt.datetime.fromisoformat(when), subject, body.strip()))
+        commits.append(_commit((entry.split(_SEP) + [""] * 6)[:6]))
     return commits
+
+
+def _commit(fields: list[str]) -> Commit:
+    sha, name, email, when, subject, body = fields
+    return Commit(sha, name, email, _dt.datetime.fromisoformat(when), subject, body.strip())
 
 
 def _changed_paths(store, sha: str) -> list[str]:
@@ -202,19 +207,117 @@ def collect(store, since: str | None = None, target: str = "HEAD") -> Review:
             # Creating the repository (shinchoku init's import) is not a change to review.
             base_commit = _root_commit(store, head)
     rev_range = [f"{base_commit}..{head}"] if base_commit else [head]
-    commits = _log(store, rev_range, date)
-    plan_raw = store.read_blob(head, PLAN_RELPATH)
+    # One `git log --raw` names every commit, its changed files and their blobs before
+    # and after; the blobs come in one `cat-file --batch`, each parsed once (as history).
+    logged = store.log_changes(rev_range, since=date)
+    commits = [_commit(fields) for fields, _files in logged]
     try:
-        plan = load_plan_text(plan_raw) if plan_raw else Plan({})
+        plan = store.plan_at(head) or Plan({})          # parsed once per plan, then cached
+        if not plan.data and store.read_blob(head, PLAN_RELPATH):
+            raise yamlio.YamlError(1, "計画の形になっていません（項目と値の対応表が必要です）")
     except yamlio.YamlError as exc:
         raise ReviewError(f"計画を読めません: {PLAN_RELPATH}:{exc.line}: {exc.message}") from None
     review = Review(base, base_commit, head, commits=commits, plan=plan)
-    for commit in commits:
-        paths = _changed_paths(store, commit.sha)
-        if PLAN_RELPATH in paths:
+    wanted = [sha for _f, files in logged for path, *shas in files if records.is_record_path(path)
+              for sha in shas if sha != _NULL]
+    raw = store.read_objects(wanted)
+    parsed: dict[str, dict[str, Any] | None] = {_NULL: None}
+
+    def record(sha: str) -> dict[str, Any] | None:
+        if sha not in parsed:
+            parsed[sha] = records.mapping_or_none(raw[sha] if sha in raw else store.read_object(sha))
+        return parsed[sha]
+
+    fields = schema.report_fields()
+    field_names = [f for f in fields if f != "主管課"]
+    for commit, (_fields, files) in zip(commits, logged):
+        if any(path == PLAN_RELPATH for path, _b, _a in files):
             review.plan_commits.append(commit)
-        review.changes.extend(commit_changes(store, commit))
+        for path, before, after in files:
+            if not records.is_record_path(path):
+                continue
+            year, no = records.parse_relpath(path.split("/", 1)[1])
+            found = _span_changes(raw.get(before) if before != _NULL else b"",
+                                  raw.get(after) if after != _NULL else b"", field_names)
+            if found is None:           # not in canonical layout: parse both versions whole
+                found = [(fc.department, fc.field, fc.before, fc.after)
+                         for fc in fielddiff.changes(record(before), record(after), fields) if fc.field != "主管課"]
+            for department, name, old, new in found:
+                # (a report added or removed shows through its fields)
+                review.changes.append(Change(commit, path, year, no, department, name, old, new))
     return review
+
+
+_REPORTS_AT = "\n報告:\n".encode("utf-8")
+_REPORT_AT = "\n  - 主管課: ".encode("utf-8")
+
+
+def _report_spans(raw: bytes, fields: list[str]) -> dict[str, dict[str, bytes]] | None:
+    """{department: {field: its lines}} of a record in canonical layout (the hooks keep
+    every commit so), found with ``bytes.find``; None for any other layout."""
+    from .history import _NOT_PLAIN
+
+    if not raw:
+        return {}
+    at = raw.find(_REPORTS_AT)
+    if at < 0:
+        return None
+    out: dict[str, dict[str, bytes]] = {}
+    start = raw.find(_REPORT_AT, at)
+    if start < 0:
+        return {} if raw[at:].strip() == "報告:".encode("utf-8") else None
+    if start != at + len(_REPORTS_AT) - 1:
+        return None
+    keys = [(f, b"\n    " + f.encode("utf-8") + b":") for f in fields]
+    while start >= 0:
+        following = raw.find(_REPORT_AT, start + 1)
+        end = following if following >= 0 else len(raw)
+        name_end = raw.find(b"\n", start + 1)
+        name = raw[start + len(_REPORT_AT):name_end if 0 <= name_end < end else end]
+        if not name or name[0] in _NOT_PLAIN or b": " in name or name.endswith(b" "):
+            return None
+        try:
+            dept = name.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+        spans: dict[str, bytes] = {}
+        for field, key in keys:
+            k = raw.find(key, start, end)
+            if k < 0:
+                continue
+            stop = raw.find(b"\n", k + 1)
+            while 0 <= stop < end and (raw.startswith(b"      ", stop + 1) or raw.startswith(b"\n", stop + 1)):
+                stop = raw.find(b"\n", stop + 1)
+            spans[field] = raw[k + 1:stop if 0 <= stop <= end else end]
+        out[dept] = spans
+        start = following
+    return out
+
+
+def _span_changes(old: bytes | None, new: bytes | None,
+                  fields: list[str]) -> list[tuple[str, str, str | None, str | None]] | None:
+    """What :func:`fielddiff.changes` finds between two canonical records, comparing each
+    field's bytes and decoding only the fields that differ; None when either record is
+    laid out otherwise, or a value needs the parser's judgement (the caller parses)."""
+    from .history import _decode
+
+    if old is None or new is None:
+        return None
+    before, after = _report_spans(old, fields), _report_spans(new, fields)
+    if before is None or after is None:
+        return None
+    out = []
+    for dept in list(after) + [d for d in before if d not in after]:
+        b, a = before.get(dept, {}), after.get(dept, {})
+        for name in fields:
+            bs, as_ = b.get(name), a.get(name)
+            if bs == as_:
+                continue
+            bv, av = _decode(bs, name), _decode(as_, name)
+            if (bs is not None and bv is None) or (as_ is not None and av is None) or bv == av:
+                return None             # an empty or odd value, or the same value written otherwise
+            out.append((dept, name, bv, av))
+    return out
 
 
 # ----------------------------------------------------------------------------- approve

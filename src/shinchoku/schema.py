@@ -81,9 +81,23 @@ def resolve(node: dict[str, Any], whole: dict[str, Any]) -> dict[str, Any]:
     return node
 
 
+_RESOLVED: dict[tuple[int, int], tuple[dict[str, Any], dict[str, Any], dict[str, Any]]] = {}
+
+
+def _resolved(node: dict[str, Any], whole: dict[str, Any]) -> dict[str, Any]:
+    """:func:`resolve`, remembered per schema node (the loaded schemas are never changed)."""
+    if "$ref" not in node:
+        return node                     # nothing to resolve (and no entry for a caller's temporary {})
+    key = (id(node), id(whole))
+    hit = _RESOLVED.get(key)
+    if hit is None or hit[0] is not node or hit[1] is not whole:
+        hit = _RESOLVED[key] = (node, whole, resolve(node, whole))
+    return hit[2]
+
+
 def ordered(data: Any, node: dict[str, Any], whole: dict[str, Any]) -> Any:
     """``data`` with mapping keys in schema order (unknown keys last, in their own order)."""
-    node = resolve(node, whole)
+    node = _resolved(node, whole)
     if isinstance(data, dict):
         props = node.get("properties", {})
         extra = node.get("additionalProperties")

@@ -402,6 +402,36 @@ class Store:
         """Paths under ``path`` that differ between two commits."""
         return [p for p in self.git("diff", "--name-only", "-z", since, rev, "--", path).split("\0") if p]
 
+    def log_changes(self, rev_range: list[str], *, since: str | None = None,
+                    path: str = RECORDS) -> list[tuple[list[str], list[tuple[str, str, str]]]]:
+        """Every commit in ``rev_range`` (merges left out) that changed something under
+        ``path``, oldest first, with the files it changed against its parent, from one
+        ``git log --raw``: ``[([sha, author, email, ISO date, subject, body],
+        [(path, blob before, blob after)])]``; a blob is forty zeros where the file was
+        absent.  (One git process for the whole range, however many commits.)"""
+        fmt = "\x1e" + "\x1f".join(["%H", "%an", "%ae", "%aI", "%s", "%b"]) + "\x1d"
+        args = ["log", "--reverse", "--topo-order", "--no-merges", "--raw", "--no-abbrev", "--no-renames",
+                f"--format={fmt}"]
+        if since:
+            args.append(f"--since={since}")
+        out = self.git(*args, *rev_range, "--", path)
+        found = []
+        for chunk in out.split("\x1e"):
+            if not chunk.strip():
+                continue
+            head, _, raw = chunk.partition("\x1d")
+            fields = (head.split("\x1f") + [""] * 6)[:6]
+            files = []
+            for line in raw.splitlines():
+                if not line.startswith(":"):
+                    continue
+                meta, _, name = line.partition("\t")
+                parts = meta.split()            # :mode mode before after STATUS
+                if len(parts) >= 5:
+                    files.append((name, parts[2], parts[3]))
+            found.append((fields, files))
+        return found
+
     def record_at(self, rev: str, year: str, no: int) -> dict[str, Any] | None:
         from . import records
 

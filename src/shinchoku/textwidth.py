@@ -5,8 +5,23 @@ from __future__ import annotations
 import unicodedata
 
 
+class _Widths(dict):
+    """Width of each character met so far (a dict lookup per character, in C, is far
+    cheaper than asking unicodedata again: export sizes every cell of the sheet)."""
+
+    def __missing__(self, ch: str) -> int:
+        w = 2 if unicodedata.east_asian_width(ch) in ("F", "W") else 1
+        self[ch] = w
+        return w
+
+
+_WIDTHS = _Widths()
+
+
 def width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in ("F", "W") else 1 for ch in text)
+    if text.isascii():
+        return len(text)
+    return sum(map(_WIDTHS.__getitem__, text))
 
 
 def ljust(text: str, cols: int) -> str:

@@ -16,6 +16,7 @@ from .plan import Plan
 
 PLAN_RELPATH = f"{records.RECORDS}/plan.yaml"
 ACCESS_RELPATH = f"{records.RECORDS}/access.yaml"   # who may change what (shinchoku.access)
+OVERRIDES_RELPATH = f"{records.RECORDS}/import-overrides.yaml"   # the importer's corrections
 
 
 @dataclass(frozen=True, order=True)
@@ -133,21 +134,27 @@ class Checker:
         self._plan_fast = schema.fast_validator(schema.PLAN, root)
 
     # -- one document -------------------------------------------------------------------
-    def check(self, relpath: str, content: bytes, *, canonical: bool = False) -> list[Problem]:
-        """Problems of the document at repository-relative ``relpath`` with ``content``."""
+    def check(self, relpath: str, content: bytes, *, canonical: bool = False, data: Any = None) -> list[Problem]:
+        """Problems of the document at repository-relative ``relpath`` with ``content``
+        (``data``: the document already loaded from ``content``, to parse it only once)."""
         is_plan = relpath == PLAN_RELPATH
         if relpath == ACCESS_RELPATH:
             from . import access
 
             return access.problems(content, self.plan, self.root, relpath)
+        if relpath == OVERRIDES_RELPATH:
+            from . import importoverrides
+
+            return [Problem(relpath, line, "", message) for line, message in importoverrides.problems(content, self.root)]
         if not is_plan and not records.is_record_path(relpath):
             if relpath.startswith(f"{records.RECORDS}/") and relpath.endswith((".yaml", ".yml")):
                 return [Problem(relpath, 0, "", "ファイルの場所か名前が正しくありません（records/<年度>/<No 2桁>.yaml に置いてください）")]
             return []
-        try:
-            data = yamlio.load(content)
-        except yamlio.YamlError as exc:
-            return [Problem(relpath, exc.line, "", exc.message)]
+        if data is None:
+            try:
+                data = yamlio.load(content)
+            except yamlio.YamlError as exc:
+                return [Problem(relpath, exc.line, "", exc.message)]
         if not isinstance(data, dict):
             kind = "計画" if is_plan else "記録"
             return [Problem(relpath, 1, "", f"{kind}の形になっていません（項目と値の対応表が必要です）")]
@@ -172,9 +179,9 @@ class Checker:
         problems = self._locate(relpath, content, data, findings)
         if canonical and not problems:
             kind = schema.PLAN if is_plan else schema.RECORD
-            text = content.decode("utf-8")
-            want = records.canonical_text(kind, data, self.root)
-            if text != want:
+            if not records.is_canonical(kind, content, data, self.root):
+                text = content.decode("utf-8")
+                want = records.canonical_text(kind, data, self.root)
                 problems.append(Problem(relpath, _first_difference(text, want), "",
                                         "決められた書式になっていません（`shinchoku fmt` で直せます）"))
         return problems
@@ -212,8 +219,10 @@ def _first_difference(a: str, b: str) -> int:
     return min(len(a.splitlines()), len(b.splitlines())) + 1
 
 
-def load_plan_for_check(root: Path, *, check: bool = True) -> tuple[Plan | None, list[Problem]]:
-    """The plan of ``root`` and (when ``check``) the problems found in it (None when unreadable)."""
+def load_plan_for_check(root: Path, *, check: bool = True,
+                        canonical: bool = False) -> tuple[Plan | None, list[Problem]]:
+    """The plan of ``root`` and (when ``check``) the problems found in it (None when
+    unreadable); the file is read and parsed once."""
     path = root / PLAN_RELPATH
     special = records.special_file_problem(path)
     if special:
@@ -221,11 +230,11 @@ def load_plan_for_check(root: Path, *, check: bool = True) -> tuple[Plan | None,
     if not path.is_file():
         return None, [Problem(PLAN_RELPATH, 0, "", "計画ファイル（records/plan.yaml）がありません")]
     content = path.read_bytes()
-    problems = Checker(root, None).check(PLAN_RELPATH, content) if check else []
     try:
         data = yamlio.load(content)
-    except yamlio.YamlError:
-        return None, problems
+    except yamlio.YamlError as exc:
+        return None, ([Problem(PLAN_RELPATH, exc.line, "", exc.message)] if check else [])
+    problems = Checker(root, None).check(PLAN_RELPATH, content, canonical=canonical, data=data) if check else []
     return (Plan(data) if isinstance(data, dict) else None), problems
 
 
@@ -235,21 +244,34 @@ def check_paths(root: Path, paths: list[Path] | None = None, *, canonical: bool 
     The plan is always read (records are checked against it); its own problems are
     reported when the whole repository or the plan itself is checked.
     """
+    return check_repository(root, paths, canonical=canonical)[0]
+
+
+def check_repository(root: Path, paths: list[Path] | None = None, *,
+                     canonical: bool = False) -> tuple[list[Problem], int]:
+    """(problems, number of files checked), as :func:`check_paths`; every file is listed,
+    read and parsed once (the plan too)."""
     targets = list(records.iter_record_files(root)) if paths is None else list(paths)
     if paths is None:
         targets += records.iter_misplaced_files(root)
     names = [relpath_of(root, p) for p in targets]
-    plan, plan_problems = load_plan_for_check(root, check=paths is None or PLAN_RELPATH in names)
+    check_plan = paths is None or PLAN_RELPATH in names
+    plan, plan_problems = load_plan_for_check(root, check=check_plan, canonical=canonical)
     checker = Checker(root, plan)
     problems: list[Problem] = []
-    if paths is None or PLAN_RELPATH in names:
+    checked = len(targets) if paths is not None else len(targets) + 1      # + records/plan.yaml
+    if check_plan:
         problems += plan_problems
-        if canonical and not plan_problems and plan is not None:
-            problems += checker.check(PLAN_RELPATH, (root / PLAN_RELPATH).read_bytes(), canonical=True)
     access_file = root / ACCESS_RELPATH
     if paths is None and access_file.is_file():
         targets.append(access_file)
         names.append(ACCESS_RELPATH)
+        checked += 1
+    overrides_file = root / OVERRIDES_RELPATH
+    if paths is None and overrides_file.is_file():
+        targets.append(overrides_file)
+        names.append(OVERRIDES_RELPATH)
+        checked += 1
     for path, rel in zip(targets, names):
         if rel == PLAN_RELPATH:
             continue
@@ -263,7 +285,7 @@ def check_paths(root: Path, paths: list[Path] | None = None, *, canonical: bool 
             problems.append(Problem(rel, 0, "", "ファイルを読めません"))
             continue
         problems.extend(checker.check(rel, content, canonical=canonical))
-    return problems
+    return problems, checked
 
 
 def relpath_of(root: Path, path: Path) -> str:

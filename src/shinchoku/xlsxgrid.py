@@ -101,7 +101,7 @@ class XlsxImporter:
     def _cell(self, r: int, c: int, text: str) -> XlsxCell:
         return XlsxCell(r, c - 1, text)
 
-    def _put(self, r: int, c: int, kind: str, target: str = "", *notes: str) -> None:
+    def _put(self, r: int, c: int, kind: str, target: str = "", *notes: importer.Note | str) -> None:
         text = cell_text(self.grid.raw(r, c))
         if text:
             self.ledger.put(self._cell(r, c, text), kind, target, *notes)
@@ -255,7 +255,8 @@ class XlsxImporter:
                 target = f"records/{y}/{no:02d}.yaml 報告[{dept}].{f}"
                 notes = []
                 if f == "進捗状況" and text in importer.STATUS_FIX:
-                    text, notes = importer.STATUS_FIX[text], [f"「{text}」を「{importer.STATUS_FIX[text]}」に直しました"]
+                    text, notes = importer.STATUS_FIX[text], [importer.Note(
+                        importer.NoteKind.NORMALISED, f"「{text}」を「{importer.STATUS_FIX[text]}」に直しました")]
                 values.setdefault((no, dept, y), {})[f] = text
                 self._put(r, c, "placed", target, *notes)
             used = set(fixed.values()) | set(plan_cols) | set(block_cols)

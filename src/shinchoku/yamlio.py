@@ -274,8 +274,15 @@ def line_of(root: Any, path: tuple[Any, ...]) -> int:
 # --------------------------------------------------------------------------- writing
 
 
+_OTHER_BREAKS = re.compile("[\x85\u2028\u2029]")
+
+
 def _represent_str(dumper: SafeRepresenter, value: str):
     style = "|" if "\n" in value else None
+    if _OTHER_BREAKS.search(value):
+        # NEL and the Unicode line/paragraph separators are line breaks to YAML: plain,
+        # single-quoted or literal, a reader folds them away.  Escaped, they stay.
+        style = '"'
     return dumper.represent_scalar(_STR_TAG, value, style=style)
 
 
@@ -313,12 +320,28 @@ for _tag, _regexp, _first in (
     _Dumper.add_implicit_resolver(_tag, _regexp, _first)
 
 
+_YAML11_RESOLVER = yaml.resolver.Resolver()
+
+
 def _resolve(self, kind, value, implicit):
-    # ``No`` is the sheet's own column name and the records' first key; write it plain
-    # (our loader reads it back as the string "No" either way).
-    if value == "No" and kind is ScalarNode and implicit[0]:
-        return _STR_TAG
+    # A plain scalar is written plain only when shinchoku's loader *and* a YAML 1.1
+    # reader (PyYAML's safe_load, most editors and tools) both read it as the same type:
+    # ``No`` (false in YAML 1.1), ``12:30`` (750), ``0x1F``, ``0b101``, ``1_000``, ``08``
+    # are quoted, keys as well as values, so the files read the same everywhere.
+    if kind is ScalarNode and implicit[0]:
+        ours = BaseResolver.resolve(self, kind, value, implicit)
+        theirs = _YAML11_RESOLVER.resolve(kind, value, implicit)
+        if ours == theirs and (ours != _INT_TAG or _yaml11_int_agrees(value)):
+            return ours
+        return "tag:shinchoku,2025:ambiguous"      # matches no value's tag: never plain
     return BaseResolver.resolve(self, kind, value, implicit)
+
+
+def _yaml11_int_agrees(value: str) -> bool:
+    """True when YAML 1.1 reads the plain integer ``value`` as the same number we do
+    (``010`` is 8 there, 10 here)."""
+    digits = value.lstrip("+-")
+    return digits == "0" or not digits.startswith("0")
 
 
 _Dumper.resolve = _resolve
@@ -339,3 +362,126 @@ def dump(data: Any) -> str:
     """Canonical YAML text of ``data`` (mappings keep their insertion order)."""
     text = yaml.dump(data, Dumper=_Dumper, **_DUMP_OPTIONS)
     return text if text.endswith("\n") else text + "\n"
+
+
+# --------------------------------------------------------------------------- fast path
+#
+# Checking canonical form means comparing a file's bytes with what :func:`dump` writes,
+# and PyYAML's pure-Python writer costs more than reading the file.  :func:`fast_dump`
+# writes the same bytes for the shapes records and plans have (mappings of text and
+# integers, lists of such mappings or of text), deciding each scalar's style with
+# regular expressions; for anything else (a float, an empty list, a text with a tab,
+# a leading space or a trailing blank line ...) it answers None and the caller asks
+# :func:`dump`.  tests/test_yamlio.py holds it to :func:`dump` on every bundled record
+# and on generated ones.
+
+class _StyleResolver(BaseResolver):
+    yaml_implicit_resolvers = _Dumper.yaml_implicit_resolvers
+
+
+_STYLE = _StyleResolver()
+# Characters PyYAML's emitter writes as they are (printable, not a line break other than
+# "\n", not a BOM); anything else sends the document to the reference writer.
+_UNSAFE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff\U0010ffff]")
+# What stops a one-line text from being written plain in block context.
+_NOT_PLAIN = re.compile(r"""^(?:[\#,\[\]{}&*!|>'"%@`]|[?:\-](?: |$)|---|\.\.\.)| $|^ |: |:$| \#""")
+_PLAIN_CACHE: dict[str, bool] = {}
+
+
+def _plain_ok(value: str) -> bool:
+    ok = _PLAIN_CACHE.get(value)
+    if ok is None:
+        ok = (_NOT_PLAIN.search(value) is None
+              and _resolve(_STYLE, ScalarNode, value, (True, False)) == _STR_TAG)
+        if len(_PLAIN_CACHE) < 100_000:
+            _PLAIN_CACHE[value] = ok
+    return ok
+
+
+def _scalar(value: Any, indent: int, out: list[str], key: bool = False) -> bool:
+    """Append `` value`` as the emitter writes it after ``key:`` (or the key itself)."""
+    t = type(value)
+    if t is int:
+        out.append(str(value))
+        return True
+    if t is not str or _UNSAFE.search(value) is not None:
+        return False
+    if "\n" not in value:
+        if key and (not value or len(value) >= 128):
+            return False
+        if _plain_ok(value):
+            out.append(value)
+        else:
+            out.append("'" + value.replace("'", "''") + "'")
+        return True
+    if key or value[0] in " \n" or value[-1] == " " or " \n" in value or value.endswith("\n\n"):
+        return False
+    pad = " " * indent
+    out.append("|" if value.endswith("\n") else "|-")
+    for line in (value[:-1] if value.endswith("\n") else value).split("\n"):
+        out.append("\n" + pad + line if line else "\n")
+    return True
+
+
+def _mapping(data: dict, indent: int, out: list[str], first_inline: bool) -> bool:
+    pad = " " * indent
+    first = True
+    for k, v in data.items():
+        if not (first and first_inline):
+            out.append(pad)
+        first = False
+        if not _scalar(k, indent, out, key=True):
+            return False
+        t = type(v)
+        if t is dict or t is list:
+            if not v:
+                out.append(": {}\n" if t is dict else ": []\n")
+                continue
+            out.append(":\n")
+            if t is dict:
+                if not _mapping(v, indent + 2, out, False):
+                    return False
+            elif not _sequence(v, indent + 2, out):
+                return False
+        else:
+            out.append(": ")
+            if not _scalar(v, indent + 2, out):
+                return False
+            out.append("\n")
+    return True
+
+
+def _sequence(items: list, indent: int, out: list[str]) -> bool:
+    pad = " " * indent + "- "
+    for item in items:
+        out.append(pad)
+        t = type(item)
+        if t is dict:
+            if not item or not _mapping(item, indent + 2, out, True):
+                return False
+        elif t is list:
+            return False
+        else:
+            if not _scalar(item, indent + 2, out):
+                return False
+            out.append("\n")
+    return True
+
+
+def fast_dump(data: Any) -> str | None:
+    """What :func:`dump` writes for ``data``, or None for shapes it leaves to :func:`dump`."""
+    if type(data) is not dict or not data:
+        return None
+    out: list[str] = []
+    if not _mapping(data, 0, out, False):
+        return None
+    return "".join(out)
+
+
+def is_canonical(text: str, data: Any) -> bool:
+    """True when ``text`` is exactly what :func:`dump` writes for ``data`` (already in
+    schema order), without running PyYAML's writer in the common case."""
+    want = fast_dump(data)
+    if want is None:
+        want = dump(data)
+    return text == want

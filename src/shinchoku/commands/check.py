@@ -51,12 +51,8 @@ def run(args) -> int:
             print(f"shinchoku: 注意: records/ の外のファイルは確認していません: {'、'.join(str(p) for p in outside)}",
                   file=sys.stderr)
             paths = [p for p in paths if p not in outside]
-    problems = validate.check_paths(root, paths, canonical=args.canonical)
+    problems, checked = validate.check_repository(root, paths, canonical=args.canonical)
     files = report(problems)
-    checked = len(paths) if paths is not None else (
-        sum(1 for _ in records.iter_record_files(root)) + sum(1 for _ in records.iter_misplaced_files(root)) + 1)
-    if paths is None and (root / validate.ACCESS_RELPATH).is_file():
-        checked += 1                                  # records/access.yaml
     if problems:
         print(f"{files}件のファイルで{len(problems)}件の問題が見つかりました（{checked}件のファイルを確認）", file=sys.stderr)
         return 1

@@ -60,9 +60,9 @@ def run(args) -> int:
             broken += 1
             continue
         kind = schema.PLAN if rel == validate.PLAN_RELPATH else schema.RECORD
-        want = records.canonical_text(kind, data, root)
-        if raw.decode("utf-8", "replace") == want:
+        if records.is_canonical(kind, raw, data, root):
             continue
+        want = records.canonical_text(kind, data, root)
         unformatted += 1
         if args.check:
             print(f"{rel}: 決められた書式になっていません")

@@ -10,6 +10,8 @@ DESCRIPTION = """\
 records/plan.yaml（計画）と records/<年度>/<No>.yaml（施策ごと・年度ごとの記録）を作ります。
 空でないセルはすべて、記録・計画のどこかに入れるか、records/IMPORT_REPORT.md に
 位置（行・列）と理由を書き出します。黙って捨てるセルはありません。
+置き場所を直したいセルは records/import-overrides.yaml に書いておくと、
+取り込み直すたびにその指定どおりに置かれます（--overrides で別のファイルも指定できます）。
 
 例:
   shinchoku import-sheet tests/data/fuchu_shinkou_kanri.tsv
@@ -29,6 +31,8 @@ def configure(p) -> None:
     p.add_argument("--force", action="store_true", help="records/ にすでに記録があっても上書きします")
     p.add_argument("--allow-removal", action="store_true",
                    help="--force と一緒に: シートにない既存の記録を消すことを認めます（付けないと、消える記録を表示して止まります）")
+    p.add_argument("--overrides", metavar="FILE", default=None,
+                   help="取り込みの指定（省略すると records/import-overrides.yaml があればそれを使います）")
 
 
 def run(args) -> int:
@@ -37,6 +41,10 @@ def run(args) -> int:
     src = Path(args.file)
     if not src.is_file():
         print(f"shinchoku: ファイルがありません: {src}", file=sys.stderr)
+        return 2
+    if src.suffix.lower() in (".xlsx", ".xlsm") and args.overrides:
+        print("shinchoku: --overrides はタブ区切りテキストの取り込みで使います（Excel のブックは列の見出しどおりに読むため不要です）",
+              file=sys.stderr)
         return 2
     if src.suffix.lower() in (".xlsx", ".xlsm"):
         try:
@@ -57,8 +65,18 @@ def run(args) -> int:
             print(f"shinchoku: {src} を Excel のブック（.xlsx）として開けません（壊れているか、別の形式のファイルです）", file=sys.stderr)
             return 1
     else:
+        from .. import importoverrides
+
+        given = Path(args.overrides) if args.overrides else Path(args.repo) / importoverrides.RELPATH
+        if args.overrides and not given.is_file():
+            print(f"shinchoku: 取り込みの指定のファイルがありません: {given}", file=sys.stderr)
+            return 2
         try:
-            result = importer.import_file(src)
+            overrides = importoverrides.load(given, Path(args.repo)) if given.is_file() else []
+            result = importer.import_file(src, overrides)
+        except importoverrides.OverrideError as exc:
+            print(f"shinchoku: 取り込みの指定を使えません: {exc}", file=sys.stderr)
+            return 1
         except importer.SheetError as exc:
             print(f"shinchoku: {exc}", file=sys.stderr)
             return 1

@@ -110,7 +110,7 @@ def run(args) -> int:
 
 def _has_shinchoku(python: str) -> bool:
     try:
-        done = subprocess.run([python, "-c", "import shinchoku.receive"], capture_output=True, timeout=60)
+        done = subprocess.run([python, "-I", "-c", "import shinchoku.receive"], capture_output=True, timeout=60)
     except (OSError, subprocess.TimeoutExpired):
         return False
     return done.returncode == 0

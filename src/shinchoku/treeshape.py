@@ -1,0 +1,52 @@
+"""What may stand in a records repository's tree, whoever pushes it.
+
+Every entry must be a folder or a regular, non-executable file (mode 100644) with a name
+every clone can check out, on Linux, macOS and Windows alike.  The two hook shims
+(``hooks/pre-commit``, ``hooks/pre-receive``) may be executable: ``core.hooksPath`` needs
+them so.  Symlinks, gitlinks (submodules), ``.``/``..``/``.git`` entries, names Windows
+cannot hold and names that are not UTF-8 are refused: each of them breaks ``sync``,
+``check`` or a fresh clone somewhere.
+"""
+
+from __future__ import annotations
+
+import re
+
+REGULAR, EXECUTABLE, TREE, SYMLINK, GITLINK = "100644", "100755", "040000", "120000", "160000"
+EXECUTABLE_OK = frozenset({"hooks/pre-commit", "hooks/pre-receive"})
+
+_WINDOWS_BAD = re.compile(r'[<>:"|?*\\\x00-\x1f]')
+_WINDOWS_RESERVED = re.compile(r"^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$", re.IGNORECASE)
+
+
+def entry_problem(path: str, mode: str) -> str | None:
+    """Why ``path`` with git ``mode`` may not stand in the tree (None: it may)."""
+    name = _name_problem(path)
+    if name:
+        return name
+    if mode == REGULAR or mode == TREE:
+        return None
+    if mode == EXECUTABLE:
+        if path in EXECUTABLE_OK:
+            return None
+        return ("実行できるファイル（実行権限付き）は置けません。"
+                "実行権限を外してください（git update-index --chmod=-x または git add --chmod=-x）")
+    if mode == SYMLINK:
+        return "シンボリックリンクは置けません（ほかの PC で記録を取得できなくなります）。普通のファイルにしてください"
+    if mode == GITLINK:
+        return "サブモジュール（別のリポジトリへの参照）は置けません"
+    return f"種類の分からない項目（git のモード {mode}）は置けません"
+
+
+def _name_problem(path: str) -> str | None:
+    if any("\udc80" <= ch <= "\udcff" for ch in path):          # surrogateescape'd bytes
+        return "名前が UTF-8 になっていないファイルやフォルダは置けません"
+    for part in path.split("/"):
+        low = part.lower()
+        if part in ("", ".", ".."):
+            return f"「{part or '（空の名前）'}」という名前のファイルやフォルダは置けません（git やほかの PC の動作を壊します）"
+        if low.rstrip(". ") == ".git" or low == "git~1":
+            return f"「{part}」という名前のファイルやフォルダは置けません（git の管理用の名前です）"
+        if _WINDOWS_BAD.search(part) or part != part.rstrip(". ") or _WINDOWS_RESERVED.match(part):
+            return f"「{part}」は Windows の PC で扱えない名前です（記号 <>:\"|?*\\ や末尾の点・空白、CON などは使えません）"
+    return None

@@ -1,0 +1,118 @@
+"""`review` reads history the way `history` does: one `git log --raw` for the whole
+range (and one `cat-file --batch` for the blobs), and finds exactly what reading each
+commit on its own finds."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+from conftest import edit_report, write_small_repo
+from shinchoku import review
+from shinchoku.store import Store
+
+
+def git(cwd: Path, *args: str, when: str | None = None) -> str:
+    env = dict(os.environ)
+    if when:
+        env.update(GIT_AUTHOR_DATE=when, GIT_COMMITTER_DATE=when)
+    done = subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def _repo(tmp_path: Path) -> Path:
+    root = tmp_path / "repo"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    git(root, "config", "user.name", "山田 花子")
+    git(root, "config", "user.email", "yamada@city.example")
+    write_small_repo(root)
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "取り込み", when="2025-04-01T10:00:00+09:00")
+    day = iter(range(2, 28))
+
+    def commit(msg: str) -> None:
+        git(root, "commit", "-q", "-am", msg, when=f"2025-05-{next(day):02d}T09:00:00+09:00")
+
+    edit_report(root, "R2", 5, "指導室", 実績="一行目\n二行目")
+    commit("実績")
+    edit_report(root, "R2", 5, "児童青少年課", 課題="参加者が少ない", 進捗状況="計画通りに進んでいない")
+    edit_report(root, "R2", 1, "協働推進課", 備考="備考を追加")
+    commit("二つの記録")
+    # a side branch merged back: the merge itself is not a change, its commits are
+    git(root, "checkout", "-q", "-b", "side")
+    edit_report(root, "R2", 1, "協働推進課", 備考=None)
+    commit("備考を消す")
+    git(root, "checkout", "-q", "main")
+    edit_report(root, "R2", 5, "指導室", 次年度へ向けた取組="引き続き")
+    commit("取組")
+    git(root, "merge", "-q", "--no-edit", "side")
+    # a record removed, the plan changed
+    git(root, "rm", "-q", "records/R2/01.yaml")
+    commit("記録を削除")
+    plan = root / "records" / "plan.yaml"
+    plan.write_text(plan.read_text(encoding="utf-8").replace("計画名: ", "計画名: 新"), encoding="utf-8")
+    commit("計画名")
+    return root
+
+
+def test_review_finds_what_reading_each_commit_finds(tmp_path):
+    root = _repo(tmp_path)
+    store = Store(root)
+    got = review.collect(store, since="2025-04-15")
+    assert {c.subject for c in got.commits} == {"実績", "二つの記録", "備考を消す", "取組", "記録を削除", "計画名"}
+    # the reference: each commit on its own, against its parent (what review did before)
+    want = [ch for c in got.commits for ch in review.commit_changes(store, c)]
+    assert sorted(map(repr, got.changes)) == sorted(map(repr, want))
+    assert len(got.changes) >= 7
+    assert {c.field for c in got.changes if c.no == 1 and c.commit.subject != "記録を削除"} == {"備考"}
+    assert {c.after for c in got.changes if c.commit.subject == "記録を削除"} == {None}
+    assert [c.subject for c in got.plan_commits] == ["計画名"]
+    # from the root: the import is part of the range only when asked for
+    everything = review.collect(store, since=git(root, "rev-list", "--max-parents=0", "HEAD").strip())
+    assert len(everything.commits) == len(got.commits)
+
+
+def test_review_starts_one_git_log_for_the_whole_range(tmp_path, monkeypatch):
+    root = _repo(tmp_path)
+    store = Store(root)
+    started: list[list[str]] = []
+    real = subprocess.run
+
+    def counting(cmd, *a, **kw):
+        if cmd and cmd[0] == "git":
+            started.append(list(cmd))
+        return real(cmd, *a, **kw)
+
+    monkeypatch.setattr(subprocess, "run", counting)
+    got = review.collect(store, since="2025-04-15")
+    assert len(got.commits) == 6
+    logs = [c for c in started if "log" in c]
+    assert len(logs) == 1, logs
+    assert len(started) <= 5, started      # rev-parse, log, cat-file: not one per commit
+
+
+# --- the byte-level comparison review uses for canonical records -------------------------
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+from shinchoku import fielddiff, records, schema  # noqa: E402
+
+_FIELDS = [f for f in schema.report_fields() if f != "主管課"]
+_texts = st.text(max_size=30) | st.sampled_from(["No", "12:30", "a\nb", "a\n", "- x", "'q'", "  lead", "末尾 "])
+_reports = st.fixed_dictionaries({"主管課": st.sampled_from(["指導室", "児童青少年課", "No", "a: b", "課"])},
+                                  optional={f: _texts for f in _FIELDS})
+_records = st.builds(lambda rs: {"No": 5, "年度": "R2", "報告": rs}, st.lists(_reports, max_size=3))
+
+
+@settings(max_examples=300, deadline=None)
+@given(_records, _records)
+def test_byte_level_changes_are_what_parsing_finds(old, new):
+    a, b = records.dumps(old), records.dumps(new)
+    fast = review._span_changes(a.encode("utf-8"), b.encode("utf-8"), _FIELDS)
+    want = [(fc.department, fc.field, fc.before, fc.after)
+            for fc in fielddiff.changes(records.mapping_or_none(a.encode()), records.mapping_or_none(b.encode()),
+                                        schema.report_fields()) if fc.field != "主管課"]
+    assert fast is None or fast == want
