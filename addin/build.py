@@ -1,6 +1,16 @@
 r"""Build addin/shinchoku.xlam from addin/vba/ and addin/customUI.xml, reproducibly.
 
-    python addin/build.py [OUT.xlam]
+    python addin/build.py                    # both add-ins (shinchoku.xlam, shinchoku-server.xlam)
+    python addin/build.py OUT.xlam           # the RunPython add-in only
+    python addin/build.py --server OUT.xlam  # the server variant only
+
+The server variant (shinchoku-server.xlam) has the same ribbon (customUI.xml) but no
+RunPython: its buttons (addin/vba-server/) post the workbook to ``shinchoku serve``
+through xlwings' VBA remote client -- the modules ``xlwings quickstart --server`` adds to
+the same template (Remote, WebClient, WebRequest, WebResponse, WebHelpers,
+IWebAuthenticator), taken from the installed xlwings.  Its config name is "shinchoku",
+so the server's address and the user's access key are read from
+%USERPROFILE%\.shinchoku\shinchoku.conf (see addin/README.md).
 
 Starts from xlwings' own ribbon add-in template (what `xlwings quickstart NAME --addin
 --ribbon` copies), keeps its xlwings VBA modules (RunPython and its helpers), replaces the
@@ -120,10 +130,41 @@ def template_project(vba_bin: bytes) -> tuple[list[ovba.Module], bytes]:
     return modules, bytes(refs)
 
 
-def our_modules() -> list[ovba.Module]:
-    """addin/vba/*.bas as standard modules; each file's VB_Name must be its file name."""
+SERVER = {  # what differs in the server variant
+    "project_name": "shinchoku_server",
+    "config_name": "shinchoku",
+    "project_id": "{9D4E2B17-5C3A-4F68-B1E0-7A2C6D8F3E51}",
+    "vba_dir": "vba-server",
+    "out": "shinchoku-server.xlam",
+}
+# xlwings' VBA remote client, as `xlwings quickstart --server` imports it (xlwings/cli.py)
+REMOTE_MODULES = ("Remote.bas", "IWebAuthenticator.cls", "WebClient.cls", "WebRequest.cls",
+                  "WebResponse.cls", "WebHelpers.bas")
+CLASS_ATTRIBUTES = ('Attribute VB_Base = "0{FCFB3D2A-A0FA-1068-A738-08002B3371B5}"',)
+
+
+def remote_modules() -> list[ovba.Module]:
+    """xlwings' VBA remote client from the installed xlwings, stored as VBA stores them
+    (a class module's exported VERSION/BEGIN block dropped, its VB_Base added)."""
+    import xlwings
+
     modules = []
-    for path in sorted((HERE / "vba").glob("*.bas")):
+    for name in REMOTE_MODULES:
+        path = Path(xlwings.__file__).parent / "addin" / name
+        source = path.read_text(encoding="cp1252").replace("\r\n", "\n")
+        kind = "class" if name.endswith(".cls") else "standard"
+        if kind == "class":
+            source = source[source.index("Attribute VB_Name"):]
+            first, rest = source.split("\n", 1)
+            source = "\n".join([first, *CLASS_ATTRIBUTES, rest])
+        modules.append(ovba.Module(path.stem, source, kind))
+    return modules
+
+
+def our_modules(folder: str = "vba") -> list[ovba.Module]:
+    """addin/<folder>/*.bas as standard modules; each file's VB_Name must be its file name."""
+    modules = []
+    for path in sorted((HERE / folder).glob("*.bas")):
         source = path.read_text(encoding="utf-8").replace("\r\n", "\n")
         first = source.split("\n", 1)[0]
         if first != f'Attribute VB_Name = "{path.stem}"':
@@ -136,26 +177,30 @@ def our_modules() -> list[ovba.Module]:
     return modules
 
 
-def build(out: Path | None = None) -> bytes:
+def build(out: Path | None = None, *, server: bool = False) -> bytes:
+    project_name = SERVER["project_name"] if server else PROJECT_NAME
+    config_name = SERVER["config_name"] if server else CONFIG_NAME
+    project_id = SERVER["project_id"] if server else PROJECT_ID
     template = zipfile.ZipFile(io.BytesIO(template_bytes()))
     modules, references = template_project(template.read("xl/vbaProject.bin"))
-    ours = our_modules()
+    ours = (remote_modules() + our_modules(SERVER["vba_dir"])) if server else our_modules()
     result: list[ovba.Module] = []
     for m in modules:
         if m.name == TEMPLATE_RIBBON_MODULE:
             continue
         if m.name == "xlwings":
             m.source, n = re.subn(r'(?m)^(Public Const PROJECT_NAME As String = )"[^"]*"',
-                                  rf'\1"{CONFIG_NAME}"', m.source)
+                                  rf'\1"{config_name}"', m.source)
             if n != 1:
                 raise SystemExit("xlwings' template module has no PROJECT_NAME constant; check the template")
         result.append(m)
-    names = [m.name.lower() for m in result] + [PROJECT_NAME.lower()]
+    names = [m.name.lower() for m in result] + [project_name.lower()]
     for m in ours:
         if m.name.lower() in names:
-            raise SystemExit(f"addin/vba/{m.name}.bas: the name is taken by the project or a template module")
+            raise SystemExit(f"module {m.name}: the name is taken by the project or a template module")
+        names.append(m.name.lower())
         result.append(m)
-    vba_bin = ovba.vba_project(PROJECT_NAME, PROJECT_ID, result, references)
+    vba_bin = ovba.vba_project(project_name, project_id, result, references)
 
     parts: dict[str, bytes] = {}
     for name in template.namelist():
@@ -172,7 +217,7 @@ def build(out: Path | None = None) -> bytes:
     workbook = re.sub(r"<mc:AlternateContent.*?</mc:AlternateContent>", "", workbook)   # the template author's path
     if 'name="_myaddin.conf"' not in workbook:
         raise SystemExit("xlwings' template has no _myaddin.conf sheet; check the template")
-    workbook = workbook.replace('name="_myaddin.conf"', f'name="_{CONFIG_NAME}.conf"')
+    workbook = workbook.replace('name="_myaddin.conf"', f'name="_{config_name}.conf"')
     parts["xl/workbook.xml"] = workbook.encode("utf-8")
 
     buf = io.BytesIO()
@@ -193,6 +238,13 @@ def build(out: Path | None = None) -> bytes:
 
 
 if __name__ == "__main__":
-    target = Path(sys.argv[1]) if len(sys.argv) > 1 else HERE / "shinchoku.xlam"
-    build(target)
-    print(f"{target}: {target.stat().st_size:,} bytes")
+    args = sys.argv[1:]
+    if args and args[0] == "--server":
+        targets = [(Path(args[1]) if len(args) > 1 else HERE / SERVER["out"], True)]
+    elif args:
+        targets = [(Path(args[0]), False)]
+    else:
+        targets = [(HERE / "shinchoku.xlam", False), (HERE / SERVER["out"], True)]
+    for target, server in targets:
+        build(target, server=server)
+        print(f"{target}: {target.stat().st_size:,} bytes")

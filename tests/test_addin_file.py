@@ -443,3 +443,53 @@ def test_libreoffice_opens_the_addin_and_imports_its_vba(built, tmp_path):
     assert kinds["Dictionary"] == "class" and kinds["xlwings"] == "normal"
     assert kinds["ThisWorkbook"] == "document" and kinds["Sheet2"] == "document"
     assert all(kinds[name] == "normal" for name in ours)
+
+
+# ------------------------------------------------------------------ the server variant
+
+SERVER_XLAM = ADDIN / "shinchoku-server.xlam"
+
+
+@pytest.fixture(scope="module")
+def server_built() -> bytes:
+    return build.build(server=True)
+
+
+def test_the_server_variant_is_committed_as_build_py_makes_it(server_built, tmp_path):
+    out = tmp_path / "server.xlam"
+    subprocess.run([sys.executable, str(ADDIN / "build.py"), "--server", str(out)], check=True, capture_output=True)
+    assert out.read_bytes() == server_built == build.build(server=True)
+    assert SERVER_XLAM.read_bytes() == server_built, \
+        "addin/shinchoku-server.xlam is stale: run python addin/build.py and commit it"
+
+
+def test_the_server_variant_carries_xlwings_remote_client_and_posts_to_the_server(server_built):
+    """Read back with olevba: the remote client modules are xlwings' own (as `xlwings
+    quickstart --server` imports them), and the ribbon callback posts the workbook with
+    RunServerPython to the configured URL -- it never calls RunPython (no child process)."""
+    import xlwings
+
+    project = _project(server_built)
+    assert project.projectname == "shinchoku_server"
+    modules = {k: v.replace("\r\n", "\n") for k, v in _modules(server_built).items()}
+    for name in build.REMOTE_MODULES:
+        stem = name.rsplit(".", 1)[0]
+        theirs = (Path(xlwings.__file__).parent / "addin" / name).read_text(encoding="cp1252").replace("\r\n", "\n")
+        body = theirs[theirs.index("Attribute VB_Name"):]
+        body = "\n".join(line for line in body.split("\n") if not line.startswith("Attribute "))
+        ours = "\n".join(line for line in modules[stem].split("\n") if not line.startswith("Attribute "))
+        assert ours.strip() == body.strip(), stem
+    ribbon = modules["ShinchokuServer"]
+    callbacks = RIBBON_CALLBACK.findall(ribbon)
+    assert callbacks == ["ShinchokuButton"]
+    customui = ET.fromstring(zipfile.ZipFile(io.BytesIO(server_built)).read("customUI/customUI.xml"))
+    assert {b.get("onAction") for b in customui.iter(f"{{{CUSTOMUI_NS}}}button")} == {"ShinchokuButton"}
+    assert 'RunServerPython url & "/xlwings/custom-scripts-call/" & control.Id' in ribbon
+    assert "RunPython " not in ribbon and "Shell" not in ribbon
+    assert 'Public Const PROJECT_NAME As String = "shinchoku"' in modules["xlwings"]
+    # the Japanese messages the VBA decodes with ChrW
+    escaped = re.findall(r'Ja\("((?:[^"]|"")*)"\)', ribbon)           # a VBA literal doubles its quotes
+    texts = [re.sub(r"\\u([0-9a-f]{4})", lambda m: chr(int(m.group(1), 16)), e.replace('""', '"')) for e in escaped]
+    assert "進捗管理" in texts
+    assert any("サーバーのアドレスが設定されていません" in t and "shinchoku.conf" in t for t in texts)
+    assert any("アクセスキーが設定されていません" in t and '"AUTH"' in t for t in texts)

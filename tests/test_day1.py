@@ -6,8 +6,6 @@ through `git http-backend` behind Basic auth on loopback."""
 from __future__ import annotations
 
 import os
-import pty
-import select
 import subprocess
 import sys
 from pathlib import Path
@@ -87,31 +85,13 @@ def test_init_writes_access_for_exactly_the_coordinator_and_their_first_push_is_
 
 
 def test_init_asks_for_the_coordinator_on_a_terminal(tmp_path, plan_file, gitconfig):
+    from terminal import run_on_terminal
+
     repo = tmp_path / "records-repo"
-    pid, fd = pty.fork()
-    if pid == 0:                                              # the child: shinchoku on a terminal
-        os.execv(sys.executable, [sys.executable, "-m", "shinchoku", "init", str(repo), "--plan", str(plan_file)])
-    out = b""
-    asked = False
-    try:
-        while True:
-            ready, _, _ = select.select([fd], [], [], 120)
-            if not ready:
-                break
-            try:
-                chunk = os.read(fd, 4096)
-            except OSError:
-                break
-            if not chunk:
-                break
-            out += chunk
-            if not asked and "利用者名を入力してください".encode() in out:
-                os.write(fd, b"kyodo-tanaka\n")
-                asked = True
-    finally:
-        _pid, status = os.waitpid(pid, 0)
-    assert asked, out.decode("utf-8", "replace")
-    assert os.waitstatus_to_exitcode(status) == 0, out.decode("utf-8", "replace")
+    prompt = "利用者名を入力してください"
+    code, shown = run_on_terminal(["init", str(repo), "--plan", str(plan_file)], {prompt: "kyodo-tanaka"})
+    assert prompt in shown, shown
+    assert code == 0, shown
     rules = access.parse((repo / access.ACCESS_RELPATH).read_bytes())
     assert rules.coordinators == {"kyodo-tanaka"}
 

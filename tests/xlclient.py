@@ -25,10 +25,27 @@ import xlwings as xw
 REMOTE_BAS = Path(xw.__file__).parent / "addin" / "Remote.bas"
 
 
-def implemented_actions() -> set[str]:
-    """The action names xlwings' VBA remote client implements (its ``Sub name(wb, action)``)."""
+def implemented_actions(client: str = "VBA") -> set[str]:
+    """The action names xlwings' VBA remote client implements (its ``Sub name(wb, action)``),
+    or, for ``client="Office.js"``, those xlwings Server's Office.js client dispatches (the
+    keys of ``funcs`` in its custom-scripts/index.js)."""
+    if client == "Office.js":
+        text = officejs_source().read_text(encoding="utf-8")
+        body = text[text.index("let funcs = {"):]
+        body = body[:body.index("};")]
+        return set(re.findall(r"^\s+(\w+)(?::|,)", body, re.M))
     text = REMOTE_BAS.read_text(encoding="utf-8", errors="replace")
     return set(re.findall(r"^Sub (\w+)\(wb As Workbook, action As Dictionary\)", text, re.M))
+
+
+def officejs_source() -> Path:
+    """xlwings Server's Office.js client (the JavaScript the task pane and ribbon load).
+    Found without importing the package: importing it sets XLWINGS_ON_SERVER in this
+    process, which every xlwings started from the tests would then inherit."""
+    import importlib.util
+
+    package = Path(importlib.util.find_spec("xlwings_server").submodule_search_locations[0])
+    return package / "static" / "js" / "custom-scripts" / "index.js"
 
 
 class ExcelError(Exception):
@@ -191,6 +208,76 @@ class Excel:
                         "pictures": [], "tables": []} for s in self.sheets],
         }
 
+    def officejs_payload(self) -> dict[str, Any]:
+        """The payload xlwings Server's Office.js client builds (``getBookData``): per sheet
+        the values of A1 to the last used cell (empty cells "", numbers as JavaScript
+        writes them) and the sheet's metadata."""
+        sel = None
+        if self.selection is not None and self.selection[0] == self.active:
+            sel = self.selection[1]
+        sheets = []
+        for s in self.sheets:
+            rows, cols = s.size()
+            values = [[_js_value(s.cells.get((r, c))) for c in range(1, cols + 1)]
+                      for r in range(1, rows + 1)] if rows else [[""]]
+            used = f"A1:{_column_name(cols)}{rows}" if rows else None
+            sheets.append({"name": s.name, "visibility": "Visible" if s.visible else "Hidden",
+                           "show_gridlines": True, "print_area": None, "notes": [], "notes_supported": True,
+                           "used_range_address": used, "used_range_row_count": rows,
+                           "used_range_column_count": cols, "values": values, "pictures": [], "shapes": [],
+                           "charts": [], "tables": [], "pivot_tables": []})
+        return {"client": "Office.js", "version": xw.__version__,
+                "book": {"name": self.name, "active_sheet_index": self.active, "selection": sel,
+                         "calculation": "Automatic"},
+                "names": [], "sheets": sheets}
+
+    def call(self, base_url: str, script: str, auth: str | None = None, *, client: str = "VBA",
+             timeout: float = 120) -> tuple[int, list[tuple[str, str, str]]]:
+        """Press a button of the server variant: POST the payload to xlwings Server's
+        ``/xlwings/custom-scripts-call/<script>`` as the client does (the token in the
+        Authorization header), apply the actions of a 200 reply; any other reply is shown
+        as the VBA client shows it (``MsgBox myResponse.Content, vbCritical, "Error"``) or
+        as the Office.js client does (the reply's text in an alert).  Returns the HTTP
+        status and the alerts shown."""
+        import json
+        import urllib.error
+        import urllib.request
+
+        payload = self.payload() if client == "VBA" else self.officejs_payload()
+        headers = {"Content-Type": "application/json"}
+        if auth:
+            headers["Authorization"] = auth
+        request = urllib.request.Request(f"{base_url}/xlwings/custom-scripts-call/{script}",
+                                         data=json.dumps(payload).encode("utf-8"), headers=headers, method="POST")
+        before = len(self.alerts)
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as reply:
+                status, body = reply.status, reply.read()
+        except urllib.error.HTTPError as exc:
+            status, body = exc.code, exc.read()
+        except OSError as exc:      # no reply at all: the client's own error dialog, nothing applied
+            self.alerts.append((f"{type(exc).__name__}: {exc}", "Error", "critical"))
+            return 0, self.alerts[before:]
+        if status == 200:
+            self.apply(json.loads(body)["actions"], client)
+        else:
+            self.alerts.append((body.decode("utf-8", "replace"), "Error", "critical"))
+        return status, self.alerts[before:]
+
+    def address(self, year: str, no: int, dept: str, field: str) -> str:
+        """The cell of a report field in the workbook's main sheet (by its state sheet)."""
+        from shinchoku import sheetmodel as sm
+
+        codes = self.sheet(sm.STATE_SHEET).values()[sm.STATE_KEY_ROW - 1]
+        code = f"edit:{year}:{field}" if f"edit:{year}:{field}" in codes else f"closed:{year}:{field}"
+        col = codes.index(code) + 1
+        main = self.sheet(sm.SHEET_NAME)
+        rows, _c = main.size()
+        for r in range(sm.FIRST_DATA_ROW, rows + 1):
+            if main.cells.get((r, 1)) == float(no) and main.cells.get((r, 3)) == dept:
+                return sm.address(r, col)
+        raise KeyError((no, dept))
+
     def run(self, func: Callable[[Any], None]) -> list[tuple[str, str, str]]:
         """Run an add-in function as a button press does; the alerts it showed."""
         book = xw.Book(json=self.payload())
@@ -203,13 +290,13 @@ class Excel:
         self.apply(actions)
         return self.alerts[before:]
 
-    def apply(self, actions: list[dict[str, Any]]) -> None:
-        allowed = implemented_actions()
+    def apply(self, actions: list[dict[str, Any]], client: str = "VBA") -> None:
+        allowed = implemented_actions(client)
         for action in actions:
             func = action["func"]
             self.actions.append(action)
             if func not in allowed:
-                raise ExcelError(f"the VBA remote client has no action {func!r}")
+                raise ExcelError(f"the {client} client has no action {func!r}")
             getattr(self, f"_do_{func}")(action)
 
     def _range(self, a):
@@ -266,6 +353,26 @@ class Excel:
 
     def _do_rangeSelect(self, a) -> None:
         pass
+
+
+def _column_name(col: int) -> str:
+    name = ""
+    while col:
+        col, rem = divmod(col - 1, 26)
+        name = chr(65 + rem) + name
+    return name
+
+
+def _js_value(v: Any) -> Any:
+    """A cell as Office.js' ``range.values`` gives it: "" when empty, a whole number
+    without a fraction (JavaScript has one number type)."""
+    if v is None:
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        return int(v)
+    if isinstance(v, _dt.datetime):
+        return v.isoformat()        # convertDateValues: dates as ISO strings
+    return v
 
 
 def _payload_value(v: Any) -> Any:

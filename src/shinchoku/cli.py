@@ -39,6 +39,7 @@ COMMANDS: list[tuple[str, str, str]] = [
     ("install", "install", "記録リポジトリの複製にフックとマージの設定をします"),
     ("hook", "hook", "git のフックから呼び出される確認（pre-commit・pre-receive）"),
     ("server-install", "server_install", "中央のリポジトリに、送られてきた変更を確認するフックを入れます"),
+    ("serve", "serve", "ボタンを xlwings Server で提供します（職員の PC は Excel だけ）。token でアクセスキーを管理します"),
 ]
 
 _JA = {

@@ -20,6 +20,8 @@ the key, so that staff can fix it themselves.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import os
 import re
 import sys
@@ -30,6 +32,9 @@ from pathlib import Path
 from .errors import ShinchokuError
 
 ENV = "SHINCHOKU_CONFIG"
+# Settings given by the caller instead of a file: xlwings Server (``shinchoku serve``)
+# runs the same buttons for the signed-in user with the server's clone (see :func:`given`).
+_GIVEN: contextvars.ContextVar["Settings | None"] = contextvars.ContextVar("shinchoku_settings", default=None)
 KEYS = ("name", "email", "department", "repo", "remote")
 
 
@@ -88,8 +93,20 @@ def config_path() -> Path:
     return Path(base) / "shinchoku" / "config.toml"
 
 
+@contextlib.contextmanager
+def given(settings: "Settings"):
+    """Within the block (this thread or task), :func:`load` returns ``settings``."""
+    token = _GIVEN.set(settings)
+    try:
+        yield settings
+    finally:
+        _GIVEN.reset(token)
+
+
 def load(path: Path | None = None) -> Settings:
     """Read the settings; :class:`SettingsError` when the file is missing or invalid."""
+    if path is None and _GIVEN.get() is not None:
+        return _GIVEN.get()
     path = path or config_path()
     try:
         raw = path.read_bytes()

@@ -659,8 +659,12 @@ class Fill:
                     if new != text_of(cur) or not isinstance(cur, (str, type(None))):
                         changed.append(r)
             groups: list[list[int]] = []
+            known = {r for (r, c) in self.cells if first <= c <= last}
             for r in sorted(set(changed)):
-                if groups and r - groups[-1][1] <= BAND_GAP:
+                # bridge a short gap only over rows of our own: a heading row (推進方策,
+                # 目標) in between is locked, and writing it fails on a protected sheet
+                if groups and r - groups[-1][1] <= BAND_GAP and all(
+                        g in known for g in range(groups[-1][1] + 1, r)):
                     groups[-1][1] = r
                 else:
                     groups.append([r, r])

@@ -17,6 +17,8 @@ in a fraction of a second, and importing GitPython alone costs 40-80 ms; GitPyth
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import errno
 import os
 import shlex
@@ -171,9 +173,25 @@ def driver_config(python: str | None = None) -> dict[str, str]:
     }
 
 
+# Variables added to every git this thread or task runs (see :func:`environment`).
+_EXTRA_ENV: contextvars.ContextVar[dict[str, str]] = contextvars.ContextVar("shinchoku_git_env", default={})
+
+
+@contextlib.contextmanager
+def environment(**env: str):
+    """Within the block, every git run here gets ``env`` too: xlwings Server names the
+    signed-in user (``REMOTE_USER``) for the central repository's hook this way, per
+    request, without touching the process environment other requests share."""
+    token = _EXTRA_ENV.set({**_EXTRA_ENV.get(), **env})
+    try:
+        yield
+    finally:
+        _EXTRA_ENV.reset(token)
+
+
 def _git_env(env: dict[str, str] | None = None) -> dict[str, str]:
     # git's own words are matched in English (push rejections, locks)
-    return {**os.environ, "LC_ALL": "C", "LANGUAGE": "C", **(env or {})}
+    return {**os.environ, "LC_ALL": "C", "LANGUAGE": "C", **_EXTRA_ENV.get(), **(env or {})}
 
 
 def spawn(args: list[str], cwd: Path | str | None = None) -> subprocess.Popen:

@@ -1,0 +1,1 @@
+"""shinchoku on xlwings Server (``shinchoku serve``): staff need only Excel."""
