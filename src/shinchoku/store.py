@@ -23,6 +23,7 @@ import errno
 import os
 import shlex
 import subprocess
+import threading
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -175,6 +176,23 @@ def driver_config(python: str | None = None) -> dict[str, str]:
 
 # Variables added to every git this thread or task runs (see :func:`environment`).
 _EXTRA_ENV: contextvars.ContextVar[dict[str, str]] = contextvars.ContextVar("shinchoku_git_env", default={})
+
+
+_push_gate: threading.Lock | None = None
+
+
+def serialize_pushes() -> None:
+    """Within this process, let one push at a time talk to the central repository.
+
+    For a server that sends for many people at once (``shinchoku serve``): without it,
+    twenty simultaneous pushes each run the central hook and all but one lose the race
+    for the ref and run it again.  With it, a push that has become stale is refused by
+    git on this side at once (no hook run) and retried after a fetch and merge.  The
+    central repository's atomic ref update stays the arbiter between processes and hosts;
+    this only avoids wasted work inside one."""
+    global _push_gate
+    if _push_gate is None:
+        _push_gate = threading.Lock()
 
 
 @contextlib.contextmanager
@@ -654,8 +672,9 @@ class Store:
         * :class:`GitError` when the server could not be reached or failed otherwise."""
         branch = self.branch()
         ref = f"refs/heads/{branch}"
-        done = subprocess.run(["git", "push", "--porcelain", "origin", f"HEAD:{ref}"], cwd=self.root,
-                              capture_output=True, env=_git_env(), stdin=subprocess.DEVNULL)
+        with _push_gate or contextlib.nullcontext():
+            done = subprocess.run(["git", "push", "--porcelain", "origin", f"HEAD:{ref}"], cwd=self.root,
+                                  capture_output=True, env=_git_env(), stdin=subprocess.DEVNULL)
         out = done.stdout.decode("utf-8", "replace")
         err = done.stderr.decode("utf-8", "replace").strip()
         status = parse_push_porcelain(out).get(ref)

@@ -37,6 +37,9 @@ def users() -> Users:
 
 @functools.lru_cache(maxsize=None)
 def pool() -> workspace.Pool:
+    from ..store import serialize_pushes
+
+    serialize_pushes()            # one push at a time from this process: no hook run wasted on a lost race
     central, _made = workspace.ensure_central(data_dir())
     return workspace.Pool(central, data_dir())
 
