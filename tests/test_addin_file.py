@@ -364,8 +364,11 @@ def test_ribbon_tab_and_buttons():
     tabs = list(root.iter(_q("tab")))
     assert [t.get("label") for t in tabs] == ["進捗管理"]
     groups = {g.get("id"): [b.get("label") for b in g.iter(_q("button"))] for g in tabs[0].iter(_q("group"))}
-    assert groups == {"shinchoku_staff": ["取得", "チェック", "送信", "履歴"],
-                      "shinchoku_coordinator": ["変更確認"]}
+    assert groups == {"shinchoku_staff": ["取得", "チェック", "送信", "履歴", "提出"],
+                      "shinchoku_coordinator": ["変更確認", "提出状況", "差戻し", "確認"]}
+    from shinchoku import addin
+
+    assert {b.get("id") for b in root.iter(_q("button"))} == set(addin.BUTTONS)
     buttons = list(root.iter(_q("button")))
     assert len({b.get("id") for b in buttons}) == len(buttons)
     for b in buttons:

@@ -62,7 +62,7 @@ def import_into(xlsx: Path, target: Path) -> int:
 def test_xlsx_export_then_import_sheet_gives_the_same_files(tmp_path, capsys):
     src = write_repo(tmp_path / "src", tricky_records())
     out = tmp_path / "進行管理シート.xlsx"
-    assert main(["export", "xlsx", str(out), "--repo", str(src)]) == 0
+    assert main(["export", "xlsx", str(out), "--repo", str(src), "--all"]) == 0
     assert "9件の記録" in capsys.readouterr().out
     assert import_into(out, tmp_path / "back") == 0
     before, after = repo_files(src), repo_files(tmp_path / "back")
@@ -92,7 +92,7 @@ def test_real_sheet_round_trips_through_the_published_layout(tmp_path):
 
 def test_published_layout(tmp_path, small_repo):
     out = tmp_path / "sheet.xlsx"
-    export.export(small_repo, "xlsx", out, ["R1", "R2"])
+    export.export(small_repo, "xlsx", out, ["R1", "R2"], all_states=True)
     ws = load_workbook(out)[published.SHEET_NAME]
     assert ws["A1"].value == "テスト市市民協働推進行動計画(令和元年度～令和3年度) 進行管理シート"
     merged = {str(r) for r in ws.merged_cells.ranges}
@@ -158,7 +158,7 @@ def test_hand_made_sheet_is_read_and_every_cell_accounted_for(tmp_path):
 
 def test_csv_is_excel_friendly_and_has_every_field(tmp_path, small_repo):
     out = tmp_path / "open.csv"
-    assert main(["export", "csv", str(out), "--repo", str(small_repo)]) == 0
+    assert main(["export", "csv", str(out), "--repo", str(small_repo), "--all"]) == 0
     raw = out.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")                       # BOM: Excel reads UTF-8
     assert b"\r\n" in raw
@@ -174,7 +174,7 @@ def test_csv_is_excel_friendly_and_has_every_field(tmp_path, small_repo):
 
 def test_jsonl_one_object_per_line(tmp_path, small_repo):
     out = tmp_path / "open.jsonl"
-    assert main(["export", "jsonl", str(out), "--repo", str(small_repo), "--years", "R2"]) == 0
+    assert main(["export", "jsonl", str(out), "--repo", str(small_repo), "--years", "R2", "--all"]) == 0
     lines = out.read_text(encoding="utf-8").splitlines()
     objs = [json.loads(line) for line in lines]
     assert len(objs) == 5 and all(o["年度"] == "R2" for o in objs)
@@ -241,6 +241,27 @@ def test_an_output_path_that_is_a_folder_is_named_and_nothing_is_left_behind(tmp
     assert folder.is_dir() and not list(tmp_path.glob("*.tmp"))
 
 
+def test_only_approved_reports_are_published(tmp_path, small_repo):
+    """R2 is open in the small plan and nothing of it was approved: the sheet leaves its
+    cells empty and says so; after 確認 of one report, that one is carried."""
+    from shinchoku import cycle
+
+    out = tmp_path / "sheet.xlsx"
+    count, warnings = export.export(small_repo, "xlsx", out, ["R1", "R2"])
+    assert warnings == ["確認済の報告だけを載せています（確認前の報告5件は載せていません）"]
+    ws = load_workbook(out)[published.SHEET_NAME]
+    assert ws.oddHeader.right.text == warnings[0]
+    assert warnings[0] in ws["A1"].comment.text
+    cells = [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+    assert "R1にシンポジウムを開催した。" in cells and "R2にシンポジウムを開催した。" not in cells
+    rel = records.record_relpath("R2", 1)
+    rec = records.load_record(small_repo / rel)
+    cycle.approve(rec, "協働推進課", "鈴木", "2020-06-01T10:00:00+09:00", year_open=True)
+    records.write_record(small_repo, rec)
+    csv_out = tmp_path / "r2.csv"
+    assert main(["export", "csv", str(csv_out), "--repo", str(small_repo), "--years", "R2"]) == 0
+    rows = list(csv.DictReader(io.StringIO(csv_out.read_text(encoding="utf-8-sig"), newline="")))
+    assert [(r["No"], r["主管課"], r["実績"]) for r in rows] == [("1", "協働推進課", "R2にシンポジウムを開催した。")]
 FORMULAS = {"実績": '=HYPERLINK("http://example.invalid/","詳しくはこちら")', "課題": "+1+2",
             "次年度へ向けた取組": "-3", "備考": "@SUM(1,2)"}
 
@@ -252,7 +273,7 @@ def test_csv_neutralises_formula_cells_and_jsonl_stays_exact(tmp_path, small_rep
     edit_report(small_repo, "R2", 5, "指導室", **FORMULAS)
     edit_report(small_repo, "R2", 1, "協働推進課", 実績="地域で -1℃ の朝に実施した。")   # inside: left alone
     out = tmp_path / "open.csv"
-    assert main(["export", "csv", str(out), "--repo", str(small_repo), "--years", "R2"]) == 0
+    assert main(["export", "csv", str(out), "--repo", str(small_repo), "--years", "R2", "--all"]) == 0
     rows = list(csv.DictReader(io.StringIO(out.read_bytes().decode("utf-8-sig"), newline="")))
     r = next(r for r in rows if r["No"] == "5" and r["主管課"] == "指導室")
     assert {f: r[f] for f in FORMULAS} == {f: "'" + v for f, v in FORMULAS.items()}
@@ -260,7 +281,7 @@ def test_csv_neutralises_formula_cells_and_jsonl_stays_exact(tmp_path, small_rep
     assert r["No"] == "5" and r["西暦"] == "2020"                 # numbers are not touched
     assert [export.csv_cell(v) for v in ("\tx", "\rx", "x=1", 5, None)] == ["'\tx", "'\rx", "x=1", 5, ""]
     jl = tmp_path / "open.jsonl"
-    assert main(["export", "jsonl", str(jl), "--repo", str(small_repo), "--years", "R2"]) == 0
+    assert main(["export", "jsonl", str(jl), "--repo", str(small_repo), "--years", "R2", "--all"]) == 0
     o = next(json.loads(line) for line in jl.read_text(encoding="utf-8").splitlines()
              if '"No": 5' in line and "指導室" in line)
     assert {f: o[f] for f in FORMULAS} == FORMULAS
@@ -272,7 +293,7 @@ def test_libreoffice_opening_the_csv_evaluates_no_formula(tmp_path, small_repo):
 
     edit_report(small_repo, "R2", 5, "指導室", **FORMULAS)
     out = tmp_path / "open.csv"
-    assert main(["export", "csv", str(out), "--repo", str(small_repo), "--years", "R2"]) == 0
+    assert main(["export", "csv", str(out), "--repo", str(small_repo), "--years", "R2", "--all"]) == 0
     profile = tmp_path / "lo-profile"
     done = subprocess.run([export.find_office(), f"-env:UserInstallation=file://{profile}", "--headless",
                            "--infilter=CSV:44,34,76,1,,,,,,,,-1", "--convert-to", "xlsx", "--outdir", str(tmp_path),
@@ -294,7 +315,7 @@ def test_default_pdf_has_the_years_with_reports_in_readable_print(tmp_path, smal
     body text about 2.9 pt."""
     assert main(["year", "open", "R3", "--yes", "--repo", str(small_repo)]) == 0     # empty: not printed
     out = tmp_path / "sheet.pdf"
-    assert main(["export", "pdf", str(out), "--repo", str(small_repo)]) == 0
+    assert main(["export", "pdf", str(out), "--repo", str(small_repo), "--all"]) == 0
     pages = []
     for k in range(1, 20):
         done = subprocess.run(["pdftotext", "-f", str(k), "-l", str(k), "-layout", str(out), "-"],

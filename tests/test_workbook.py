@@ -112,7 +112,11 @@ def test_only_the_open_year_is_editable_and_the_status_has_a_dropdown(book):
     assert ws.protection.formatCells is False        # the add-in may colour cells
     r = row_of(ws, 5, "指導室")
     editable = {c for c in range(1, ws.max_column + 1) if ws.cell(r, c).protection.locked is False}
-    assert editable == {col_of(wb, f"edit:R2:{f}") for f in ("進捗状況", "実績", "課題", "次年度へ向けた取組", "備考")}
+    fields = {col_of(wb, f"edit:R2:{f}") for f in ("進捗状況", "実績", "課題", "次年度へ向けた取組", "備考")}
+    # right of the layout: the cycle's 提出状況, コメント (filled by the add-in) and 新しいコメント
+    cycle_cols = {c for c in editable if c > max(fields)}
+    assert editable == fields | cycle_cols and len(cycle_cols) == 3
+    assert [ws.cell(sm.HEADER_ROW, c).value for c in sorted(cycle_cols)] == ["R2 提出状況", "R2 コメント（やりとり）", "新しいコメント"]
     assert ws.cell(r, col_of(wb, "closed:R1:実績")).fill.fgColor.rgb.endswith("E7E6E6")
     assert ws.cell(r, col_of(wb, "edit:R2:実績")).number_format == "@"
     status = col_of(wb, "edit:R2:進捗状況")

@@ -289,6 +289,7 @@ def pull(book) -> None:
     result.state.marked = []
     ctx.write_fill(result)
     ctx.save_marks()
+    _show_cycle(ctx, plan, recs, partial=only is not None)      # 提出状況 and コメント beside the rows
     lines = [f"{note}。" for note in repaired] + [f"{cloned}最新の記録を取得しました（{head[:7]}）。"]
     lines.append(f"{result.updated}件のセルを更新しました。" if result.updated else "シートはすでに最新の内容です。")
     if result.kept:
@@ -540,3 +541,188 @@ BUTTONS: dict[str, Callable[[Any], None]] = {
     "shinchoku_check": check,
     "shinchoku_review": review,
 }
+
+
+# ----------------------------------------------------------------------------- 提出 / 差戻し / 確認
+# The yearly cycle (shinchoku.cycle).  The three columns right of the layout show each
+# row's 提出状況 and コメント and take a 新しいコメント (shinchoku.progressview); the
+# server judges every transition again.
+
+PROGRESS_SHEET = "提出状況"
+
+
+def _cycle_cols(ctx: Context) -> tuple[int, int, int] | None:
+    """(state, comments, new comment) columns, when this workbook has them."""
+    from . import progressview as pv
+
+    last = max(c.index for c in ctx.layout.columns)
+    head = ctx.values[sm.HEADER_ROW - 1] if len(ctx.values) >= sm.HEADER_ROW else []
+    text = head[last + 2] if len(head) > last + 2 else None
+    if text != pv.CYCLE_HEADERS[2]:
+        return None
+    return last + 1, last + 2, last + 3
+
+
+def _show_cycle(ctx: Context, plan: Plan, recs: dict[tuple[str, int], dict[str, Any]],
+                cleared: set[tuple[int, str]] = frozenset(), *, partial: bool = False) -> None:
+    """Write every data row's 提出状況 and コメント (and empty 新しいコメント of ``cleared``);
+    with ``partial`` (``recs`` holds only the records that changed) only their rows."""
+    from . import progressview as pv
+
+    cols = _cycle_cols(ctx)
+    year = pv.cycle_year(plan)
+    if cols is None or not year:
+        return
+    rows, _stray = sm.data_rows(ctx.values, ctx.layout)
+    runs: list[tuple[int, list[list[Any]]]] = []
+    for row in rows:
+        if partial and (year, row.no) not in recs:
+            continue
+        state, notes = pv.row_cells(recs.get((year, row.no)), row.department, True)
+        new = row.get(cols[2])
+        new = None if row.key in cleared else (sm.text_of(new) if new not in (None, "") else None)
+        line = [sm.to_cell(state), sm.to_cell(notes) if notes else None, sm.to_cell(new) if new else None]
+        if runs and runs[-1][0] + len(runs[-1][1]) == row.row:
+            runs[-1][1].append(line)
+        else:
+            runs.append((row.row, [line]))
+    for first, block in runs:
+        ctx.main.range((first, cols[0])).value = block
+
+
+def _chosen_rows(book, ctx: Context) -> list[sm.DataRow]:
+    """The data rows of the selection on the main sheet ([] when it holds none)."""
+    try:
+        sel = book.app.selection
+    except Exception:      # noqa: BLE001 - a client without a selection
+        return []
+    if sel is None or sel.sheet.name != sm.SHEET_NAME:
+        return []
+    top, bottom = sel.row, sel.last_cell.row
+    rows, _stray = sm.data_rows(ctx.values, ctx.layout)
+    return [r for r in rows if top <= r.row <= bottom]
+
+
+def _cycle_action(book, action: str) -> None:
+    from . import cycle, cycleops, sync
+
+    ctx = Context(book)
+    author = ctx.settings.author()
+    cols = _cycle_cols(ctx)
+    chosen = _chosen_rows(book, ctx)
+    verb = cycleops.VERBS[action]
+    if not chosen and action == cycleops.SUBMIT and ctx.department:
+        rows, _stray = sm.data_rows(ctx.values, ctx.layout)
+        chosen = [r for r in rows if r.department == ctx.department]
+    if not chosen:
+        extra = "（設定ファイルに department を書くと、選ばなくてもその課の報告をまとめて提出します）" \
+            if action == cycleops.SUBMIT else ""
+        raise Stop(f"「{sm.SHEET_NAME}」シートで、{verb}する施策の行を選んでから［{verb}］を押してください{extra}")
+    texts_by_row = {}
+    if cols is not None:
+        for r in chosen:
+            v = r.get(cols[2])
+            texts_by_row[r.key] = sm.text_of(v).strip() if v not in (None, "") else ""
+    if action == cycleops.SENDBACK:
+        missing = [f"No.{r.no} {r.department}" for r in chosen if not texts_by_row.get(r.key)]
+        if missing:
+            where = f"「{pv_header(2)}」の列" if cols is not None else "（このブックには入力欄がありません。shinchoku workbook で作り直してください）"
+            raise Stop(f"差戻しには理由が必要です。{where}に、直してほしいことを書いてから［差戻し］を押してください"
+                       f"（理由がない行: {'、'.join(missing)}）")
+    store = ctx.store()
+    try:
+        reading = _read(ctx, lambda: _plan_at(store, "HEAD"))
+        keys = {r.key for r in chosen}
+        unsent = [e for e in reading.edits if (e.no, e.department) in keys]
+        if unsent:
+            raise Stop(f"選んだ行に、まだ送信していない変更が {len(unsent)}件あります。先に［送信］してから、"
+                       f"もう一度［{verb}］を押してください")
+        _status(book, "中央のリポジトリから最新の記録を取得しています…")
+        sync.update(store, author)
+        plan = _plan_at(store, "HEAD")
+        if plan is None:
+            raise Stop("計画（records/plan.yaml）が読めません。協働推進課（調整担当）にご連絡ください")
+        try:
+            year = cycleops.default_year(plan, None)
+        except cycle.CycleError as exc:
+            raise Stop(str(exc)) from None
+        targets = {r.key: cycleops.Target(year, r.no, r.department) for r in chosen}
+        texts = {targets[k]: v for k, v in texts_by_row.items() if v}
+        only = cycle.WAITING if action == cycleops.SUBMIT and len(chosen) > 1 else ()
+        if action == cycleops.APPROVE:
+            only = (cycle.SUBMITTED,)          # like `shinchoku approve` (its --force has no button)
+        try:
+            outcome = cycleops.apply(store, plan, action, list(targets.values()), author, texts=texts,
+                                     only_states=only)
+        except cycle.CycleError as exc:
+            raise Stop(str(exc)) from None
+        if outcome.commit:
+            _status(book, f"{verb}を中央のリポジトリへ送っています…")
+            try:
+                cycleops.send(store, author, progress=lambda m: _status(book, m))
+            except GitError as exc:
+                raise Stop(f"{verb}できませんでした（{verb}は取り消し、この PC の記録を中央と同じ状態に戻しました）。\n\n"
+                           + _git_text(exc)) from None
+        _plan, recs, _only = _read_records(store, store.head() or "HEAD", "", with_plan=False)
+    finally:
+        store.close()
+    if not outcome.done and not outcome.skipped and action == cycleops.APPROVE:
+        raise Stop("選んだ行に提出済の報告がありません（確認できるのは、課が提出した報告だけです）")
+    done_keys = {(t.no, t.department) for t, _b in outcome.done}
+    _show_cycle(ctx, plan, recs, cleared=done_keys)
+    lines = [outcome.message() + "。"]
+    lines += [f"・{t.label}: {b} → {cycleops.AFTER[action]}" for t, b in outcome.done]
+    lines += [f"・{why}" for why in outcome.skipped]
+    _alert(book, "\n".join(lines), critical=not outcome.done)
+
+
+def pv_header(k: int) -> str:
+    from . import progressview as pv
+
+    return pv.CYCLE_HEADERS[k]
+
+
+@_guarded
+def submit(book) -> None:
+    """提出: the selected rows' reports (or all of the user's department) become 提出済."""
+    from . import cycleops
+
+    _cycle_action(book, cycleops.SUBMIT)
+
+
+@_guarded
+def send_back(book) -> None:
+    """差戻し (協働推進課): the selected rows go back, with the 新しいコメント as the reason."""
+    from . import cycleops
+
+    _cycle_action(book, cycleops.SENDBACK)
+
+
+@_guarded
+def approve(book) -> None:
+    """確認 (協働推進課): the selected rows' reports become 確認済."""
+    from . import cycleops
+
+    _cycle_action(book, cycleops.APPROVE)
+
+
+@_guarded
+def progress(book) -> None:
+    """提出状況 (協働推進課): per department, what is 未提出/提出済/差戻し/確認済, on its sheet."""
+    from . import progressview as pv
+
+    ctx = Context(book)
+    with ctx.store() as store:
+        note = _update_or_say(store, "提出状況")
+        plan, recs, _only = _read_records(store, store.head() or "HEAD")
+    _show_cycle(ctx, plan, recs)
+    rows = [[f"提出状況（{_now()} 現在）{note}"], *pv.sheet_rows(plan, recs)]
+    _output(book, PROGRESS_SHEET, rows)
+
+
+BUTTONS.update({
+    "shinchoku_submit": submit,
+    "shinchoku_sendback": send_back,
+    "shinchoku_approve": approve,
+    "shinchoku_progress": progress,
+})

@@ -150,9 +150,13 @@ def _write_bytes(path: Path, data: bytes) -> None:
     write_atomic(path, lambda tmp: tmp.write_bytes(data))
 
 
-def export(root: Path, kind: str, out: Path, years: list[str] | None = None) -> tuple[int, list[str]]:
+def export(root: Path, kind: str, out: Path, years: list[str] | None = None,
+           all_states: bool = False) -> tuple[int, list[str]]:
     """Write ``out`` in ``kind`` (xlsx, pdf, csv, jsonl).  Returns (rows or records
-    written, warnings).  Raises :class:`ExportError` with a Japanese message."""
+    written, warnings).  Raises :class:`ExportError` with a Japanese message.
+
+    Only 確認済 reports are carried unless ``all_states`` (see :func:`shinchoku.cycle.approved_only`);
+    the sheet then says so, and the warnings say how many were left out."""
     plan, recs = load(root)
     chosen = choose_years(plan, recs, years)
     if not chosen:
@@ -161,13 +165,20 @@ def export(root: Path, kind: str, out: Path, years: list[str] | None = None) -> 
         from .printout import years_with_reports
 
         chosen = years_with_reports(plan, recs) or chosen     # not a year just opened and still empty
+    note, held = "", set()
+    if not all_states:
+        from . import cycle
+
+        recs, held = cycle.approved_only(plan, recs, chosen)
+        note = cycle.export_note(len(held))
     if kind in ("csv", "jsonl"):
         table = rows(plan, recs, chosen, root)
+        table = [r for r in table if (r["年度"], r["No"], r["主管課"]) not in held]
         cols = columns(root)
         _write_bytes(out, to_csv(table, cols) if kind == "csv" else to_jsonl(table, cols))
-        return len(table), []
+        return len(table), [note] if held else []
     if kind == "xlsx":
-        warnings = published.write_workbook(out, plan, recs, chosen, root)
+        warnings = published.write_workbook(out, plan, recs, chosen, root, note) + ([note] if held else [])
         return sum(1 for k in recs if k[0] in chosen), warnings
     if kind == "pdf":
         office = find_office()
@@ -180,7 +191,8 @@ def export(root: Path, kind: str, out: Path, years: list[str] | None = None) -> 
             xlsx = Path(tmp) / (out.stem + ".xlsx")
             from .printout import write_workbook as write_print_workbook
 
-            warnings, _groups = write_print_workbook(xlsx, plan, recs, chosen, root)
+            warnings, _groups = write_print_workbook(xlsx, plan, recs, chosen, root, note)
+            warnings += [note] if held else []
             pdf = to_pdf(office, xlsx, Path(tmp))
             out.parent.mkdir(parents=True, exist_ok=True)
             shutil.move(str(pdf), str(out))

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 # Lists of mappings are matched by these keys (reports by department, plan items by number).
-IDENTITY = {"報告": "主管課", "推進方策": "番号", "目標": "番号", "施策": "No", "年度": "年度"}
+IDENTITY = {"報告": "主管課", "推進方策": "番号", "目標": "番号", "施策": "No", "年度": "年度", "コメント": "日時"}
 
 
 @dataclass(frozen=True)

@@ -55,8 +55,9 @@ def years_with_reports(plan: Plan, recs: dict[tuple[str, int], dict[str, Any]]) 
 
 
 def write_workbook(path: Path, plan: Plan, recs: dict[tuple[str, int], dict[str, Any]],
-                   years: list[str], root: Path | None = None) -> tuple[list[str], list[list[str]]]:
-    """The print workbook: one sheet per group of years.  (warnings, groups)."""
+                   years: list[str], root: Path | None = None, note: str = "") -> tuple[list[str], list[list[str]]]:
+    """The print workbook: one sheet per group of years.  (warnings, groups).  ``note``
+    (what the sheet leaves out, shinchoku.cycle) goes into every page's header."""
     from openpyxl import Workbook
 
     from .fileout import write_atomic
@@ -70,6 +71,8 @@ def write_workbook(path: Path, plan: Plan, recs: dict[tuple[str, int], dict[str,
         for w in published.write_sheet(ws, plan, recs, part, root):
             if w not in warnings:
                 warnings.append(w)
+        if note:
+            ws.oddHeader.right.text = note
     wb.properties.title = published.title(plan)
     wb.properties.creator = "shinchoku"
     write_atomic(path, wb.save)

@@ -199,7 +199,8 @@ def lines_needed(text: str, col_width: float) -> int:
 
 
 def write_workbook(path: Path, plan: Plan, records: dict[tuple[str, int], dict[str, Any]],
-                   years: list[str], root: Path | None = None, *, body_class: type | None = None) -> list[str]:
+                   years: list[str], root: Path | None = None, note: str = "", *,
+                   body_class: type | None = None) -> list[str]:
     """Write the published sheet for ``years`` to ``path`` (.xlsx).
 
     ``records`` maps (年度, No) to a record.  Returns warnings (Japanese) about records
@@ -212,6 +213,11 @@ def write_workbook(path: Path, plan: Plan, records: dict[tuple[str, int], dict[s
     ws.title = SHEET_NAME
     body = (body_class or SheetBody)(ws)
     warnings = write_sheet(ws, plan, records, years, root, body)
+    if note:      # what the sheet leaves out (shinchoku.cycle): on every printed page and on the title
+        from openpyxl.comments import Comment
+
+        ws.oddHeader.right.text = note
+        ws.cell(row=TITLE_ROW, column=1).comment = Comment(note, "shinchoku")
     wb.properties.title = title(plan)
     wb.properties.creator = "shinchoku"
     # The sheet itself cannot show whether a year is 受付中 or 締切; keep the plan's year

@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Iterable, TextIO
 
 from . import access as access_mod
-from . import records, treeshape, validate, yamlio
+from . import cycle, records, treeshape, validate, yamlio
 from .plan import Plan, load_cached
 from .store import GitError, Store
 from .validate import Problem
@@ -450,6 +450,7 @@ class Receive:
         policy = self.policy()
         if policy.rules is not None and self.is_staff():
             problems.extend(self.access_problems(change, policy))
+        problems.extend(self.cycle_problems(change, policy))
         fresh = [p for p in problems if p not in reported]
         return self.attribute(fresh, update, commits, own)
 
@@ -462,6 +463,20 @@ class Receive:
         old = {ch.path: contents.get(ch.parents[0], b"") for ch in blobs if not _zero(ch.parents[0])}
         new = {ch.path: contents.get(ch.new, b"") for ch in blobs if not _zero(ch.new)}
         return access_mod.judge(old, new, self.user, policy.rules, policy.plan)
+
+    def cycle_problems(self, change: list[Change], policy: Policy) -> list[Problem]:
+        """The yearly cycle's transitions (:func:`shinchoku.cycle.transition_problems`) from
+        main's old tree to its new one: who may submit, send back, approve, edit a 確認済 report."""
+        out: list[Problem] = []
+        for ch in change:
+            if ch.deleted or not ch.is_blob or not records.is_record_path(ch.path):
+                continue
+            content = self.blob(ch.new)
+            old = None if _zero(ch.parents[0]) else records.mapping_or_none(self.blob(ch.parents[0]))
+            y = policy.plan.year(ch.path.split("/")[1]) if policy.plan is not None else None
+            out.extend(cycle.transition_problems(old, records.mapping_or_none(content), self.user, policy.rules,
+                                                 year_open=bool(y and y.open), path=ch.path, content=content))
+        return out
 
     def attribute(self, problems: list[Problem], update: Update, commits: list[Commit],
                   own: dict[str, list[Change]]) -> dict[str, list[Problem]]:

@@ -188,6 +188,9 @@ def render(plan: Plan, recs: dict[tuple[str, int], dict[str, Any]], years: list[
             h.append(f'<div class="card" style="border-left:5px solid {colour}"><b>{latest.total(cat)}</b>'
                      f"<span>{escape(cat)}</span></div>")
         h.append("</div></section>")
+    from .progressview import html_section
+
+    h.append(html_section(plan, recs, (generated or _dt.datetime.now()).date()))     # 提出状況 (open years)
     h.append('<section id="chart"><h2>推進方策・年度ごとの進捗状況</h2>')
     h.append(legend(statuses))
     h.append(bars_svg(plan, summaries, statuses) if summaries else '<p class="muted">記録がありません。</p>')

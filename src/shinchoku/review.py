@@ -178,6 +178,9 @@ def commit_changes(store, commit: Commit, parent: str | None = None) -> list[Cha
             if fc.field == "主管課":
                 continue            # a report added or removed shows through its fields
             out.append(Change(commit, path, year, no, fc.department, fc.field, fc.before, fc.after))
+        from .progressview import review_changes          # 提出状況 and comments (the yearly cycle)
+
+        out.extend(Change(commit, path, year, no, d, f, b, a) for d, f, b, a in review_changes(old, new))
     return out
 
 
@@ -245,7 +248,15 @@ def collect(store, since: str | None = None, target: str = "HEAD") -> Review:
             for department, name, old, new in found:
                 # (a report added or removed shows through its fields)
                 review.changes.append(Change(commit, path, year, no, department, name, old, new))
+            if any(key in (raw.get(sha) or b"") for sha in (before, after) if sha != _NULL for key in _CYCLE_KEYS):
+                from .progressview import review_changes      # 提出状況 and comments (the yearly cycle)
+
+                review.changes.extend(Change(commit, path, year, no, d, f, b, a)
+                                      for d, f, b, a in review_changes(record(before), record(after)))
     return review
+
+
+_CYCLE_KEYS = tuple(f"\n    {k}:".encode("utf-8") for k in schema.CYCLE_FIELDS)   # a report's 提出状況 / コメント
 
 
 _REPORTS_AT = "\n報告:\n".encode("utf-8")
@@ -396,7 +407,8 @@ def reverted_records(store, sha: str) -> tuple[Commit, list[dict[str, Any]], lis
     if not entry:
         raise ReviewError(f"{full[:7]} は記録（records/）を変更していません")
     commit = entry[0]
-    changes = commit_changes(store, commit, parents[0] if parents else None)
+    changes = [c for c in commit_changes(store, commit, parents[0] if parents else None)
+               if c.field not in schema.CYCLE_FIELDS]     # 提出・差戻し・確認 have their own commands
     if not changes:
         raise ReviewError(f"{commit.short}（{commit.subject}）には取り消せる記録の変更がありません")
     current: dict[str, dict[str, Any]] = {}

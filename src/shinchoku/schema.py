@@ -126,9 +126,14 @@ def report_schema(root: Path | None = None) -> dict[str, Any]:
     return resolve(whole["$defs"]["報告"], whole)
 
 
+# Fields of a report that belong to the yearly cycle (shinchoku.cycle), not to the sheet:
+# the published sheet, the input workbook, review and history leave them out.
+CYCLE_FIELDS = ("提出状況", "コメント")
+
+
 def report_fields(root: Path | None = None) -> list[str]:
-    """The report's field names in sheet order, 主管課 first."""
-    return list(report_schema(root)["properties"])
+    """The report's field names in sheet order, 主管課 first (the cycle's fields left out)."""
+    return [f for f in report_schema(root)["properties"] if f not in CYCLE_FIELDS]
 
 
 def field_schema(field: str, root: Path | None = None) -> dict[str, Any]:

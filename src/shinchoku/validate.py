@@ -142,6 +142,10 @@ class Checker:
             from . import access
 
             return access.problems(content, self.plan, self.root, relpath)
+        if relpath == f"{records.RECORDS}/contacts.yaml":          # the cycle's e-mail addresses
+            from . import notify
+
+            return notify.contact_problems(content, self.root, relpath)
         if relpath == OVERRIDES_RELPATH:
             from . import importoverrides
 

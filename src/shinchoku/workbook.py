@@ -226,6 +226,7 @@ def _write_main(ws, layout: sm.Layout, plan: Plan, records, department: str, roo
                     ws.row_dimensions[row].height = round(min(lines, MAX_LINES) * published.LINE_HEIGHT + 3, 1)
                     row += 1
     last_row = max(row - 1, sm.FIRST_DATA_ROW)
+    _cycle_columns(ws, layout, plan, records, keys, last, border, bold, centre, wrap_top, unlocked, font, fill["header"])
     for col in layout.editable():
         rng = f"{get_column_letter(col.index)}{sm.FIRST_DATA_ROW}:{get_column_letter(col.index)}{last_row}"
         (status_dv if col.key == "進捗状況" else text_dv).add(rng)
@@ -254,6 +255,44 @@ def _write_main(ws, layout: sm.Layout, plan: Plan, records, department: str, roo
     return keys
 
 
+def _cycle_columns(ws, layout, plan, records, keys, last, border, bold, centre, wrap_top, unlocked, font,
+                   header_fill) -> None:
+    """The yearly cycle's three columns right of the layout (shinchoku.progressview):
+    提出状況 and コメント filled by the add-in, 新しいコメント typed by the user."""
+    from openpyxl.styles import PatternFill
+    from openpyxl.utils import get_column_letter
+
+    from . import progressview as pv
+
+    year = pv.cycle_year(plan)
+    if not year:
+        return
+    grey = PatternFill("solid", fgColor="F2F2F2")
+    for k, (header, width) in enumerate(zip(pv.CYCLE_HEADERS, (18, 48, 30))):
+        c = last + 1 + k
+        top = ws.cell(row=sm.HEADER_ROW, column=c, value=f"{year} {header}" if k < 2 else header)
+        sub = ws.cell(row=sm.SUBHEADER_ROW, column=c, value=pv.CYCLE_HINT if k == 2 else None)
+        for cell in (top, sub):
+            cell.font, cell.alignment, cell.border, cell.fill = bold, centre, border, header_fill
+        ws.column_dimensions[get_column_letter(c)].width = width
+    row_of = {}
+    wanted = set(keys)
+    no_col, dept_col = layout.fixed("No"), layout.fixed("主管課")
+    for r in range(sm.FIRST_DATA_ROW, ws.max_row + 1):
+        no, dept = ws.cell(row=r, column=no_col).value, ws.cell(row=r, column=dept_col).value
+        if (no, dept) in wanted:
+            row_of[(no, dept)] = r
+    for (no, dept), r in row_of.items():
+        state, notes = pv.row_cells(records.get((year, no)), dept, True)
+        for k, value in enumerate((state, notes, None)):
+            cell = ws.cell(row=r, column=last + 1 + k, value=value or None)
+            cell.border, cell.alignment, cell.protection, cell.font = border, wrap_top, unlocked, font
+            if k < 2:
+                cell.fill = grey
+        need = max(published.lines_needed(state, 18), published.lines_needed(notes, 48)) if notes else 2
+        height = round(min(need, MAX_LINES) * published.LINE_HEIGHT + 3, 1)
+        if (ws.row_dimensions[r].height or 0) < height:
+            ws.row_dimensions[r].height = height
 def _open_on_the_open_year(ws, layout: sm.Layout) -> None:
     """Staff come to type into the open year: the closed years' blocks are grouped with
     Excel's outline and folded (the ＋ above the columns shows them), the panes are frozen

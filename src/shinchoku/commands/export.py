@@ -20,6 +20,11 @@ DESCRIPTION = """\
   shinchoku export xlsx 進行管理シート.xlsx
   shinchoku export pdf 進行管理シート.pdf --years R1,R2
   shinchoku export csv opendata.csv
+  shinchoku export xlsx 確認用.xlsx --all          確認前の報告も含めて
+
+書き出すのは確認済の報告だけです（受付中の年度では、協働推進課が確認した報告だけが載ります。
+締め切った年度の、提出状況のない報告は確認済とみなします）。--all を付けると、すべての報告を
+書き出します。載せなかった報告があるときは、その件数をシートの印刷見出しと表題のメモに書きます。
 
 終了コード: 0 書き出した、1 書き出せなかった、2 使い方の誤り
 """
@@ -31,6 +36,8 @@ def configure(p) -> None:
     p.add_argument("kind", choices=KINDS, metavar="形式", help="xlsx・pdf・csv・jsonl のどれか")
     p.add_argument("out", metavar="OUT", help="書き出すファイル")
     p.add_argument("--years", metavar="年度", help="書き出す年度（例: R1,R2。省略すると記録のある年度すべて）")
+    p.add_argument("--all", action="store_true", dest="all_states",
+                   help="確認済でない報告（未提出・提出済・差戻し）も書き出します（内部での確認用）")
     p.add_argument("--repo", metavar="DIR", help="記録リポジトリの場所（省略すると現在のフォルダから探します）")
 
 
@@ -42,7 +49,7 @@ def run(args) -> int:
     if out.suffix.lower() != f".{args.kind}":
         print(f"shinchoku: 注意: 書き出すファイル名の拡張子が .{args.kind} ではありません（{out.name}）", file=sys.stderr)
     try:
-        count, warnings = export.export(root, args.kind, out, export.parse_years(args.years))
+        count, warnings = export.export(root, args.kind, out, export.parse_years(args.years), args.all_states)
     except export.ExportError as exc:
         print(f"shinchoku: {exc}", file=sys.stderr)
         return 1

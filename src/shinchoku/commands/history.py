@@ -150,6 +150,7 @@ def _run(args, started) -> int:
         reasons = _revert_reasons(store, changes)
         unknown = None if changes else _not_in_plan(store, no, args.department)
         hint = "" if changes or unknown else _why_nothing(store, year, no, args.department)
+        talk = _cycle_lines(store, year, no, args.department)
     if unknown:                     # the plan has no such No or 課: a mistyped question
         print(f"shinchoku: {unknown}", file=sys.stderr)
         return 1
@@ -172,5 +173,18 @@ def _run(args, started) -> int:
         lines.append(f"  説明:   {clip(c.subject, 100)}")
         if c.commit in reasons:
             lines.append(f"  理由:   {clip(reasons[c.commit], 200)}")
+    if talk:
+        lines += ["", "提出状況とコメント（やりとり）:", *talk]
     sys.stdout.write("\n".join(lines) + "\n")
     return 0
+
+
+def _cycle_lines(store, year: str, no: int, department: str | None) -> list[str]:
+    """The report's state and comments now (shinchoku.cycle), shown under its history."""
+    from .. import records
+    from ..progressview import history_lines
+
+    current = records.mapping_or_none(store.read_blob("HEAD", records.record_relpath(year, no)))
+    plan = store.plan_at("HEAD") if current else None
+    y = plan.year(year) if plan is not None else None
+    return history_lines(current, department, bool(y and y.open))

@@ -14,6 +14,8 @@ git のフック（hooks/ のスクリプト）から呼び出されます。直
                内容の違い）と、送られてきたコミットを確認し、書式や内容の問題、
                records/access.yaml の決まり（どの人がどの課の報告を変えられるか、
                締切の年度は協働推進課だけ）に合わないものを受け付けません
+  post-receive 中央のリポジトリで、受け付けた送信に提出・差戻しがあれば、
+               records/contacts.yaml の宛先にお知らせのメールを送ります
 
 例:
   shinchoku hook pre-commit
@@ -21,7 +23,8 @@ git のフック（hooks/ のスクリプト）から呼び出されます。直
 
 
 def configure(p) -> None:
-    p.add_argument("name", choices=("pre-commit", "pre-receive"), metavar="pre-commit|pre-receive",
+    p.add_argument("name", choices=("pre-commit", "pre-receive", "post-receive"),
+                   metavar="pre-commit|pre-receive|post-receive",
                    help="フックの名前")
     p.add_argument("rest", nargs="*", help="git がフックに渡す引数")
 
@@ -29,9 +32,28 @@ def configure(p) -> None:
 def run(args) -> int:
     if args.name == "pre-commit":
         return _pre_commit()
+    if args.name == "post-receive":
+        return _post_receive()
     from .. import receive
 
     return receive.main(sys.stdin)
+
+
+def _post_receive() -> int:
+    """After an accepted push: the cycle's e-mail (shinchoku.notify); never fails the push."""
+    import os
+
+    from .. import notify
+    from ..store import GitError, Store
+
+    if hasattr(sys.stderr, "reconfigure"):
+        sys.stderr.reconfigure(encoding="utf-8", errors="replace")
+    try:
+        with Store(Path(os.environ.get("GIT_DIR") or ".").resolve(), bare=True) as store:
+            return notify.post_receive(store, sys.stdin, sys.stderr)
+    except (GitError, OSError) as exc:
+        print(f"shinchoku: 送信は受け付けましたが、お知らせのメールは送れませんでした（{exc}）", file=sys.stderr)
+        return 0
 
 
 def _pre_commit() -> int:

@@ -88,6 +88,7 @@ def run(args) -> int:
         tmp.write_bytes(shim)
         tmp.chmod(0o755)
         tmp.replace(target)
+        notify_hook = _put_post_receive(hooks, args.force)
         store.git("config", "shinchoku.python", python)
         if args.pusher_env:
             names = " ".join(v for arg in args.pusher_env for v in arg.replace(",", " ").split())
@@ -99,6 +100,7 @@ def run(args) -> int:
         has_access = store.head() is not None and store.read_blob("HEAD", "records/access.yaml") is not None
     print(f"フックを入れました: {target}")
     print(f"  使う Python: {python}")
+    print(f"  {notify_hook}")
     print(f"  送った人の利用者名: {'・'.join(names.split())} から読みます")
     if head_note:
         print(f"  {head_note}")
@@ -106,6 +108,25 @@ def run(args) -> int:
         print("  records/access.yaml はまだありません。最初の送信に access.yaml があれば、その送信から"
               "その決まりで確認します（shinchoku init --coordinator で指定した利用者名で送ってください）")
     return 0
+
+
+def _put_post_receive(hooks: Path, force: bool) -> str:
+    """The post-receive shim (the cycle's e-mail, shinchoku.notify); another hook of that
+    name is kept unless ``force``.  Returns what was done, in Japanese."""
+    here = Path(__file__).resolve().parent.parent
+    source = next((c for c in (here / "_hooks" / "post-receive", here.parents[1] / "hooks" / "post-receive")
+                   if c.is_file()), None)
+    if source is None:
+        return "お知らせのメールのフック（post-receive）が見つからないため、入れていません"
+    target = hooks / "post-receive"
+    shim = source.read_bytes()
+    if target.exists() and target.read_bytes() != shim and not force:
+        return f"{target} には別のフックがあるため、お知らせのメールのフックは入れていません（--force で置き換えます）"
+    tmp = target.with_name(target.name + ".tmp")
+    tmp.write_bytes(shim)
+    tmp.chmod(0o755)
+    tmp.replace(target)
+    return "お知らせのメール（post-receive）: git config shinchoku.smtpHost を設定すると送ります"
 
 
 def _has_shinchoku(python: str) -> bool:

@@ -20,6 +20,7 @@ open は、計画期間の年度か、計画にある最後の年度の次の年
 
 例:
   shinchoku year open R3
+  shinchoku year open R3 --deadline 2026-05-31      締切日も決める（提出状況・催促メールに使います）
   shinchoku year open R3 --yes     # 確認なしで（スクリプトから）
   shinchoku year close R2
 
@@ -31,6 +32,8 @@ def configure(p) -> None:
     p.add_argument("action", choices=("open", "close"), metavar="open|close",
                    help="open（受付を始める）または close（締め切る）")
     p.add_argument("year", metavar="年度", help="R3、H30 のような年度")
+    p.add_argument("--deadline", metavar="日付",
+                   help="open のとき: 報告の締切日（例: 2026-05-31。受付中の年度に付け直すこともできます）")
     p.add_argument("--no-commit", action="store_true", help="ファイルを書き換えるだけで、コミットしません")
     p.add_argument("--yes", "-y", action="store_true", help="確認せずに受付を始めます（open）")
     p.add_argument("--repo", metavar="DIR", help="記録リポジトリの場所（省略すると現在のフォルダから探します）")
@@ -46,6 +49,18 @@ def run(args) -> int:
     except yearcycle.YearError as exc:        # not a year at all: a usage error
         print(f"shinchoku: {exc}", file=sys.stderr)
         return 2
+    day = None
+    if args.deadline:                          # a bad date is a usage error before anything is written
+        from .. import cycle
+
+        if args.action != "open":
+            print("shinchoku: --deadline は open のときに指定します", file=sys.stderr)
+            return 2
+        try:
+            day = cycle.parse_date(args.deadline)
+        except cycle.CycleError as exc:
+            print(f"shinchoku: {exc}", file=sys.stderr)
+            return 2
     if args.action == "open":
         try:
             label, becomes_open, missing = yearcycle.check_open(root, args.year)
@@ -61,12 +76,54 @@ def run(args) -> int:
     except yearcycle.YearError as exc:
         print(f"shinchoku: {exc}", file=sys.stderr)
         return 1
+    if day is not None:
+        _set_deadline(root, outcome, day)
+    if args.action == "close" and outcome.plan_changed:
+        _keep_states(root, outcome)
     print(outcome.message)
     if outcome.paths and not args.no_commit and (root / ".git").exists():
         return _commit(root, outcome, args.action)
     return 0
 
 
+def _keep_states(root: Path, outcome) -> None:
+    """Reports still without a state keep 未提出 after the close (shinchoku.cycle)."""
+    from .. import cycle, records
+    from ..store import GitError, Store
+
+    who = "shinchoku"
+    if (root / ".git").exists():
+        with Store(root) as store:
+            try:
+                who = store.author_from_config().name
+            except GitError:
+                pass
+    when = cycle.now()
+    kept = 0
+    year = [(p, records.load_record(p)) for p in records.iter_record_files(root) if p.parent.name == outcome.year]
+    if not any(isinstance(r, dict) and cycle.FIELD in r for _p, rec in year for r in rec.get("報告", []) or []):
+        return          # a year that never used the cycle closes as before: its reports count as 確認済
+    for path, rec in year:
+        if cycle.keep_states_on_close(rec, who, when):
+            records.write_record(root, rec)
+            outcome.paths.append(path.relative_to(root).as_posix())
+            kept += 1
+    if kept:
+        outcome.message += f"。未提出のままの報告がある記録{kept}件に「未提出」と書きました（公表用のシートには載りません）"
+
+
+def _set_deadline(root: Path, outcome, day) -> None:
+    """Write the year's 締切日 into plan.yaml."""
+    from .. import cycle, plan as plan_mod, records, yearcycle
+
+    data = yearcycle._load_plan(root)
+    new = cycle.with_deadline(data, outcome.year, day)
+    if new != data:
+        yearcycle._write_plan(root, new)
+        rel = f"{records.RECORDS}/{plan_mod.PLAN_FILE}"
+        if rel not in outcome.paths:
+            outcome.paths.insert(0, rel)
+    outcome.message += f"。締切日は {day.isoformat()} です"
 def _confirm(root: Path, label: str, becomes_open: bool, missing: int, no_commit: bool) -> int | None:
     """Ask before opening a year (None: go on; else the exit code)."""
     from ..plan import western_year
