@@ -323,13 +323,14 @@ def small_disk(tmp_path):
 
 def _fill(mnt: Path) -> Path:
     filler = mnt / "filler"
-    with open(filler, "wb") as f:
-        try:
-            while True:
-                f.write(b"\0" * 65536)
-                f.flush()
-        except OSError:
-            pass
+    # Unbuffered: a buffered file would try the failed write again when it is closed.
+    with open(filler, "wb", buffering=0) as f:
+        chunk = b"\0" * 65536
+        while len(chunk) >= 1:
+            try:
+                f.write(chunk)
+            except OSError:
+                chunk = chunk[: len(chunk) // 2]      # fill the last blocks too
     return filler
 
 
