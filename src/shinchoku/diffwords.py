@@ -94,7 +94,20 @@ def diff(before: str, after: str) -> list[Piece]:
     before, after = before or "", after or ""
     if len(before) * len(after) > MAX_WORK:
         return _bounded(before, after)
-    return _trim_replacements(_opcodes(runs(before), runs(after)))
+    a, b = runs(before), runs(after)
+    # The common beginning and end need no matching (a typical edit adds or changes one
+    # sentence of a long 実績): SequenceMatcher, quadratic, sees only the middle.
+    shortest = min(len(a), len(b))
+    p = 0
+    while p < shortest and a[p] == b[p]:
+        p += 1
+    s = 0
+    while s < shortest - p and a[len(a) - 1 - s] == b[len(b) - 1 - s]:
+        s += 1
+    middle = _opcodes(a[p:len(a) - s], b[p:len(b) - s])
+    head = [Piece(EQUAL, "".join(a[:p]))] if p else []
+    tail = [Piece(EQUAL, "".join(a[len(a) - s:]))] if s else []
+    return _trim_replacements(head + middle + tail)
 
 
 def _bounded(before: str, after: str) -> list[Piece]:
