@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from . import yamlio
+from .errors import ShinchokuError
 
 PLAN_FILE = "plan.yaml"
 
@@ -171,6 +172,21 @@ def load_text(text: str | bytes) -> Plan:
 
 def load(records_dir: Path) -> Plan:
     return load_text((records_dir / PLAN_FILE).read_bytes())
+
+
+class PlanUnavailable(ShinchokuError):
+    """The repository has no readable plan (message in Japanese, with file:line)."""
+
+
+def load_repository(root: Path) -> Plan:
+    """The plan of the records repository at ``root``, or :class:`PlanUnavailable`
+    saying that there is no repository there or on which line its plan cannot be read."""
+    try:
+        return load(root / "records")
+    except FileNotFoundError:
+        raise PlanUnavailable(f"記録リポジトリが見つかりません（{root} に records/plan.yaml がありません）") from None
+    except yamlio.YamlError as exc:
+        raise PlanUnavailable(f"records/plan.yaml:{exc.line}: {exc.message}") from None
 
 
 def western_year(label: str) -> int:

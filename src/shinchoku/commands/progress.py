@@ -40,18 +40,11 @@ def run(args) -> int:
     import datetime as dt
     import json
 
-    from .. import cycle, plan as plan_mod, records, yamlio
+    from .. import cycle, plan as plan_mod, records
     from ..yearcycle import YearError, normalise_label
 
     root = records.find_root(Path(args.repo) if args.repo else None)
-    try:
-        plan = plan_mod.load(root / records.RECORDS)
-    except FileNotFoundError:
-        print(f"shinchoku: 記録リポジトリが見つかりません（{root} に records/plan.yaml がありません）", file=sys.stderr)
-        return 1
-    except yamlio.YamlError as exc:
-        print(f"records/plan.yaml:{exc.line}: {exc.message}", file=sys.stderr)
-        return 1
+    plan = plan_mod.load_repository(root)          # PlanUnavailable: said by cli's boundary
     years = []
     for text in args.year or []:
         try:

@@ -27,18 +27,11 @@ def configure(p) -> None:
 
 
 def run(args) -> int:
-    from .. import plan as plan_mod, records, schema, status, yamlio
+    from .. import plan as plan_mod, records, schema, status
     from ..textwidth import clip, ljust, rjust, width
 
     root = records.find_root(Path(args.repo) if args.repo else None)
-    try:
-        plan = plan_mod.load(root / records.RECORDS)
-    except FileNotFoundError:
-        print(f"shinchoku: 記録リポジトリが見つかりません（{root} に records/plan.yaml がありません）", file=sys.stderr)
-        return 1
-    except yamlio.YamlError as exc:
-        print(f"records/plan.yaml:{exc.line}: {exc.message}", file=sys.stderr)
-        return 1
+    plan = plan_mod.load_repository(root)          # PlanUnavailable: said by cli's boundary
     from ..yearcycle import YearError, normalise_label
 
     def label(text: str) -> str:
