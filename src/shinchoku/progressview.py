@@ -44,16 +44,16 @@ def html_section(plan: Any, recs: dict[tuple[str, int], dict[str, Any]], today: 
                          f'color:#fff;font-size:12px;text-align:center;line-height:22px;overflow:hidden;white-space:nowrap">'
                          f'{s + " " if n / total >= 0.08 else ""}{n}</div>')
         h.append("</div>")
-        h.append("<table><thead><tr><th>主管課</th>" + "".join(
+        h.append('<table class="stack"><thead><tr><th>主管課</th>' + "".join(
             f'<th style="color:{STATE_COLOURS[s]}">{s}</th>' for s in cycle.STATES)
             + "<th>期限超過</th><th>まだ出ていない報告（No）</th></tr></thead><tbody>")
         for dp in yp.departments:
             due = "、".join(f"{i.no}{'（差戻し）' if i.state == cycle.SENT_BACK else ''}" for i in dp.waiting) or "—"
             late = len(dp.overdue)
-            h.append(f'<tr><td class="nowrap">{escape(dp.department)}</td>'
-                     + "".join(f'<td class="no">{dp.counts[s]}</td>' for s in cycle.STATES)
-                     + f'<td class="no"{" style=color:#c62828;font-weight:bold" if late else ""}>{late}</td>'
-                     + f"<td>{escape(due)}</td></tr>")
+            h.append(f'<tr><td class="nowrap" data-label="主管課">{escape(dp.department)}</td>'
+                     + "".join(f'<td class="no" data-label="{s}">{dp.counts[s]}</td>' for s in cycle.STATES)
+                     + f'<td class="no" data-label="期限超過"{" style=color:#c62828;font-weight:bold" if late else ""}>{late}</td>'
+                     + f'<td data-label="まだ出ていない報告（No）">{escape(due)}</td></tr>')
         h.append("</tbody></table>")
     h.append("</section>")
     return "\n".join(h)
