@@ -36,3 +36,34 @@ def test_choices_are_listed_in_japanese_brackets_not_python_quotes(tmp_path, cap
     err = capsys.readouterr().err
     assert "「xx」は選べません（選べるもの: 「xlsx」／「pdf」／「csv」／「jsonl」）" in err
     assert "'" not in err.splitlines()[-1]
+
+
+def test_sync_to_an_unreachable_central_says_japanese_first_and_sets_gits_english_apart(small_repo, tmp_path, capsys):
+    """The command line, like the add-in's alert: git's own lines (fatal: …) only indented
+    under a Japanese heading, never on their own."""
+    import subprocess
+
+    def git(cwd, *args):
+        subprocess.run(["git", "-c", "user.name=山田 花子", "-c", "user.email=yamada@city.example", *args],
+                       cwd=cwd, check=True, capture_output=True)
+
+    git(small_repo, "init", "-q", "-b", "main")
+    git(small_repo, "add", "-A")
+    git(small_repo, "commit", "-q", "-m", "初期")
+    central = tmp_path / "central.git"
+    git(tmp_path, "clone", "-q", "--bare", str(small_repo), str(central))
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", str(central), str(clone))
+    git(clone, "config", "user.name", "山田 花子")
+    git(clone, "config", "user.email", "yamada@city.example")
+    central.rename(tmp_path / "moved.git")
+
+    assert main(["sync", "--repo", str(clone)]) == 1
+    lines = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]
+    said = next(i for i, ln in enumerate(lines) if ln.startswith("shinchoku: "))
+    assert "接続できませんでした" in lines[said] and not ENGLISH.search(lines[said].removeprefix("shinchoku: ")), lines
+    english = [i for i, ln in enumerate(lines) if "fatal" in ln or "repository" in ln]
+    assert english, lines                     # git's detail is kept for whoever is asked for help ...
+    for i in english:                         # ... but only indented under the Japanese heading
+        assert lines[i].startswith("　　"), lines[i]
+        assert any(ln.startswith("（git からの詳細") for ln in lines[:i]), lines

@@ -80,21 +80,15 @@ REFUSED = "中央のリポジトリが受け付けませんでした"
 def _git_text(exc: GitError) -> str:
     """The alert for a git failure: the Japanese sentence and what to expect first; the
     server's own words (Japanese) after it; git's own words (English) only indented
-    under a Japanese heading, for whoever is asked for help."""
-    text = exc.message + "\n\nシートの内容はそのままです。"
+    under a Japanese heading, for whoever is asked for help (:func:`advice.git_failure`)."""
+    from .advice import GIT_DETAIL_HEADING, git_detail
+
     detail = exc.detail if exc.detail not in ("", "rejected") else ""
     if not detail:
-        return text
+        return exc.message + "\n\nシートの内容はそのままです。"
     if exc.message == REFUSED:
         return f"{exc.message}\n\n{detail}\n\nシートの内容はそのままです。"
-    return text + "\n\n（git からの詳細。協働推進課に問い合わせるときにお伝えください）\n" + git_detail(detail)
-
-
-def git_detail(detail: str, limit: int = 6) -> str:
-    """git's message lines, indented (at most ``limit`` of them)."""
-    lines = [ln.strip() for ln in detail.splitlines() if ln.strip()]
-    more = [f"（ほか{len(lines) - limit}行）"] if len(lines) > limit else []
-    return "\n".join("　　" + ln for ln in lines[:limit] + more)
+    return f"{exc.message}\n\nシートの内容はそのままです。\n\n{GIT_DETAIL_HEADING}\n{git_detail(detail)}"
 
 
 # ----------------------------------------------------------------------------- helpers

@@ -66,3 +66,29 @@ def client_advice(detail: str) -> str:
         what.append("問題のある内容を直し")
     return ("送れなかったコミットは、この PC に残っています。git reset origin/main でコミットを取り消すと、"
             "変更した内容はファイルに残ります。" + "、".join(what) + "てからもう一度コミットし、shinchoku sync を実行してください")
+
+
+# ----------------------------------------------------------------------------- git's words
+
+#: Heading under which git's own (English) lines are shown, for whoever is asked for help.
+GIT_DETAIL_HEADING = "（git からの詳細。協働推進課に問い合わせるときにお伝えください）"
+
+
+def git_detail(detail: str, limit: int = 6) -> str:
+    """git's message lines, indented (at most ``limit`` of them)."""
+    lines = [ln.strip() for ln in detail.splitlines() if ln.strip()]
+    more = [f"（ほか{len(lines) - limit}行）"] if len(lines) > limit else []
+    return "\n".join("　　" + ln for ln in lines[:limit] + more)
+
+
+def git_failure(message: str, detail: str, *, server_refused: bool) -> str:
+    """A git failure for a person, in the order they need it: the Japanese sentence; then
+    the server's own reasons when it refused the content (they are Japanese, written by
+    the hook); otherwise git's own lines only indented under a Japanese heading — never
+    git's English on its own.  Used by the commands and the add-in alike."""
+    detail = detail if detail not in ("", "rejected") else ""
+    if not detail:
+        return message
+    if server_refused:
+        return f"{message}\n{detail}"
+    return f"{message}\n{GIT_DETAIL_HEADING}\n{git_detail(detail)}"

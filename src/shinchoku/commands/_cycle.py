@@ -18,7 +18,8 @@ def add_common(p, *, nos_required: bool = False) -> None:
 
 def run_action(args, action: str, *, text: str = "", only_states: tuple[str, ...] = ()) -> int:
     from .. import cycle, cycleops, records, sync
-    from ..store import GitError, Store
+    from ..advice import git_failure
+    from ..store import GitError, PushRefused, Store
 
     root = records.find_root(Path(args.repo) if args.repo else None)
     verb = cycleops.VERBS[action]
@@ -57,15 +58,13 @@ def run_action(args, action: str, *, text: str = "", only_states: tuple[str, ...
                 print(f"shinchoku: 記録に問題があるため、{verb}を送りませんでした", file=sys.stderr)
                 return 1
             except GitError as exc:
-                print(f"shinchoku: {exc.message}", file=sys.stderr)
-                if exc.detail and exc.detail != "rejected":
-                    print(exc.detail, file=sys.stderr)
+                print(f"shinchoku: {git_failure(exc.message, exc.detail, server_refused=isinstance(exc, PushRefused))}",
+                      file=sys.stderr)
                 print(f"{verb}は取り消しました（この PC の記録は中央と同じ状態に戻しました）", file=sys.stderr)
                 return 1
             print(f"中央のリポジトリへ送りました（{done.head[:7]}）")
             return 0
     except GitError as exc:
-        print(f"shinchoku: {exc.message}", file=sys.stderr)
-        if exc.detail:
-            print(exc.detail, file=sys.stderr)
+        print(f"shinchoku: {git_failure(exc.message, exc.detail, server_refused=isinstance(exc, PushRefused))}",
+              file=sys.stderr)
         return 1

@@ -83,9 +83,10 @@ def run(args) -> int:
         print("記録に問題があるため送りませんでした。直してからもう一度実行してください", file=sys.stderr)
         return 1
     except GitError as exc:
-        print(f"shinchoku: {exc.message}", file=sys.stderr)
-        if exc.detail:
-            print(exc.detail, file=sys.stderr)
+        from ..advice import git_failure
+
+        print(f"shinchoku: {git_failure(exc.message, exc.detail, server_refused=isinstance(exc, PushRefused))}",
+              file=sys.stderr)
         if isinstance(exc, PushRefused):
             # The refused commit stays here and would be refused again; the server checks
             # every commit, so a later fix on top does not help: take the commit back.
