@@ -150,6 +150,13 @@ def _report(record: dict[str, Any], department: str) -> dict[str, Any]:
     raise CycleError(f"{record.get('年度')} No.{record.get('No')} に「{department}」の報告はありません")
 
 
+def _current(record: dict[str, Any], department: str, year_open: bool) -> tuple[dict[str, Any], str, str]:
+    """What every action starts from: the department's report, its state now, and how
+    messages name it (「R3 No.5（指導室）」)."""
+    report = _report(record, department)
+    return report, state_of(report, year_open), f"{record.get('年度')} No.{record.get('No')}（{department}）"
+
+
 def _stamp(report: dict[str, Any], state: str, who: str, when: str) -> None:
     report[FIELD] = {"状態": state, "変更者": who, "日時": when}
 
@@ -168,9 +175,7 @@ def add_comment(report: dict[str, Any], kind: str, who: str, text: str, when: st
 def submit(record: dict[str, Any], department: str, who: str, when: str, *, year_open: bool = True,
            comment: str = "") -> str:
     """提出: the department's report of ``record`` becomes 提出済. Returns the state it had."""
-    report = _report(record, department)
-    before = state_of(report, year_open)
-    label = f"{record.get('年度')} No.{record.get('No')}（{department}）"
+    report, before, label = _current(record, department, year_open)
     if before == APPROVED:
         raise CycleError(f"{label}は確認済のため提出できません（直すときは調整担当に差戻しを依頼してください）")
     if before == SUBMITTED:
@@ -187,9 +192,7 @@ def send_back(record: dict[str, Any], department: str, who: str, reason: str, wh
     """差戻し (coordinator): the report goes back to the department with ``reason``."""
     if not (reason or "").strip():
         raise CycleError("差戻しには理由が必要です（--reason で、何を直してほしいかを書いてください）")
-    report = _report(record, department)
-    before = state_of(report, year_open)
-    label = f"{record.get('年度')} No.{record.get('No')}（{department}）"
+    report, before, label = _current(record, department, year_open)
     if before == SENT_BACK:
         raise CycleError(f"{label}はすでに差戻し中です")
     _stamp(report, SENT_BACK, who, when)
@@ -200,9 +203,7 @@ def send_back(record: dict[str, Any], department: str, who: str, reason: str, wh
 def approve(record: dict[str, Any], department: str, who: str, when: str, *, year_open: bool = True,
             note: str = "") -> str:
     """確認 (coordinator): the report becomes 確認済 (locked for staff)."""
-    report = _report(record, department)
-    before = state_of(report, year_open)
-    label = f"{record.get('年度')} No.{record.get('No')}（{department}）"
+    report, before, label = _current(record, department, year_open)
     if before == APPROVED:
         raise CycleError(f"{label}はすでに確認済です")
     _stamp(report, APPROVED, who, when)
