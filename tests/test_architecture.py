@@ -72,12 +72,13 @@ def test_a_shinchoku_error_says_its_message_with_its_exit_code(monkeypatch, caps
 
 @pytest.mark.parametrize("name", ["GitError", "Unreadable", "Rejected", "Conflicted", "AccessError",
                                   "ReviewError", "YamlError", "ExportError", "SettingsError",
-                                  "SheetError", "YearError"])
+                                  "SheetError", "YearError", "CycleError", "NotifyError", "UnknownDepartment",
+                                  "Refused", "PlanUnavailable"])
 def test_every_refusal_shares_the_one_base(name):
     import importlib
 
     for module in ("store", "sync", "access", "review", "yamlio", "export", "settings", "importer",
-                   "yearcycle"):
+                   "yearcycle", "cycle", "notify", "workbook", "xlsxguard", "plan"):
         cls = getattr(importlib.import_module(f"shinchoku.{module}"), name, None)
         if cls is not None:
             assert issubclass(cls, errors.ShinchokuError)

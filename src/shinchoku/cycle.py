@@ -50,6 +50,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from .validate import Problem
+from .errors import ShinchokuError
 
 FIELD = "提出状況"
 COMMENTS = "コメント"
@@ -62,7 +63,7 @@ DEADLINE = "締切日"
 _DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
-class CycleError(Exception):
+class CycleError(ShinchokuError):
     """A cycle operation that cannot be done (message in Japanese, says what to do)."""
 
 

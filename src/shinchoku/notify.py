@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from . import cycle, records, yamlio
+from .errors import ShinchokuError
 from .plan import Plan
 
 CONTACTS_FILE = "contacts.yaml"
@@ -44,7 +45,7 @@ CONTACTS_RELPATH = f"{records.RECORDS}/{CONTACTS_FILE}"
 SENT_LOG = "remind-sent.json"
 
 
-class NotifyError(Exception):
+class NotifyError(ShinchokuError):
     """Mail could not be prepared or sent (message in Japanese)."""
 
 

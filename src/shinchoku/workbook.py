@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from . import published, schema, sheetmodel as sm
+from .errors import UsageError
 from .plan import Plan
 
 FONT_NAME = published.FONT_NAME
@@ -30,7 +31,7 @@ OPEN_HEADER_FILL = "FFF2CC"
 CLOSED_HEADER_FILL = "D9D9D9"
 
 
-class UnknownDepartment(ValueError):
+class UnknownDepartment(UsageError, ValueError):
     """``--department`` names no lead department of the plan (message in Japanese)."""
 
 

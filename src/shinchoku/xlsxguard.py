@@ -16,6 +16,8 @@ import re
 import zipfile
 from pathlib import Path
 
+from .errors import ShinchokuError
+
 MAX_MEMBERS = 5_000
 MAX_MEMBER_BYTES = 64 * 1024 * 1024        # one part, inflated
 MAX_TOTAL_BYTES = 256 * 1024 * 1024        # all parts, inflated
@@ -37,7 +39,7 @@ _ROW_REF = re.compile(rb"<(?:\w+:)?row\s[^>]*?\br=\"([0-9]{1,7})\"")
 _MERGE = re.compile(rb"<(?:\w+:)?mergeCell\s[^>]*?\bref=\"([A-Za-z]{1,3})([0-9]{1,7})(?::([A-Za-z]{1,3})([0-9]{1,7}))?\"")
 
 
-class Refused(ValueError):
+class Refused(ShinchokuError, ValueError):
     """The file passes a bound (message in Japanese, for the user)."""
 
 
