@@ -83,7 +83,7 @@ def _git_text(exc: GitError) -> str:
     under a Japanese heading, for whoever is asked for help (:func:`advice.git_failure`)."""
     from .advice import GIT_DETAIL_HEADING, git_detail
 
-    detail = exc.detail if exc.detail not in ("", "rejected") else ""
+    detail = exc.detail
     if not detail:
         return exc.message + "\n\nシートの内容はそのままです。"
     if exc.message == REFUSED:

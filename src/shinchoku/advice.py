@@ -86,7 +86,6 @@ def git_failure(message: str, detail: str, *, server_refused: bool) -> str:
     the server's own reasons when it refused the content (they are Japanese, written by
     the hook); otherwise git's own lines only indented under a Japanese heading — never
     git's English on its own.  Used by the commands and the add-in alike."""
-    detail = detail if detail not in ("", "rejected") else ""
     if not detail:
         return message
     if server_refused:
