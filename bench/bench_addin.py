@@ -45,10 +45,10 @@ sys.path.insert(0, str(HERE.parent / "tests"))
 os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")   # before xlwings is imported
 os.environ.setdefault("SHINCHOKU_PYTHON", sys.executable)
 
+from shinchoku.model import records
+from shinchoku.model.plan import load as load_plan  # noqa: E402
+from shinchoku.sheet import sheetmodel as sm  # noqa: E402
 from synth import make_repo  # noqa: E402
-
-from shinchoku import records, sheetmodel as sm  # noqa: E402
-from shinchoku.plan import load as load_plan  # noqa: E402
 
 OUT = HERE / "out"
 
@@ -63,7 +63,8 @@ def setup(initiatives: int, years: int) -> tuple[Path, Path]:
     if not (seed / ".git").is_dir():
         print(f"making {seed} …", flush=True)
         make_repo(seed, initiatives, years, seed=1)
-        from shinchoku import repo_setup, store
+        from shinchoku import store
+        from shinchoku.store import repo_setup
 
         repo_setup.copy_hooks(seed / "hooks")                   # as `shinchoku init` lays them out
         (seed / ".gitattributes").write_text(store.ATTRIBUTES, encoding="utf-8", newline="\n")

@@ -27,9 +27,9 @@ from pathlib import Path
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from shinchoku.model import records
+from shinchoku.rules import validate  # noqa: E402
 from synth import make_repo  # noqa: E402
-
-from shinchoku import records, validate  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "out"
 

@@ -21,9 +21,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from measure import interleaved, line, machine, process  # noqa: E402
+from shinchoku.model import records  # noqa: E402
 from synth import make_repo  # noqa: E402
-
-from shinchoku import records  # noqa: E402
 
 OUT = HERE / "out"
 

@@ -26,9 +26,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_check import best  # noqa: E402
+from shinchoku.model import records  # noqa: E402
 from synth import make_repo  # noqa: E402
-
-from shinchoku import records  # noqa: E402
 
 AUTHORS = [("山田 花子", "yamada@city.example"), ("佐藤 一郎", "sato@city.example"), ("鈴木 次郎", "suzuki@city.example")]
 

@@ -27,10 +27,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from shinchoku.model import records  # noqa: E402
+from shinchoku.model.plan import load as load_plan  # noqa: E402
 from synth import make_repo  # noqa: E402
-
-from shinchoku import records  # noqa: E402
-from shinchoku.plan import load as load_plan  # noqa: E402
 
 PROJECT = Path(__file__).resolve().parents[1]
 OUT = Path(__file__).resolve().parent / "out"

@@ -25,9 +25,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from measure import interleaved, line, machine, process  # noqa: E402
+from shinchoku.model import plan as plan_mod  # noqa: E402
+from shinchoku.model import records
 from synth import ISSUES, NEXT, make_repo  # noqa: E402
-
-from shinchoku import plan as plan_mod, records  # noqa: E402
 
 OUT = HERE / "out"
 AUTHORS = [("山田 花子", "yamada@city.example"), ("佐藤 一郎", "sato@city.example"), ("鈴木 次郎", "suzuki@city.example")]

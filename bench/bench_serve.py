@@ -50,8 +50,7 @@ os.environ.setdefault("SHINCHOKU_PYTHON", sys.executable)
 
 import xlclient  # noqa: E402
 from bench_addin import empty_book  # noqa: E402
-
-from shinchoku import sheetmodel as sm  # noqa: E402
+from shinchoku.sheet import sheetmodel as sm  # noqa: E402
 from shinchoku.xlserver.users import Users  # noqa: E402
 
 OUT = HERE / "out" / "serve"

@@ -4,7 +4,7 @@
 
 The large case used by the benchmarks is 1,000 initiatives × 10 years × 1–3 lead
 departments (about 20,000 reports in 10,000 files). Everything is written through
-``shinchoku.records`` so the result is canonical and passes ``shinchoku check``.
+``shinchoku.model.records`` so the result is canonical and passes ``shinchoku check``.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from shinchoku import plan as plan_mod, records
+from shinchoku.model import plan as plan_mod
+from shinchoku.model import records
 
 PROJECT = Path(__file__).resolve().parents[1]
 

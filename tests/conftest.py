@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from shinchoku import records
+from shinchoku.model import records
 
 PROJECT = Path(__file__).resolve().parents[1]
 SEED = PROJECT / "tests" / "data" / "fuchu_shinkou_kanri.tsv"
@@ -77,7 +77,8 @@ def write_small_repo(root: Path) -> Path:
 def wire_for_git(root: Path) -> Path:
     """The hook shims and .gitattributes a records repository carries (as `shinchoku init`
     lays them out), added to ``root``."""
-    from shinchoku import repo_setup, store
+    from shinchoku import store
+    from shinchoku.store import repo_setup
 
     repo_setup.copy_hooks(root / "hooks")
     (root / ".gitattributes").write_text(store.ATTRIBUTES, encoding="utf-8", newline="\n")

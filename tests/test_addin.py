@@ -19,12 +19,11 @@ import pytest
 # xlwings is a test dependency (pyproject [test]): without it these tests fail, never skip.
 import xlwings  # noqa: E402,F401
 
-from conftest import wire_for_git, write_small_repo  # noqa: E402
-from shinchoku import sheetmodel as sm  # noqa: E402
-from shinchoku.cli import main  # noqa: E402
-from shinchoku.store import Author, Store  # noqa: E402
-
 import xlclient  # noqa: E402
+from conftest import wire_for_git, write_small_repo  # noqa: E402
+from shinchoku.cli import main  # noqa: E402
+from shinchoku.sheet import sheetmodel as sm  # noqa: E402
+from shinchoku.store import Author, Store  # noqa: E402
 
 YAMADA = Author("山田 花子", "yamada@city.example")     # 指導室
 SATO = Author("佐藤 一郎", "sato@city.example")         # 児童青少年課
@@ -589,10 +588,9 @@ def test_pull_keeps_text_typed_in_a_row_it_did_not_fill(office):
 
 
 def test_records_refused_by_the_checks_after_a_plan_change_are_listed_and_not_sent(office, tmp_path):
-    from shinchoku import records
-    from shinchoku.plan import load as load_plan
-
     from shinchoku import addin
+    from shinchoku.model import records
+    from shinchoku.model.plan import load as load_plan
 
     central, _yamada, sato = office
     coord = tmp_path / "coord"
@@ -719,7 +717,8 @@ def test_pull_and_push_repair_what_an_interrupted_git_left_and_say_so(office):
     import os
     import time
 
-    from shinchoku import addin, repair
+    from shinchoku import addin
+    from shinchoku.store import repair
 
     central, yamada, sato = office
     s = sato.type("R2", 5, "児童青少年課", "課題", "佐藤が先に送る")

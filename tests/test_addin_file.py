@@ -25,7 +25,7 @@ import olefile
 import pytest
 from oletools.olevba import VBA_Parser, VBA_Project, decompress_stream
 
-from shinchoku import export
+from shinchoku.publish import export
 
 ADDIN = Path(__file__).resolve().parents[1] / "addin"
 XLAM = ADDIN / "shinchoku.xlam"

@@ -9,12 +9,11 @@ import pytest
 
 pytest.importorskip("xlwings")
 
+import xlclient  # noqa: E402
 from conftest import edit_report  # noqa: E402
-from shinchoku import sheetmodel as sm  # noqa: E402
+from shinchoku.sheet import sheetmodel as sm  # noqa: E402
 from shinchoku.store import Author  # noqa: E402
 from test_addin import COORD, MAIN, Staff, _remote_engine, central_value, git, office  # noqa: E402,F401
-
-import xlclient  # noqa: E402
 
 
 def test_a_misspelt_department_in_the_settings_is_named_with_the_real_ones(office, tmp_path, monkeypatch):

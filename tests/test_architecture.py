@@ -77,8 +77,9 @@ def test_a_shinchoku_error_says_its_message_with_its_exit_code(monkeypatch, caps
 def test_every_refusal_shares_the_one_base(name):
     import importlib
 
-    for module in ("store", "sync", "access", "review", "yamlio", "export", "settings", "importer",
-                   "yearcycle", "cycle", "notify", "workbook", "xlsxguard", "plan"):
+    for module in ("store", "sharing.sync", "rules.access", "sharing.review", "model.yamlio", "publish.export",
+                   "sharing.settings", "importing.importer", "sharing.yearcycle", "rules.cycle", "sharing.notify",
+                   "sheet.workbook", "importing.xlsxguard", "model.plan"):
         cls = getattr(importlib.import_module(f"shinchoku.{module}"), name, None)
         if cls is not None:
             assert issubclass(cls, errors.ShinchokuError)

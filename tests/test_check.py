@@ -7,10 +7,10 @@ import sys
 
 import pytest
 
-from shinchoku import records, validate
-from shinchoku.cli import main
-
 from conftest import PROJECT
+from shinchoku.cli import main
+from shinchoku.model import records
+from shinchoku.rules import validate
 
 GOOD = records.dumps({"No": 5, "年度": "R2", "報告": [
     {"主管課": "指導室", "進捗状況": "計画通りに進んでいる", "実績": "授業を実施した。"},

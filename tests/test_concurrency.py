@@ -18,9 +18,10 @@ from pathlib import Path
 import pytest
 
 from conftest import edit_report, wire_for_git, write_small_repo
-from shinchoku import access, history, repair
 from shinchoku.cli import main
-from shinchoku.store import Store
+from shinchoku.rules import access
+from shinchoku.sharing import history
+from shinchoku.store import Store, repair
 
 COORDINATOR = ("協働推進課 調整担当", "kyodo@city.example")
 IDENTITY_VARS = ("REMOTE_USER", "GL_USERNAME", "GITEA_PUSHER_NAME", "SHINCHOKU_PYTHON")
@@ -359,7 +360,7 @@ def test_a_full_disk_is_named_as_a_full_disk_and_the_edit_lands_once_there_is_ro
 
 def test_a_full_disk_while_publishing_leaves_the_clone_clean(small_disk, pair):
     """送信 on a full disk: the message names the disk; the clone stays at the central head."""
-    from shinchoku import sync
+    from shinchoku.sharing import sync
     from shinchoku.store import Author, DiskFull
 
     central, _a, _b = pair

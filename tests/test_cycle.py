@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from conftest import edit_report, write_small_repo
-from shinchoku import access, cycle, records
 from shinchoku.cli import main
+from shinchoku.model import records
+from shinchoku.rules import access, cycle
 from test_server import COORDINATOR, git, push, remote_said, run_git
 
 ACCESS = """\
@@ -266,7 +267,7 @@ def test_refused_transitions(office, capsys):
 def test_states_default_and_merge():
     assert cycle.state_of({"主管課": "a"}, True) == "未提出"
     assert cycle.state_of({"主管課": "a"}, False) == "確認済"
-    from shinchoku.merge import merge_records
+    from shinchoku.rules.merge import merge_records
 
     base = {"No": 1, "年度": "R3", "報告": [{"主管課": "a", "実績": "x"}]}
     ours = {"No": 1, "年度": "R3", "報告": [{"主管課": "a", "実績": "y"}]}

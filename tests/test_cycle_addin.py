@@ -7,8 +7,8 @@ import pytest
 
 pytest.importorskip("xlwings")
 
-from shinchoku import progressview as pv  # noqa: E402
-from shinchoku import sheetmodel as sm  # noqa: E402
+from shinchoku.sheet import progressview as pv  # noqa: E402
+from shinchoku.sheet import sheetmodel as sm  # noqa: E402
 from test_addin import COORD, MAIN, Staff, _remote_engine, central_value, git, office  # noqa: E402,F401
 
 REASON = "実績に参加人数を書いてください。"

@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 
 from conftest import small_plan
-from shinchoku import access, records
 from shinchoku.cli import main
+from shinchoku.model import records
+from shinchoku.rules import access
 from test_server import git, http_server, remote_said, run_git  # noqa: F401  (fixture)
 
 COORD = ("協働推進課 鈴木", "kyodo@city.example")

@@ -14,9 +14,12 @@ import pytest
 from openpyxl import load_workbook
 
 from conftest import SEED, write_small_repo
-from shinchoku import export, importer, published, records, xlsxgrid
 from shinchoku.cli import main
-from shinchoku.importrules import NoteKind
+from shinchoku.importing import importer, xlsxgrid
+from shinchoku.importing.importrules import NoteKind
+from shinchoku.model import records
+from shinchoku.publish import export
+from shinchoku.sheet import published
 
 
 def repo_files(root: Path) -> dict[str, bytes]:
@@ -244,7 +247,7 @@ def test_an_output_path_that_is_a_folder_is_named_and_nothing_is_left_behind(tmp
 def test_only_approved_reports_are_published(tmp_path, small_repo):
     """R2 is open in the small plan and nothing of it was approved: the sheet leaves its
     cells empty and says so; after 確認 of one report, that one is carried."""
-    from shinchoku import cycle
+    from shinchoku.rules import cycle
 
     out = tmp_path / "sheet.xlsx"
     count, warnings = export.export(small_repo, "xlsx", out, ["R1", "R2"])
@@ -338,7 +341,7 @@ def test_default_pdf_has_the_years_with_reports_in_readable_print(tmp_path, smal
 
 
 def test_print_groups_keep_body_text_readable(small_repo):
-    from shinchoku import printout
+    from shinchoku.publish import printout
 
     plan, recs = export.load(small_repo)
     years = ["H30", "R1", "R2"]

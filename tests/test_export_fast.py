@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from shinchoku import export, published
+from shinchoku.publish import export
+from shinchoku.sheet import published
 
 PROJECT = Path(__file__).resolve().parents[1]
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 import copy
 import random
 
-from shinchoku import schema
-from shinchoku.fastcheck import compile_schema
-
 from conftest import small_plan, small_records
+from shinchoku.model import schema
+from shinchoku.model.fastcheck import compile_schema
 
 VALUES = [None, True, 0, 5, -1, 1.5, "", "x", "計画通り", "計画通りに進んでいる", "あ" * 2001, "a\tb", [], {}, ["x"], {"k": "v"},
           "R2", "R99x", 10_000]

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from conftest import edit_report, wire_for_git, write_small_repo
-from shinchoku import access
 from shinchoku.cli import main
+from shinchoku.rules import access
 
 COORDINATOR = ("協働推進課 調整担当", "kyodo@city.example")
 YAMADA = ("山田 花子", "yamada@city.example")      # 指導室
@@ -363,8 +363,8 @@ def test_judge_takes_main_before_and_after_and_nothing_else():
     """access.judge is a plain function of (old files, new files, user, rules, plan): the
     place where further rules on a change (e.g. report states) go beside it."""
     from conftest import small_plan, small_records
-    from shinchoku import records
-    from shinchoku.plan import Plan
+    from shinchoku.model import records
+    from shinchoku.model.plan import Plan
 
     rules = access.parse(ACCESS.encode())
     plan = Plan(small_plan())

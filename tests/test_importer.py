@@ -7,11 +7,12 @@ from collections import Counter
 
 import pytest
 
-from shinchoku import importer, importreport, records, validate
-from shinchoku.importer import STATUS_FIX
-from shinchoku.importrules import NoteKind, Rule, SetAside, is_continuation
-
 from conftest import SEED
+from shinchoku.importing import importer, importreport
+from shinchoku.importing.importer import STATUS_FIX
+from shinchoku.importing.importrules import NoteKind, Rule, SetAside, is_continuation
+from shinchoku.model import records
+from shinchoku.rules import validate
 
 
 @pytest.fixture(scope="module")
@@ -200,7 +201,7 @@ def _named_years(text: str) -> list[int]:
 
 
 def test_no_result_names_a_later_year_and_no_action_looks_more_than_a_year_ahead(result):
-    from shinchoku.plan import western_year
+    from shinchoku.model.plan import western_year
 
     checked = 0
     for rec in result.records:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from shinchoku import importer, importoverrides, importreport, records, schema, validate
-from shinchoku.cli import main
-from shinchoku.importoverrides import Override
-from shinchoku.importrules import NoteKind, SetAside
-
 from conftest import SEED
+from shinchoku.cli import main
+from shinchoku.importing import importer, importoverrides, importreport
+from shinchoku.importing.importoverrides import Override
+from shinchoku.importing.importrules import NoteKind, SetAside
+from shinchoku.model import records, schema
+from shinchoku.rules import sidefiles, validate
 
 # line 89, column 18 (1-based): No 24's H30 problem repeated by the export
 REPEATED = (89, 18)
@@ -62,7 +63,7 @@ def test_an_override_that_cannot_be_honoured_is_refused_in_japanese(override, wo
 
 
 def test_the_schema_knows_the_record_fields():
-    whole = schema.load(importoverrides.SCHEMA)
+    whole = schema.load(sidefiles.OVERRIDES_SCHEMA)
     assert whole["$defs"]["指定"]["properties"]["項目"]["enum"] == [
         f for f in schema.report_fields() if f != "主管課"]
 

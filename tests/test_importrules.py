@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from shinchoku import importer
-from shinchoku.importer import Block, Cell
-from shinchoku.importrules import Rule, align_year_blocks, content_scores, dated, is_continuation, year_allows
+from shinchoku.importing import importer
+from shinchoku.importing.importer import Block, Cell
+from shinchoku.importing.importrules import Rule, align_year_blocks, content_scores, dated, is_continuation, year_allows
 
 S = "計画通りに進んでいる"
 FIELDS = ["進捗状況", "実績", "課題", "次年度へ向けた取組", "備考"]

@@ -7,10 +7,10 @@ import sys
 
 import pytest
 
-from shinchoku import records, validate, yamlio
-from shinchoku.merge import THEIRS_MARK, OURS_MARK, merge_plan, merge_records
-
 from conftest import small_plan, write_small_repo
+from shinchoku.model import records, yamlio
+from shinchoku.rules import validate
+from shinchoku.rules.merge import OURS_MARK, THEIRS_MARK, merge_plan, merge_records
 
 BASE = {"No": 5, "年度": "R2", "報告": [
     {"主管課": "指導室", "進捗状況": "計画通りに進んでいる", "実績": "授業を実施した。"},

@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 
 from conftest import small_records, write_small_repo
-from shinchoku import records, report
 from shinchoku.cli import main
+from shinchoku.model import records
+from shinchoku.publish import report
 
 
 class Page(HTMLParser):

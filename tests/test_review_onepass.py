@@ -9,7 +9,7 @@ import subprocess
 from pathlib import Path
 
 from conftest import edit_report, write_small_repo
-from shinchoku import review
+from shinchoku.sharing import review
 from shinchoku.store import Store
 
 
@@ -96,9 +96,11 @@ def test_review_starts_one_git_log_for_the_whole_range(tmp_path, monkeypatch):
 
 # --- the byte-level comparison review uses for canonical records -------------------------
 
-from hypothesis import given, settings, strategies as st  # noqa: E402
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st
 
-from shinchoku import fielddiff, records, schema  # noqa: E402
+from shinchoku.model import records, schema  # noqa: E402
+from shinchoku.rules import fielddiff
 
 _FIELDS = [f for f in schema.report_fields() if f != "主管課"]
 _texts = st.text(max_size=30) | st.sampled_from(["No", "12:30", "a\nb", "a\n", "- x", "'q'", "  lead", "末尾 "])

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from conftest import edit_report, write_small_repo
-from shinchoku import access, validate
 from shinchoku.cli import main
+from shinchoku.rules import access, validate
 
 COORDINATOR = ("協働推進課 調整担当", "kyodo@city.example")
 YAMADA = ("山田 花子", "yamada@city.example")      # 指導室
@@ -546,7 +546,7 @@ def test_rewriting_a_pushed_branch_is_for_coordinators_only(office):
 def test_access_schema_is_valid_draft_2020_12():
     from jsonschema import Draft202012Validator
 
-    from shinchoku import schema
+    from shinchoku.model import schema
 
     Draft202012Validator.check_schema(schema.load(schema.ACCESS))
 
@@ -572,7 +572,7 @@ def test_rules_come_from_the_servers_main_not_the_pushed_tree(office):
 
 
 def test_pre_commit_checks_a_staged_access_yaml(small_repo):
-    from shinchoku import precommit
+    from shinchoku.hooks import precommit
     from shinchoku.store import Store
 
     git(small_repo, "init", "-q", "-b", "main")

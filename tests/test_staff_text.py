@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from shinchoku import settings
 from shinchoku.cli import main
+from shinchoku.sharing import settings
 
 ENGLISH = re.compile(r"[A-Za-z]{3,}")
 

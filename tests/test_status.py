@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from shinchoku import records
 from shinchoku.cli import main
+from shinchoku.model import records
 
 
 def test_counts_and_behind_list(small_repo, capsys):
@@ -47,7 +47,7 @@ def test_unreadable_record_is_reported_not_hidden(small_repo, capsys):
 
 def test_years_are_read_the_same_way_everywhere(capsys):
     """ｒ２ and R2年度 mean R2 in status and export as they do in year and history."""
-    from shinchoku import export
+    from shinchoku.publish import export
 
     root = Path(__file__).resolve().parents[1]
     assert main(["status", "--year", "ｒ２", "--repo", str(root)]) == 0

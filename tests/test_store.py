@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from conftest import SEED, edit_report, wire_for_git, write_small_repo
-from shinchoku import history, records, sync
 from shinchoku.cli import main
+from shinchoku.model import records
+from shinchoku.sharing import history, sync
 from shinchoku.store import Author, GitError, Store, commit_message
 
 YAMADA = Author("山田 花子", "yamada@city.example")     # 指導室
@@ -347,7 +348,8 @@ def test_init_from_the_real_sheet_and_history_answers_with_the_import_commit(tmp
 def test_field_lines_read_without_a_parser_equal_the_parsed_values():
     """history compares a field's own lines and parses only those: on every real record
     and field (multi-line texts, quoted values, ':' inside text) it reads what YAML reads."""
-    from shinchoku import fielddiff, schema
+    from shinchoku.model import schema
+    from shinchoku.rules import fielddiff
 
     fields = [f for f in schema.report_fields() if f != "主管課"]
     root = Path(__file__).parents[1]
@@ -375,8 +377,8 @@ def test_field_lines_read_without_a_parser_equal_the_parsed_values():
 
 
 def test_the_plan_is_parsed_once_per_content_and_a_bad_cache_is_ignored(tmp_path):
-    from shinchoku import plan as plan_mod
     from conftest import small_plan
+    from shinchoku.model import plan as plan_mod
 
     raw = records.dumps_plan(small_plan()).encode("utf-8")
     plan_mod._MEMO.clear()
@@ -396,7 +398,7 @@ def test_the_plan_is_parsed_once_per_content_and_a_bad_cache_is_ignored(tmp_path
 
 
 def test_a_staff_clone_made_from_the_remote_is_wired_and_refuses_a_used_folder(office, tmp_path):
-    from shinchoku import repo_setup
+    from shinchoku.store import repo_setup
 
     central, _y, _s = office
     target = tmp_path / "新しいPC" / "records"
@@ -417,7 +419,7 @@ def test_a_staff_clone_made_from_the_remote_is_wired_and_refuses_a_used_folder(o
 def test_blame_columns_line_up_with_long_names(office, capsys):
     """'協働推進課 調整担当' is wider than a fixed 12 columns: the commit subjects must still
     start in one column."""
-    from shinchoku.textwidth import width
+    from shinchoku.model.textwidth import width
     _central, yamada, _sato = office
     with Store(yamada) as s:
         sync.publish(s, [sync.Edit("R2", 5, "指導室", "課題", None, "一回目")], YAMADA)

@@ -10,8 +10,11 @@ import pytest
 from openpyxl import load_workbook
 
 from conftest import write_small_repo
-from shinchoku import published, schema, settings, sheetmodel as sm
 from shinchoku.cli import main
+from shinchoku.model import schema
+from shinchoku.sharing import settings
+from shinchoku.sheet import published
+from shinchoku.sheet import sheetmodel as sm
 
 
 @pytest.fixture

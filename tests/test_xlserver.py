@@ -22,13 +22,12 @@ from pathlib import Path
 
 import pytest
 
+import xlclient
 from conftest import wire_for_git, write_small_repo
-from shinchoku import sheetmodel as sm
 from shinchoku.cli import main
+from shinchoku.sheet import sheetmodel as sm
 from shinchoku.store import Author, Store
 from shinchoku.xlserver.users import Users
-
-import xlclient
 
 MAIN = sm.SHEET_NAME
 COORD = Author("協働推進課 調整担当", "kyodo@city.example")

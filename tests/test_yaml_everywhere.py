@@ -3,8 +3,8 @@ reader, like most editors and tools), and through the fast canonical-form check.
 
 The key ``No`` reads as the boolean false in YAML 1.1, ``12:30`` as 750, ``0x1F`` as
 31: canonical form quotes whatever a YAML 1.1 reader would not read as the text it is.
-The fast check (:func:`shinchoku.yamlio.fast_dump`) must agree with PyYAML's writer
-(:func:`shinchoku.yamlio.dump`, the reference) byte for byte.
+The fast check (:func:`shinchoku.model.yamlio.fast_dump`) must agree with PyYAML's writer
+(:func:`shinchoku.model.yamlio.dump`, the reference) byte for byte.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from shinchoku import records, schema, yamlio
+from shinchoku.model import records, schema, yamlio
 
 PROJECT = Path(__file__).resolve().parents[1]
 BUNDLED = [PROJECT / "records" / "plan.yaml", *records.iter_record_files(PROJECT)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from shinchoku import records, yamlio
+from shinchoku.model import records, yamlio
 
 TRICKY = [
     "0回", "yes", "No", "on", "1.10", "2020-04-01", "~", "null", "12:30", "0123", "+1", "1e3", ".inf",
@@ -64,7 +64,8 @@ def test_non_utf8_is_reported():
 
 def test_common_parser_errors_are_explained_in_japanese():
     import pytest
-    from shinchoku import yamlio
+
+    from shinchoku.model import yamlio
     for text, expected in [
         ("No: 5\n年度: R2\n報告:\n  - 主管課: 指導室\n    実績: 授業を実施\nした。\n", "「:」が見つかりません"),
         ("No: 5\n年度: R2\n備考: 時間: 10時\n", "値を引用符で囲んでください"),

@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from conftest import small_plan
-from shinchoku import plan as plan_mod
-from shinchoku import records, validate, yamlio
 from shinchoku.cli import main
+from shinchoku.model import plan as plan_mod
+from shinchoku.model import records, yamlio
+from shinchoku.rules import validate
 
 
 def years_of(root: Path) -> list[tuple[str, int, str]]:

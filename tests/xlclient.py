@@ -266,7 +266,7 @@ class Excel:
 
     def address(self, year: str, no: int, dept: str, field: str) -> str:
         """The cell of a report field in the workbook's main sheet (by its state sheet)."""
-        from shinchoku import sheetmodel as sm
+        from shinchoku.sheet import sheetmodel as sm
 
         codes = self.sheet(sm.STATE_SHEET).values()[sm.STATE_KEY_ROW - 1]
         code = f"edit:{year}:{field}" if f"edit:{year}:{field}" in codes else f"closed:{year}:{field}"

@@ -115,7 +115,7 @@ def _boundary(run, args: argparse.Namespace) -> int:
     :class:`~shinchoku.errors.ShinchokuError` says its own Japanese message; a file the
     command could not read or write is named; anything else is a bug, logged in full,
     and the user is told where the log is (never an English traceback)."""
-    from .errors import EXIT_UNEXPECTED, ShinchokuError, log_unexpected
+    from shinchoku.errors import EXIT_UNEXPECTED, ShinchokuError, log_unexpected
 
     try:
         return int(run(args) or 0)
@@ -129,7 +129,7 @@ def _boundary(run, args: argparse.Namespace) -> int:
         return exc.exit_code
     except OSError as exc:
         # A file or folder the command could not read or write: say which, not a traceback.
-        from .fileout import describe
+        from shinchoku.fileout import describe
 
         print(f"shinchoku: {describe(exc)}", file=sys.stderr)
         return 1

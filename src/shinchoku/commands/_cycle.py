@@ -1,5 +1,5 @@
 """What `shinchoku submit`, `sendback` and `approve` share: bring the clone up to date,
-choose the reports, apply the transition (shinchoku.cycleops), commit and send."""
+choose the reports, apply the transition (shinchoku.sharing.cycleops), commit and send."""
 
 from __future__ import annotations
 
@@ -17,9 +17,11 @@ def add_common(p, *, nos_required: bool = False) -> None:
 
 
 def run_action(args, action: str, *, text: str = "", only_states: tuple[str, ...] = ()) -> int:
-    from .. import cycle, cycleops, records, sync
-    from ..advice import git_failure
-    from ..store import GitError, PushRefused, Store
+    from shinchoku.hooks.advice import git_failure
+    from shinchoku.model import records
+    from shinchoku.rules import cycle
+    from shinchoku.sharing import cycleops, sync
+    from shinchoku.store import GitError, PushRefused, Store
 
     root = records.find_root(Path(args.repo) if args.repo else None)
     verb = cycleops.VERBS[action]

@@ -19,7 +19,7 @@ No も課も指定しないと、その年度の提出済の報告をすべて�
 
 
 def configure(p) -> None:
-    from ._cycle import add_common
+    from shinchoku.commands._cycle import add_common
 
     add_common(p)
     p.add_argument("--note", default="", metavar="本文", help="課へのひとこと（コメントとして残ります）")
@@ -27,8 +27,9 @@ def configure(p) -> None:
 
 
 def run(args) -> int:
-    from .. import cycle, cycleops
-    from ._cycle import run_action
+    from shinchoku.commands._cycle import run_action
+    from shinchoku.rules import cycle
+    from shinchoku.sharing import cycleops
 
     return run_action(args, cycleops.APPROVE, text=args.note,
                       only_states=() if args.force else (cycle.SUBMITTED,))

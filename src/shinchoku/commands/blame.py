@@ -25,10 +25,10 @@ def configure(p) -> None:
 
 
 def run(args) -> int:
-    from .. import history
-    from ..textwidth import clip, ljust, width
-    from ..yearcycle import YearError, normalise_label
-    from .history import open_store
+    from shinchoku.commands.history import open_store
+    from shinchoku.model.textwidth import clip, ljust, width
+    from shinchoku.sharing import history
+    from shinchoku.sharing.yearcycle import YearError, normalise_label
 
     try:
         year = normalise_label(args.year)

@@ -26,7 +26,8 @@ def configure(p) -> None:
 
 
 def run(args) -> int:
-    from .. import records, validate
+    from shinchoku.model import records
+    from shinchoku.rules import validate
 
     root = records.find_root(Path(args.repo) if args.repo else None)
     if not (root / records.RECORDS / "plan.yaml").is_file() and not args.paths:

@@ -42,7 +42,8 @@ def configure(p) -> None:
 
 
 def run(args) -> int:
-    from .. import export, records
+    from shinchoku.model import records
+    from shinchoku.publish import export
 
     root = records.find_root(Path(args.repo) if args.repo else None)
     out = Path(args.out)

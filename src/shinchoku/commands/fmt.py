@@ -26,7 +26,8 @@ def configure(p) -> None:
 
 
 def run(args) -> int:
-    from .. import records, schema, validate, yamlio
+    from shinchoku.model import records, schema, yamlio
+    from shinchoku.rules import validate
 
     root = records.find_root(Path(args.repo) if args.repo else None)
     if args.paths:

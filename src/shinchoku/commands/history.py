@@ -30,7 +30,7 @@ def configure(p) -> None:
 
 def parse_target(no: str, year: str) -> tuple[int, str] | None:
     """(No, 年度) from the two arguments, in either order (``5 R2`` or ``R2 5``)."""
-    from ..yearcycle import YearError, normalise_label
+    from shinchoku.sharing.yearcycle import YearError, normalise_label
 
     for n, y in ((no, year), (year, no)):
         if n.strip().isdigit():
@@ -43,8 +43,8 @@ def parse_target(no: str, year: str) -> tuple[int, str] | None:
 
 def open_store(args):
     """(store, None) or (None, exit code) after saying why, for the git-reading commands."""
-    from .. import records
-    from ..store import GitError, Store
+    from shinchoku.model import records
+    from shinchoku.store import GitError, Store
 
     root = records.find_root(Path(args.repo) if args.repo else None)
     try:
@@ -71,8 +71,8 @@ def _not_in_plan(store, no: int, department: str | None) -> str | None:
 def _start_log(args):
     """Start `git log` before anything heavy is imported, so git works while Python loads
     the rest (the command's time is then close to git's own)."""
-    from ..gitlog import log_args
-    from ..store import spawn
+    from shinchoku.store import spawn
+    from shinchoku.store.gitlog import log_args
 
     no, year = args.no.strip(), args.year.strip().upper()
     if year.isdigit() and not no.isdigit():
@@ -91,14 +91,14 @@ def run(args) -> int:
         return _run(args, started)
     finally:
         if started is not None:
-            from ..store import discard
+            from shinchoku.store import discard
 
             discard(started)
 
 
 def _why_nothing(store, year: str, no: int, department: str | None) -> str:
     """Why a history came back empty, when the cause is probably a typo ("" otherwise)."""
-    from .. import records
+    from shinchoku.model import records
 
     path = records.record_relpath(year, no)
     current = records.mapping_or_none(store.read_blob("HEAD", path))
@@ -117,7 +117,7 @@ def _revert_reasons(store, changes) -> dict[str, str]:
     shas = sorted({c.commit for c in changes if c.subject.startswith("取り消し:")})
     if not shas:
         return {}
-    from ..review import revert_reason
+    from shinchoku.sharing.review import revert_reason
 
     out = {}
     for entry in store.git("show", "-s", "--format=%H%x1f%B%x1e", *shas).split("\x1e"):
@@ -129,8 +129,9 @@ def _revert_reasons(store, changes) -> dict[str, str]:
 
 
 def _run(args, started) -> int:
-    from .. import history, schema
-    from ..textwidth import clip
+    from shinchoku.model import schema
+    from shinchoku.model.textwidth import clip
+    from shinchoku.sharing import history
 
     target = parse_target(args.no, args.year)
     if target is None:
@@ -180,9 +181,9 @@ def _run(args, started) -> int:
 
 
 def _cycle_lines(store, year: str, no: int, department: str | None) -> list[str]:
-    """The report's state and comments now (shinchoku.cycle), shown under its history."""
-    from .. import records
-    from ..progressview import history_lines
+    """The report's state and comments now (shinchoku.rules.cycle), shown under its history."""
+    from shinchoku.model import records
+    from shinchoku.sheet.progressview import history_lines
 
     current = records.mapping_or_none(store.read_blob("HEAD", records.record_relpath(year, no)))
     plan = store.plan_at("HEAD") if current else None

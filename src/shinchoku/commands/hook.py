@@ -34,17 +34,17 @@ def run(args) -> int:
         return _pre_commit()
     if args.name == "post-receive":
         return _post_receive()
-    from .. import receive
+    from shinchoku.hooks import receive
 
     return receive.main(sys.stdin)
 
 
 def _post_receive() -> int:
-    """After an accepted push: the cycle's e-mail (shinchoku.notify); never fails the push."""
+    """After an accepted push: the cycle's e-mail (shinchoku.sharing.notify); never fails the push."""
     import os
 
-    from .. import notify
-    from ..store import GitError, Store
+    from shinchoku.sharing import notify
+    from shinchoku.store import GitError, Store
 
     if hasattr(sys.stderr, "reconfigure"):
         sys.stderr.reconfigure(encoding="utf-8", errors="replace")
@@ -57,9 +57,9 @@ def _post_receive() -> int:
 
 
 def _pre_commit() -> int:
-    from .. import precommit
-    from ..store import GitError, Store
-    from .check import report
+    from shinchoku.commands.check import report
+    from shinchoku.hooks import precommit
+    from shinchoku.store import GitError, Store
 
     try:
         store = Store(Path.cwd())

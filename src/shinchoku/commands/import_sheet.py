@@ -36,7 +36,9 @@ def configure(p) -> None:
 
 
 def run(args) -> int:
-    from .. import importer, importreport, records, validate
+    from shinchoku.importing import importer, importreport
+    from shinchoku.model import records
+    from shinchoku.rules import validate
 
     src = Path(args.file)
     if not src.is_file():
@@ -48,13 +50,13 @@ def run(args) -> int:
         return 2
     if src.suffix.lower() in (".xlsx", ".xlsm"):
         try:
-            from .. import xlsxgrid  # the published layout, written by `shinchoku export xlsx`
+            from shinchoku.importing import xlsxgrid  # the published layout, written by `shinchoku export xlsx`
         except ImportError:
             print("shinchoku: この版では .xlsx の取り込みに対応していません", file=sys.stderr)
             return 1
         import zipfile
 
-        from ..xlsxguard import Refused
+        from shinchoku.importing.xlsxguard import Refused
 
         try:
             result = xlsxgrid.import_xlsx(src)
@@ -65,7 +67,7 @@ def run(args) -> int:
             print(f"shinchoku: {src} を Excel のブック（.xlsx）として開けません（壊れているか、別の形式のファイルです）", file=sys.stderr)
             return 1
     else:
-        from .. import importoverrides
+        from shinchoku.importing import importoverrides
 
         given = Path(args.overrides) if args.overrides else Path(args.repo) / importoverrides.RELPATH
         if args.overrides and not given.is_file():
@@ -124,7 +126,7 @@ def run(args) -> int:
 
 def _removed(root: Path, existing: list[Path], new_records: list[dict]) -> list[Path]:
     """The existing record files the import would not write again (it would delete them)."""
-    from .. import records
+    from shinchoku.model import records
 
     kept = {records.record_relpath(r["年度"], int(r["No"])) for r in new_records}
     return [p for p in existing if p.relative_to(root).as_posix() not in kept]

@@ -41,7 +41,7 @@ def configure(p) -> None:
 def coordinator_name(given: str | None) -> tuple[str | None, str | None]:
     """(name, None), or (None, the Japanese usage error): from ``--coordinator`` or, on a
     terminal, asked for."""
-    from ..repo_setup import USER_NAME
+    from shinchoku.store.repo_setup import USER_NAME
 
     name = given
     if name is None:
@@ -64,9 +64,8 @@ def coordinator_name(given: str | None) -> tuple[str | None, str | None]:
 
 
 def run(args) -> int:
-    from .. import repo_setup
-    from ..cli import main
-    from ..store import GitError, Store
+    from shinchoku.cli import main
+    from shinchoku.store import GitError, Store, repo_setup
 
     root = Path(args.dir).resolve()
     if root.exists() and any(root.iterdir()):
@@ -120,7 +119,7 @@ def run(args) -> int:
 
 def next_steps(root: Path, coordinator: str = "") -> list[str]:
     """What the coordinator does next: name the real users, open the year, push."""
-    from .. import plan as plan_mod
+    from shinchoku.model import plan as plan_mod
 
     try:
         plan = plan_mod.load(root / "records")

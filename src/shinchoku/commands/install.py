@@ -24,8 +24,7 @@ def configure(p) -> None:
 
 
 def run(args) -> int:
-    from .. import repo_setup
-    from ..store import GitError, Store
+    from shinchoku.store import GitError, Store, repo_setup
 
     root = Path(args.repo or ".").resolve()
     try:

@@ -25,7 +25,7 @@ def configure(p) -> None:
 
 
 def _whole_file_conflict(ours: bytes, theirs: bytes) -> bytes:
-    from ..merge import OURS_MARK, SPLIT_MARK, THEIRS_MARK
+    from shinchoku.rules.merge import OURS_MARK, SPLIT_MARK, THEIRS_MARK
 
     def text(b: bytes) -> str:
         t = b.decode("utf-8", "replace")
@@ -35,7 +35,9 @@ def _whole_file_conflict(ours: bytes, theirs: bytes) -> bytes:
 
 
 def run(args) -> int:
-    from .. import merge, plan as plan_mod, records, yamlio
+    from shinchoku.model import plan as plan_mod
+    from shinchoku.model import records, yamlio
+    from shinchoku.rules import merge
 
     name = args.path or args.ours
     paths = [Path(args.base), Path(args.ours), Path(args.theirs)]

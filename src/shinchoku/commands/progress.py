@@ -40,8 +40,10 @@ def run(args) -> int:
     import datetime as dt
     import json
 
-    from .. import cycle, plan as plan_mod, records
-    from ..yearcycle import YearError, normalise_label
+    from shinchoku.model import plan as plan_mod
+    from shinchoku.model import records
+    from shinchoku.rules import cycle
+    from shinchoku.sharing.yearcycle import YearError, normalise_label
 
     root = records.find_root(Path(args.repo) if args.repo else None)
     plan = plan_mod.load_repository(root)          # PlanUnavailable: said by cli's boundary
@@ -100,8 +102,8 @@ def deadline_text(yp, today) -> str:
 
 
 def render_text(found, today) -> str:
-    from .. import cycle
-    from ..textwidth import clip, ljust, rjust, width
+    from shinchoku.model.textwidth import clip, ljust, rjust, width
+    from shinchoku.rules import cycle
 
     out = []
     for yp in found:

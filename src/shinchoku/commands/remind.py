@@ -37,8 +37,9 @@ def configure(p) -> None:
 def run(args) -> int:
     import datetime as dt
 
-    from .. import cycle, notify, sync
-    from ..store import GitError, Store
+    from shinchoku.rules import cycle
+    from shinchoku.sharing import notify, sync
+    from shinchoku.store import GitError, Store
 
     repo = Path(args.repo) if args.repo else Path.cwd()
     try:

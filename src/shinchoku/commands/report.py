@@ -30,7 +30,8 @@ def configure(p) -> None:
 
 
 def run(args) -> int:
-    from .. import export, records, report
+    from shinchoku.model import records
+    from shinchoku.publish import export, report
 
     root = records.find_root(Path(args.repo) if args.repo else None)
     out = Path(args.html)

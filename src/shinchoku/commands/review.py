@@ -34,14 +34,15 @@ def configure(p) -> None:
 
 
 def _store(root: Path):
-    from ..store import Store
+    from shinchoku.store import Store
 
     return Store(root)
 
 
 def run(args) -> int:
-    from .. import records, review
-    from ..store import GitError
+    from shinchoku.model import records
+    from shinchoku.sharing import review
+    from shinchoku.store import GitError
 
     root = records.find_root(Path(args.repo) if args.repo else None)
     if sum(bool(x) for x in (args.approve, args.revert, args.html or args.json)) > 1:
@@ -128,8 +129,8 @@ def _fetch(store, fetch: bool = True, approving: bool = False) -> tuple[str, str
     PC's copy, so a coordinator who has not run sync still sees every department's
     changes.  When the central repository cannot be reached, this PC's copy is reviewed
     and the reader is told so; approving then is refused (the tag could not be sent)."""
-    from .. import review
-    from ..store import GitError
+    from shinchoku.sharing import review
+    from shinchoku.store import GitError
 
     branch = store.branch()
     local = f"この PC の記録（{branch}、{(store.head() or '')[:7]}）"
@@ -162,7 +163,7 @@ def _fetch(store, fetch: bool = True, approving: bool = False) -> tuple[str, str
 
 
 def _revert(store, sha: str, note: str) -> int:
-    from .. import review
+    from shinchoku.sharing import review
 
     commit, recs, changes = review.reverted_records(store, sha)
     author = store.author_from_config()
@@ -170,6 +171,6 @@ def _revert(store, sha: str, note: str) -> int:
     print(f"{commit.short}（{commit.author}「{commit.subject}」）の変更 {len(changes)}件を取り消すコミットを作りました")
     for c in changes:
         print(f"  {c.year} No {c.no} {c.department} {c.field}")
-    from .sync import send_commit
+    from shinchoku.commands.sync import send_commit
 
     return send_commit(store, author, "取り消しのコミット")

@@ -18,7 +18,7 @@ Excel の進行管理シート（コメント欄）・shinchoku history・shinch
 
 
 def configure(p) -> None:
-    from ._cycle import add_common
+    from shinchoku.commands._cycle import add_common
 
     add_common(p, nos_required=True)
     p.add_argument("--reason", "-r", default="", metavar="理由", help="差し戻す理由（必須）")
@@ -27,8 +27,8 @@ def configure(p) -> None:
 def run(args) -> int:
     import sys
 
-    from .. import cycleops
-    from ._cycle import run_action
+    from shinchoku.commands._cycle import run_action
+    from shinchoku.sharing import cycleops
 
     if not args.reason.strip():
         print("shinchoku: 差戻しには理由が必要です（--reason \"直してほしいこと\" を付けてください）", file=sys.stderr)

@@ -48,7 +48,7 @@ def configure(p) -> None:
 
 
 def _data(args) -> Path:
-    from ..xlserver import workspace
+    from shinchoku.xlserver import workspace
 
     given = getattr(args, "token_data", None) or args.data
     return workspace.prepare_data_dir(Path(given) if given else workspace.default_data_dir())
@@ -61,8 +61,8 @@ def run(args) -> int:
 
 
 def _token(args) -> int:
-    from ..xlserver import workspace
-    from ..xlserver.users import Users, UsersError
+    from shinchoku.xlserver import workspace
+    from shinchoku.xlserver.users import Users, UsersError
 
     data = _data(args)
     users = Users(data)
@@ -91,8 +91,8 @@ def _token(args) -> int:
 
 def _warn_access(data: Path, login: str, workspace) -> None:
     """Say so when access.yaml on the central repository does not know the user yet."""
-    from .. import access as access_mod
-    from ..store import GitError, Store
+    from shinchoku.rules import access as access_mod
+    from shinchoku.store import GitError, Store
 
     central = workspace.central_location(data)
     try:
@@ -118,9 +118,9 @@ def _warn_access(data: Path, login: str, workspace) -> None:
 def _serve(args) -> int:
     import os
 
-    from ..store import GitError
-    from ..xlserver import environ, workspace
-    from ..xlserver.users import Users
+    from shinchoku.store import GitError
+    from shinchoku.xlserver import environ, workspace
+    from shinchoku.xlserver.users import Users
 
     data = _data(args)
     try:

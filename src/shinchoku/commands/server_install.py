@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from shinchoku import bundled
+
 DESCRIPTION = """\
 中央のリポジトリ（サーバー上の bare リポジトリ）に、送られてきた変更を確認するフック
 （pre-receive）を入れます。入れたあとは、送られてきたコミットを1件ずつ確認し、
@@ -45,15 +47,14 @@ def configure(p) -> None:
 
 def shim_source() -> Path:
     """The shim: the package copy when installed (``shinchoku/_hooks``), else the checkout's."""
-    here = Path(__file__).resolve().parents[1]
-    for candidate in (here / "_hooks" / HOOK, here.parents[1] / "hooks" / HOOK):
-        if candidate.is_file():
-            return candidate
+    candidate = bundled("hooks") / HOOK
+    if candidate.is_file():
+        return candidate
     raise FileNotFoundError(HOOK)
 
 
 def run(args) -> int:
-    from ..store import GitError, Store
+    from shinchoku.store import GitError, Store
 
     repo = Path(args.repo)
     try:
@@ -94,7 +95,7 @@ def run(args) -> int:
             names = " ".join(v for arg in args.pusher_env for v in arg.replace(",", " ").split())
             store.git("config", "shinchoku.pusherEnv", names)
         names = store.config("shinchoku.pusherEnv") or "GL_USERNAME GITEA_PUSHER_NAME REMOTE_USER"
-        from ..repo_setup import central_head
+        from shinchoku.store.repo_setup import central_head
 
         head_note = central_head(store)
         has_access = store.head() is not None and store.read_blob("HEAD", "records/access.yaml") is not None
@@ -111,12 +112,10 @@ def run(args) -> int:
 
 
 def _put_post_receive(hooks: Path, force: bool) -> str:
-    """The post-receive shim (the cycle's e-mail, shinchoku.notify); another hook of that
+    """The post-receive shim (the cycle's e-mail, shinchoku.sharing.notify); another hook of that
     name is kept unless ``force``.  Returns what was done, in Japanese."""
-    here = Path(__file__).resolve().parent.parent
-    source = next((c for c in (here / "_hooks" / "post-receive", here.parents[1] / "hooks" / "post-receive")
-                   if c.is_file()), None)
-    if source is None:
+    source = bundled("hooks") / "post-receive"
+    if not source.is_file():
         return "お知らせのメールのフック（post-receive）が見つからないため、入れていません"
     target = hooks / "post-receive"
     shim = source.read_bytes()
@@ -131,7 +130,7 @@ def _put_post_receive(hooks: Path, force: bool) -> str:
 
 def _has_shinchoku(python: str) -> bool:
     try:
-        done = subprocess.run([python, "-I", "-c", "import shinchoku.receive"], capture_output=True, timeout=60)
+        done = subprocess.run([python, "-I", "-c", "import shinchoku.hooks.receive"], capture_output=True, timeout=60)
     except (OSError, subprocess.TimeoutExpired):
         return False
     return done.returncode == 0

@@ -27,12 +27,14 @@ def configure(p) -> None:
 
 
 def run(args) -> int:
-    from .. import plan as plan_mod, records, schema, status
-    from ..textwidth import clip, ljust, rjust, width
+    from shinchoku.model import plan as plan_mod
+    from shinchoku.model import records, schema
+    from shinchoku.model.textwidth import clip, ljust, rjust, width
+    from shinchoku.publish import status
 
     root = records.find_root(Path(args.repo) if args.repo else None)
     plan = plan_mod.load_repository(root)          # PlanUnavailable: said by cli's boundary
-    from ..yearcycle import YearError, normalise_label
+    from shinchoku.sharing.yearcycle import YearError, normalise_label
 
     def label(text: str) -> str:
         try:

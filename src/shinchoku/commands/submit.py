@@ -20,7 +20,7 @@ DESCRIPTION = """\
 
 
 def configure(p) -> None:
-    from ._cycle import add_common
+    from shinchoku.commands._cycle import add_common
 
     add_common(p)
     p.add_argument("--comment", default="", metavar="本文", help="調整担当への回答（コメントとして残ります）")
@@ -29,8 +29,9 @@ def configure(p) -> None:
 def run(args) -> int:
     import sys
 
-    from .. import cycle, cycleops
-    from ._cycle import run_action
+    from shinchoku.commands._cycle import run_action
+    from shinchoku.rules import cycle
+    from shinchoku.sharing import cycleops
 
     if not args.department:
         print("shinchoku: 提出する課を --department で指定してください", file=sys.stderr)

@@ -36,8 +36,8 @@ def configure(p) -> None:
 def send_commit(store, author, what: str = "コミット") -> int:
     """After a command committed ``what`` in this clone: send it like ``shinchoku sync``,
     or say it stays on this PC and how to send it later.  Returns the exit code."""
-    from .. import sync
-    from ..store import GitError
+    from shinchoku.sharing import sync
+    from shinchoku.store import GitError
 
     if not store.has_remote():
         return 0
@@ -58,8 +58,9 @@ def send_commit(store, author, what: str = "コミット") -> int:
 
 
 def run(args) -> int:
-    from .. import records, sync
-    from ..store import GitError, PushRefused, Store
+    from shinchoku.model import records
+    from shinchoku.sharing import sync
+    from shinchoku.store import GitError, PushRefused, Store
 
     root = records.find_root(Path(args.repo) if args.repo else None)
     try:
@@ -83,14 +84,14 @@ def run(args) -> int:
         print("記録に問題があるため送りませんでした。直してからもう一度実行してください", file=sys.stderr)
         return 1
     except GitError as exc:
-        from ..advice import git_failure
+        from shinchoku.hooks.advice import git_failure
 
         print(f"shinchoku: {git_failure(exc.message, exc.detail, server_refused=isinstance(exc, PushRefused))}",
               file=sys.stderr)
         if isinstance(exc, PushRefused):
             # The refused commit stays here and would be refused again; the server checks
             # every commit, so a later fix on top does not help: take the commit back.
-            from ..advice import client_advice
+            from shinchoku.hooks.advice import client_advice
 
             print(client_advice(exc.detail), file=sys.stderr)
         return 1

@@ -21,7 +21,8 @@ def configure(p) -> None:
 
 
 def run(args) -> int:
-    from .. import fielddiff, yamlio
+    from shinchoku.model import yamlio
+    from shinchoku.rules import fielddiff
 
     raw = Path(args.file).read_bytes() if Path(args.file).is_file() else b""
     out = sys.stdout

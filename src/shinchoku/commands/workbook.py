@@ -30,7 +30,8 @@ def configure(p) -> None:
 
 
 def run(args) -> int:
-    from .. import records, workbook, yamlio
+    from shinchoku.model import records, yamlio
+    from shinchoku.sheet import workbook
 
     root = records.find_root(Path(args.repo) if args.repo else None)
     out = Path(args.out)

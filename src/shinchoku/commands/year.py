@@ -40,7 +40,8 @@ def configure(p) -> None:
 
 
 def run(args) -> int:
-    from .. import records, yearcycle
+    from shinchoku.model import records
+    from shinchoku.sharing import yearcycle
 
     root = records.find_root(Path(args.repo) if args.repo else None)
     action = yearcycle.open_year if args.action == "open" else yearcycle.close_year
@@ -51,7 +52,7 @@ def run(args) -> int:
         return 2
     day = None
     if args.deadline:                          # a bad date is a usage error before anything is written
-        from .. import cycle
+        from shinchoku.rules import cycle
 
         if args.action != "open":
             print("shinchoku: --deadline は open のときに指定します", file=sys.stderr)
@@ -87,9 +88,10 @@ def run(args) -> int:
 
 
 def _keep_states(root: Path, outcome) -> None:
-    """Reports still without a state keep 未提出 after the close (shinchoku.cycle)."""
-    from .. import cycle, records
-    from ..store import GitError, Store
+    """Reports still without a state keep 未提出 after the close (shinchoku.rules.cycle)."""
+    from shinchoku.model import records
+    from shinchoku.rules import cycle
+    from shinchoku.store import GitError, Store
 
     who = "shinchoku"
     if (root / ".git").exists():
@@ -114,7 +116,10 @@ def _keep_states(root: Path, outcome) -> None:
 
 def _set_deadline(root: Path, outcome, day) -> None:
     """Write the year's 締切日 into plan.yaml."""
-    from .. import cycle, plan as plan_mod, records, yearcycle
+    from shinchoku.model import plan as plan_mod
+    from shinchoku.model import records
+    from shinchoku.rules import cycle
+    from shinchoku.sharing import yearcycle
 
     data = yearcycle._load_plan(root)
     new = cycle.with_deadline(data, outcome.year, day)
@@ -126,13 +131,13 @@ def _set_deadline(root: Path, outcome, day) -> None:
     outcome.message += f"。締切日は {day.isoformat()} です"
 def _confirm(root: Path, label: str, becomes_open: bool, missing: int, no_commit: bool) -> int | None:
     """Ask before opening a year (None: go on; else the exit code)."""
-    from ..plan import western_year
+    from shinchoku.model.plan import western_year
 
     parts = [f"{label}年度（{western_year(label)}年度）を受付中にし"] if becomes_open else []
     if missing:
         parts.append(f"記録を{missing}件作り")
     if (root / ".git").exists() and not no_commit:
-        from ..store import Store
+        from shinchoku.store import Store
 
         with Store(root) as store:
             remote = store.has_remote()
@@ -155,9 +160,9 @@ def _confirm(root: Path, label: str, becomes_open: bool, missing: int, no_commit
 
 
 def _commit(root: Path, outcome, action: str) -> int:
-    from .. import yearcycle
-    from ..store import GitError, Store
-    from .sync import send_commit
+    from shinchoku.commands.sync import send_commit
+    from shinchoku.sharing import yearcycle
+    from shinchoku.store import GitError, Store
 
     with Store(root) as store:
         try:

@@ -18,8 +18,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from . import workspace
-from .environ import configure
+from shinchoku.xlserver import workspace
+from shinchoku.xlserver.environ import configure
+
 
 def build():
     """The ASGI app (configure first)."""
@@ -27,7 +28,7 @@ def build():
     from starlette.exceptions import HTTPException as StarletteHTTPException
     from xlwings_server import main as vendor
 
-    from . import messages
+    from shinchoku.xlserver import messages
 
     async def plain_refusal(request, exc: StarletteHTTPException):
         text = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
@@ -42,7 +43,7 @@ def build():
 
     from xlwings_server.templates import templates
 
-    from .buttons import BUTTONS, GROUPS
+    from shinchoku.xlserver.buttons import BUTTONS, GROUPS
 
     templates.env.globals["shinchoku_buttons"] = BUTTONS
     templates.env.globals["shinchoku_groups"] = GROUPS
@@ -51,8 +52,8 @@ def build():
 
     @vendor.app.get("/health")
     async def health():
-        from ..store import GitError, Store
-        from . import runtime
+        from shinchoku.store import GitError, Store
+        from shinchoku.xlserver import runtime
 
         try:
             central = runtime.pool().central

@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ..errors import ShinchokuError
-from . import workspace
+from shinchoku.errors import ShinchokuError
+from shinchoku.xlserver import workspace
 
 PROJECT = Path(__file__).resolve().parent / "project"
 

@@ -16,11 +16,12 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from .. import addin, settings as settings_mod
-from ..errors import ShinchokuError, log_unexpected
-from ..store import environment
-from . import workspace
-from .users import User, Users
+from shinchoku import addin
+from shinchoku.errors import ShinchokuError, log_unexpected
+from shinchoku.sharing import settings as settings_mod
+from shinchoku.store import environment
+from shinchoku.xlserver import workspace
+from shinchoku.xlserver.users import User, Users
 
 log = logging.getLogger("shinchoku.xlserver")
 
@@ -37,7 +38,7 @@ def users() -> Users:
 
 @functools.lru_cache(maxsize=None)
 def pool() -> workspace.Pool:
-    from ..store import serialize_pushes
+    from shinchoku.store import serialize_pushes
 
     serialize_pushes()            # one push at a time from this process: no hook run wasted on a lost race
     central, _made = workspace.ensure_central(data_dir())
@@ -86,7 +87,7 @@ def _fresh(clone: Path) -> None:
     server's clones hold no work of their own (an unsent commit is kept under
     ``refs/shinchoku/unsent`` by sync.publish), so nothing of a request can reach the
     next one — not even as a "local commit" that 取得 would merge into someone's sheet."""
-    from ..store import Store
+    from shinchoku.store import Store
 
     with Store(clone) as store:
         store.fetch()

@@ -11,8 +11,8 @@ import asyncio
 import xlwings as xw
 from xlwings_server.models import CurrentUser
 
-from .. import addin
-from . import runtime
+from shinchoku import addin
+from shinchoku.xlserver import runtime
 
 
 def own_app(book: xw.Book) -> xw.Book:

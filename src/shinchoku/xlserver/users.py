@@ -22,7 +22,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import UsageError
+from shinchoku.errors import UsageError
 
 FILE = "users.json"
 PREFIX = "shk_"

@@ -25,8 +25,8 @@ import threading
 from pathlib import Path
 from typing import Iterator
 
-from .. import repo_setup
-from ..store import Author, GitError, Store, environment
+from shinchoku import PACKAGE_DIR
+from shinchoku.store import Author, GitError, Store, environment, repo_setup
 
 ENV_DATA = "SHINCHOKU_SERVER_DATA"
 ENV_CENTRAL = "SHINCHOKU_CENTRAL"
@@ -80,7 +80,7 @@ def central_location(data: Path) -> str:
 
 def bundled_records() -> Path | None:
     """The records that come with the checkout (``records/`` beside ``src/``)."""
-    here = Path(__file__).resolve().parents[3] / "records"
+    here = PACKAGE_DIR.parents[1] / "records"
     return here if (here / "plan.yaml").is_file() else None
 
 
@@ -97,7 +97,7 @@ def ensure_central(data: Path) -> tuple[str, bool]:
     if source is None:
         raise GitError("中央のリポジトリがまだありません。SHINCHOKU_CENTRAL に既存の中央のリポジトリを指定するか、"
                        "記録（records/）のあるチェックアウトから shinchoku serve を実行してください")
-    from ..cli import main
+    from shinchoku.cli import main
 
     with tempfile.TemporaryDirectory(prefix="shinchoku-seed-") as tmp:
         seed = Path(tmp) / "seed"

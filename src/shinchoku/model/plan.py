@@ -1,0 +1,195 @@
+"""The action plan (``records/plan.yaml``): years, strategies, goals, initiatives."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+from shinchoku.errors import ShinchokuError
+from shinchoku.model import yamlio
+
+PLAN_FILE = "plan.yaml"
+
+
+@dataclass(frozen=True)
+class Initiative:
+    no: int
+    name: str
+    departments: tuple[str, ...]
+    related: tuple[str, ...]
+    strategy_no: int
+    strategy_name: str
+    goal_no: int
+    goal_name: str
+    content: Any = None
+    schedule: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
+
+    def content_for(self, department: str) -> str:
+        if isinstance(self.content, dict):
+            return self.content.get(department, "")
+        return self.content or ""
+
+
+@dataclass(frozen=True)
+class Year:
+    label: str
+    western: int
+    open: bool
+
+
+@dataclass
+class Plan:
+    data: dict[str, Any]
+
+    @property
+    def name(self) -> str:
+        return self.data.get("計画名", "")
+
+    @property
+    def period(self) -> str:
+        return self.data.get("計画期間", "")
+
+    @property
+    def plan_years(self) -> list[str]:
+        return list(self.data.get("計画年度", []))
+
+    @property
+    def years(self) -> list[Year]:
+        return [
+            Year(y["年度"], int(y["西暦"]), y.get("状態") == "受付中")
+            for y in self.data.get("年度", [])
+            if isinstance(y, dict) and "年度" in y and "西暦" in y
+        ]
+
+    def year(self, label: str) -> Year | None:
+        return next((y for y in self.years if y.label == label), None)
+
+    @property
+    def year_labels(self) -> list[str]:
+        return [y.label for y in self.years]
+
+    def strategies(self) -> Iterator[dict[str, Any]]:
+        yield from self.data.get("推進方策", [])
+
+    def initiatives(self) -> Iterator[Initiative]:
+        yield from self._initiatives()
+
+    def _initiatives(self) -> tuple[Initiative, ...]:
+        # Built once per plan: every command asks for initiatives (or one by No) many
+        # times, and a plan is read-only once loaded (a changed plan is a new Plan).
+        cached = self.__dict__.get("_cache_initiatives")
+        if cached is not None and cached[0] is self.data.get("推進方策"):
+            return cached[1]
+        out = []
+        for s in self.data.get("推進方策", []):
+            for g in s.get("目標", []):
+                for i in g.get("施策", []):
+                    out.append(Initiative(
+                        no=i["No"],
+                        name=i.get("施策名", ""),
+                        departments=tuple(i.get("主管課", [])),
+                        related=tuple(i.get("関係課", [])),
+                        strategy_no=s.get("番号", 0),
+                        strategy_name=s.get("名称", ""),
+                        goal_no=g.get("番号", 0),
+                        goal_name=g.get("名称", ""),
+                        content=i.get("事業内容"),
+                        schedule=dict(i.get("計画", {}) or {}),
+                    ))
+        built = tuple(out)
+        self.__dict__["_cache_initiatives"] = (self.data.get("推進方策"), built)
+        self.__dict__.pop("_cache_by_no", None)
+        return built
+
+    def or_none(self) -> "Plan | None":
+        """None for a plan file that held no mapping."""
+        return self if self.data else None
+
+    def by_no(self) -> dict[int, Initiative]:
+        """{No: initiative}, built once per plan (do not change the returned dict)."""
+        initiatives = self._initiatives()
+        cached = self.__dict__.get("_cache_by_no")
+        if cached is None or cached[0] is not initiatives:
+            cached = (initiatives, {i.no: i for i in initiatives})
+            self.__dict__["_cache_by_no"] = cached
+        return cached[1]
+
+    def departments(self) -> list[str]:
+        """Every lead department, in order of first appearance."""
+        seen: dict[str, None] = {}
+        for i in self.initiatives():
+            for d in i.departments:
+                seen.setdefault(d, None)
+        return list(seen)
+
+
+_MEMO: dict[str, "Plan"] = {}
+
+
+def load_cached(raw: bytes, cache_dir: Path | None = None) -> Plan:
+    """The plan in ``raw``, remembered by content hash in memory and, when given, under
+    ``cache_dir`` (the repository's git folder): a large plan takes 0.1 s to parse and
+    every hook and push needs it.  Raises :class:`yamlio.YamlError` like :func:`load_text`."""
+    import hashlib
+    import pickle
+
+    key = hashlib.sha256(raw).hexdigest()
+    if key in _MEMO:
+        return _MEMO[key]
+    path = cache_dir / f"plan-{key[:32]}.pickle" if cache_dir is not None else None
+    data = None
+    if path is not None and path.is_file():
+        try:
+            cached = pickle.loads(path.read_bytes())
+            data = cached["data"] if cached.get("sha256") == key else None
+        except Exception:
+            data = None
+    if data is None:
+        data = yamlio.load(raw)
+        if path is not None and isinstance(data, dict):
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                tmp = path.with_suffix(f".{os.getpid()}.tmp")
+                tmp.write_bytes(pickle.dumps({"sha256": key, "data": data}, protocol=pickle.HIGHEST_PROTOCOL))
+                tmp.replace(path)
+            except OSError:
+                pass                              # a cache that cannot be written is only slower
+    plan = Plan(data if isinstance(data, dict) else {})
+    _MEMO[key] = plan
+    return plan
+
+
+def load_text(text: str | bytes) -> Plan:
+    """The plan in ``text``; :class:`yamlio.YamlError` when it is unreadable or not a plan
+    (an empty plan would make every record look like it belongs to nothing)."""
+    data = yamlio.load(text)
+    if not isinstance(data, dict):
+        raise yamlio.YamlError(1, "計画の形になっていません（項目と値の対応表が必要です）")
+    return Plan(data)
+
+
+def load(records_dir: Path) -> Plan:
+    return load_text((records_dir / PLAN_FILE).read_bytes())
+
+
+class PlanUnavailable(ShinchokuError):
+    """The repository has no readable plan (message in Japanese, with file:line)."""
+
+
+def load_repository(root: Path) -> Plan:
+    """The plan of the records repository at ``root``, or :class:`PlanUnavailable`
+    saying that there is no repository there or on which line its plan cannot be read."""
+    try:
+        return load(root / "records")
+    except FileNotFoundError:
+        raise PlanUnavailable(f"記録リポジトリが見つかりません（{root} に records/plan.yaml がありません）") from None
+    except yamlio.YamlError as exc:
+        raise PlanUnavailable(f"records/plan.yaml:{exc.line}: {exc.message}") from None
+
+
+def western_year(label: str) -> int:
+    """H29 → 2017, R2 → 2020 (the calendar year the fiscal year starts in)."""
+    era, num = label[0], int(label[1:])
+    return {"H": 1988, "R": 2018}[era] + num

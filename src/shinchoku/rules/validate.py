@@ -1,0 +1,303 @@
+"""Validation of records and the plan: one :class:`Problem` per finding, in Japanese.
+
+Works on bytes with a repository-relative path, so that the same checks run on the
+working tree (``shinchoku check``), the index (pre-commit) and pushed commits
+(pre-receive).  Line numbers are only worked out when there is a problem to report.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+from shinchoku.model import records, schema, yamlio
+from shinchoku.model.plan import Plan
+from shinchoku.rules import integrity
+
+PLAN_RELPATH = f"{records.RECORDS}/plan.yaml"
+ACCESS_RELPATH = f"{records.RECORDS}/access.yaml"   # who may change what (shinchoku.rules.access)
+OVERRIDES_RELPATH = f"{records.RECORDS}/import-overrides.yaml"   # the importer's corrections
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    path: str
+    line: int
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+
+
+_TYPE_NAMES = {
+    "string": "文字列", "integer": "整数", "number": "数値", "array": "一覧（- で始まる行）",
+    "object": "項目と値の対応表", "boolean": "真偽値", "null": "空",
+}
+
+
+def _type_of(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, dict):
+        return "object"
+    if value is None:
+        return "null"
+    return type(value).__name__
+
+
+def field_name(path: Iterable[Any], data: Any) -> str:
+    """``報告[児童青少年課].課題`` for ('報告', 1, '課題'); a 1-based index when unnamed."""
+    out = ""
+    node = data
+    for step in path:
+        if isinstance(step, int) and not isinstance(node, dict):
+            name = None
+            if isinstance(node, list) and 0 <= step < len(node) and isinstance(node[step], dict):
+                dept = node[step].get("主管課")
+                name = dept if isinstance(dept, str) and dept else None
+                if name is None:
+                    name = node[step].get("No") if "No" in node[step] else None
+            out += f"[{name if name is not None else step + 1}]"
+        else:
+            out += ("." if out else "") + str(step)
+        try:
+            node = node[step]
+        except (KeyError, IndexError, TypeError):
+            node = None
+    return out
+
+
+def _message(err) -> tuple[tuple[Any, ...], str]:
+    """The path and Japanese message for one jsonschema ValidationError."""
+    path = tuple(err.absolute_path)
+    kw, val, inst = err.validator, err.validator_value, err.instance
+    if kw == "enum":
+        return path, f"「{inst}」は選べる値ではありません（{'／'.join(map(str, val))}）"
+    if kw == "type":
+        want = _TYPE_NAMES.get(val, str(val)) if isinstance(val, str) else "・".join(_TYPE_NAMES.get(v, v) for v in val)
+        got = _type_of(inst)
+        if val == "string" and got in ("integer", "number", "boolean"):
+            return path, f"{inst} が数値などとして読まれています。文字列にするには引用符で囲んでください"
+        return path, f"{want}で書いてください（今は{_TYPE_NAMES.get(got, got)}です）"
+    if kw == "required":
+        missing = [k for k in val if isinstance(inst, dict) and k not in inst]
+        return path, f"「{'」「'.join(missing)}」がありません"
+    if kw == "additionalProperties":
+        allowed = list(err.schema.get("properties", {}))
+        extra = [k for k in inst if k not in allowed] if isinstance(inst, dict) else []
+        key = extra[0] if extra else ""
+        hint = f"（使える項目：{'・'.join(allowed)}）" if allowed else ""
+        return (*path, key), f"「{key}」という項目はありません{hint}"
+    if kw == "maxLength":
+        return path, f"{val}文字以内にしてください（今は{len(inst)}文字）"
+    if kw == "minLength":
+        if inst == "":
+            return path, "空になっています。書くことがなければ項目ごと省いてください"
+        return path, f"{val}文字以上にしてください"
+    if kw == "pattern":
+        if path and path[-1] == "年度" or "年度ラベル" in str(err.schema) or val.startswith("^(?:H|R)"):
+            return path, f"「{inst}」は年度の書き方ではありません（H29、R2 のように書いてください）"
+        return path, "使えない制御文字（タブなど）が入っています"
+    if kw == "minItems":
+        return path, f"少なくとも{val}件必要です"
+    if kw == "minimum":
+        return path, f"{val}以上にしてください（今は{inst}）"
+    if kw == "maximum":
+        return path, f"{val}以下にしてください（今は{inst}）"
+    if kw == "uniqueItems":
+        return path, "同じ値が2回書かれています"
+    if kw == "oneOf":
+        return path, "書き方が違います（文字列か、課名ごとの対応表にしてください）"
+    if kw == "propertyNames":
+        return path, "項目名が正しくありません"
+    return path, err.message
+
+
+class Checker:
+    """Checks documents of one records repository (schema from ``root``, the given plan)."""
+
+    def __init__(self, root: Path | None = None, plan: Plan | None = None):
+        self.root = root
+        self.plan = plan
+        self._initiatives = plan.by_no() if plan is not None else None
+        self._record_fast = schema.fast_validator(schema.RECORD, root)
+        self._plan_fast = schema.fast_validator(schema.PLAN, root)
+
+    # -- one document -------------------------------------------------------------------
+    def check(self, relpath: str, content: bytes, *, canonical: bool = False, data: Any = None) -> list[Problem]:
+        """Problems of the document at repository-relative ``relpath`` with ``content``
+        (``data``: the document already loaded from ``content``, to parse it only once)."""
+        from shinchoku.rules import sidefiles
+
+        is_plan = relpath == PLAN_RELPATH
+        if relpath == ACCESS_RELPATH:
+            from shinchoku.rules import access
+
+            return access.problems(content, self.plan, self.root, relpath)
+        if relpath == sidefiles.CONTACTS_RELPATH:          # the cycle's e-mail addresses
+            return sidefiles.contact_problems(content, self.root, relpath)
+        if relpath == OVERRIDES_RELPATH:
+            return [Problem(relpath, line, "", message)
+                    for line, message in sidefiles.override_problems(content, self.root)]
+        if not is_plan and not records.is_record_path(relpath):
+            if relpath.startswith(f"{records.RECORDS}/") and relpath.endswith((".yaml", ".yml")):
+                return [Problem(relpath, 0, "", "ファイルの場所か名前が正しくありません（records/<年度>/<No 2桁>.yaml に置いてください）")]
+            return []
+        if data is None:
+            try:
+                data = yamlio.load(content)
+            except yamlio.YamlError as exc:
+                return [Problem(relpath, exc.line, "", exc.message)]
+        if not isinstance(data, dict):
+            kind = "計画" if is_plan else "記録"
+            return [Problem(relpath, 1, "", f"{kind}の形になっていません（項目と値の対応表が必要です）")]
+        findings: list[tuple[tuple[Any, ...], str]] = []
+        fast = self._plan_fast if is_plan else self._record_fast
+        if fast is None or not fast(data):
+            validator = schema.validator(schema.PLAN if is_plan else schema.RECORD, self.root)
+            # Only documents the fast pre-check cannot vouch for go to jsonschema,
+            # which also words the messages.
+            for err in validator.iter_errors(data):
+                findings.append(_message(err))
+        conflicts = list(_conflict_paths(data))
+        if conflicts:
+            # An unresolved merge: say so once per field, not also "not an allowed value".
+            findings = [f for f in findings if not any(f[0][: len(c)] == c for c in conflicts)]
+            findings += [(c, "競合が解決されていません（自分の変更と相手の変更の両方が入っています。どちらかに直してから保存してください）")
+                         for c in conflicts]
+        if is_plan:
+            findings.extend(integrity.plan_findings(Plan(data)))
+        else:
+            findings.extend(integrity.record_findings(relpath[len(records.RECORDS) + 1:], data, self.plan, self._initiatives))
+        problems = self._locate(relpath, content, data, findings)
+        if canonical and not problems:
+            kind = schema.PLAN if is_plan else schema.RECORD
+            if not records.is_canonical(kind, content, data, self.root):
+                text = content.decode("utf-8")
+                want = records.canonical_text(kind, data, self.root)
+                problems.append(Problem(relpath, _first_difference(text, want), "",
+                                        "決められた書式になっていません（`shinchoku fmt` で直せます）"))
+        return problems
+
+    def _locate(self, relpath, content, data, findings) -> list[Problem]:
+        if not findings:
+            return []
+        root = yamlio.compose(content.decode("utf-8"))
+        out = set()
+        for path, message in findings:
+            line = yamlio.line_of(root, path) if root is not None else 0
+            out.add(Problem(relpath, line, field_name(path, data), message))
+        return sorted(out, key=lambda p: (p.line, p.field, p.message))
+
+
+def _conflict_paths(data: Any, path: tuple[Any, ...] = ()):
+    """Paths of text values still holding merge conflict markers (see shinchoku.rules.merge)."""
+    if isinstance(data, dict):
+        for k, v in data.items():
+            yield from _conflict_paths(v, (*path, k))
+    elif isinstance(data, list):
+        for i, v in enumerate(data):
+            yield from _conflict_paths(v, (*path, i))
+    elif isinstance(data, str) and "\n" in data:
+        from shinchoku.rules.merge import has_conflict_markers
+
+        if has_conflict_markers(data):
+            yield path
+
+
+def _first_difference(a: str, b: str) -> int:
+    for number, (x, y) in enumerate(zip(a.splitlines(), b.splitlines()), start=1):
+        if x != y:
+            return number
+    return min(len(a.splitlines()), len(b.splitlines())) + 1
+
+
+def load_plan_for_check(root: Path, *, check: bool = True,
+                        canonical: bool = False) -> tuple[Plan | None, list[Problem]]:
+    """The plan of ``root`` and (when ``check``) the problems found in it (None when
+    unreadable); the file is read and parsed once."""
+    path = root / PLAN_RELPATH
+    special = records.special_file_problem(path)
+    if special:
+        return None, [Problem(PLAN_RELPATH, 0, "", special)]
+    if not path.is_file():
+        return None, [Problem(PLAN_RELPATH, 0, "", "計画ファイル（records/plan.yaml）がありません")]
+    content = path.read_bytes()
+    try:
+        data = yamlio.load(content)
+    except yamlio.YamlError as exc:
+        return None, ([Problem(PLAN_RELPATH, exc.line, "", exc.message)] if check else [])
+    problems = Checker(root, None).check(PLAN_RELPATH, content, canonical=canonical, data=data) if check else []
+    return (Plan(data) if isinstance(data, dict) else None), problems
+
+
+def check_paths(root: Path, paths: list[Path] | None = None, *, canonical: bool = False) -> list[Problem]:
+    """Check the whole repository (``paths`` None) or just the given files.
+
+    The plan is always read (records are checked against it); its own problems are
+    reported when the whole repository or the plan itself is checked.
+    """
+    return check_repository(root, paths, canonical=canonical)[0]
+
+
+def check_repository(root: Path, paths: list[Path] | None = None, *,
+                     canonical: bool = False) -> tuple[list[Problem], int]:
+    """(problems, number of files checked), as :func:`check_paths`; every file is listed,
+    read and parsed once (the plan too)."""
+    targets = list(records.iter_record_files(root)) if paths is None else list(paths)
+    if paths is None:
+        targets += records.iter_misplaced_files(root)
+    names = [relpath_of(root, p) for p in targets]
+    check_plan = paths is None or PLAN_RELPATH in names
+    plan, plan_problems = load_plan_for_check(root, check=check_plan, canonical=canonical)
+    checker = Checker(root, plan)
+    problems: list[Problem] = []
+    checked = len(targets) if paths is not None else len(targets) + 1      # + records/plan.yaml
+    if check_plan:
+        problems += plan_problems
+    access_file = root / ACCESS_RELPATH
+    if paths is None and access_file.is_file():
+        targets.append(access_file)
+        names.append(ACCESS_RELPATH)
+        checked += 1
+    overrides_file = root / OVERRIDES_RELPATH
+    if paths is None and overrides_file.is_file():
+        targets.append(overrides_file)
+        names.append(OVERRIDES_RELPATH)
+        checked += 1
+    for path, rel in zip(targets, names):
+        if rel == PLAN_RELPATH:
+            continue
+        special = records.special_file_problem(path)
+        if special:
+            problems.append(Problem(rel, 0, "", special))
+            continue
+        try:
+            content = path.read_bytes()
+        except OSError:
+            problems.append(Problem(rel, 0, "", "ファイルを読めません"))
+            continue
+        problems.extend(checker.check(rel, content, canonical=canonical))
+    return problems, checked
+
+
+def relpath_of(root: Path, path: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        pass
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()

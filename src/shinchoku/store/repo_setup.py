@@ -1,0 +1,188 @@
+"""Setting up records repositories: a new one (``init``), a clone (``install``).
+
+A clone is wired by configuration only: ``core.hooksPath`` points at the repository's
+own ``hooks/`` (thin shims calling this package), ``shinchoku.python`` names the Python
+that has shinchoku, and the field-level merge and diff drivers are registered.  Nothing
+tracked is modified, so installing never leaves a diff behind.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import sys
+from pathlib import Path
+
+from shinchoku import PACKAGE_DIR
+from shinchoku.model import schema, yamlio
+from shinchoku.store import ATTRIBUTES, Store, driver_config
+
+HOOKS = ("pre-commit", "pre-receive")
+
+
+def hooks_dir() -> Path:
+    """The hook shims: the package's copy when installed, else the source tree's."""
+    from shinchoku import bundled
+
+    return bundled("hooks")
+
+
+def copy_hooks(target: Path, names: tuple[str, ...] = HOOKS) -> list[Path]:
+    target.mkdir(parents=True, exist_ok=True)
+    out = []
+    for name in names:
+        dest = target / name
+        shutil.copyfile(hooks_dir() / name, dest)
+        dest.chmod(0o755)
+        out.append(dest)
+    return out
+
+
+def install(root: Path) -> list[str]:
+    """Wire an existing clone; returns what was done (Japanese, one line each)."""
+    done = []
+    with Store(root) as store:
+        settings: dict[str, str] = {"shinchoku.python": sys.executable, **driver_config()}
+        if (root / "hooks" / "pre-commit").is_file():
+            settings["core.hooksPath"] = "hooks"
+            done.append("コミット前の確認（hooks/pre-commit）を有効にしました")
+        else:
+            git_hooks = Path(store.git("rev-parse", "--git-path", "hooks").strip())
+            copy_hooks(root / git_hooks if not git_hooks.is_absolute() else git_hooks, ("pre-commit",))
+            done.append("コミット前の確認を .git/hooks に入れました")
+        with store.repo.config_writer() as writer:          # .git/config, through GitPython
+            for key, value in settings.items():
+                section, option = key.rsplit(".", 1)
+                if section.count(".") == 1:                  # merge.shinchoku -> [merge "shinchoku"]
+                    name, sub = section.split(".")
+                    section = f'{name} "{sub}"'
+                writer.set_value(section, option, value)
+        done.append("項目ごとのマージと差分表示（merge/diff ドライバー）を設定しました")
+        if not store.config("user.name") or not store.config("user.email"):
+            done.append("注意: コミットに残す名前とメールアドレスがまだ設定されていません。"
+                        "git config user.name \"氏名\" と git config user.email \"メール\" で設定してください")
+        attributes = root / ".gitattributes"
+        if ATTRIBUTES.strip() not in (attributes.read_text(encoding="utf-8") if attributes.is_file() else ""):
+            info = Path(store.git("rev-parse", "--git-path", "info/attributes").strip())
+            info = info if info.is_absolute() else root / info
+            info.parent.mkdir(parents=True, exist_ok=True)
+            existing = info.read_text(encoding="utf-8") if info.is_file() else ""
+            if ATTRIBUTES.strip() not in existing:
+                info.write_text(existing + ATTRIBUTES, encoding="utf-8")
+            done.append(".gitattributes がないため、この PC の設定（.git/info/attributes）に登録しました")
+    return done
+
+
+BRANCH = "main"
+PLAN_RELPATH = "records/plan.yaml"
+
+
+def checkout_problem(store: Store) -> str | None:
+    """Why the clone at ``store`` is not a records repository ready to work in (Japanese,
+    with what to do), or None.  An empty clone (the server's HEAD naming a branch that does
+    not exist, or nothing pushed yet), another branch, a detached HEAD or a repository
+    without records/plan.yaml would otherwise be "installed" and fail later, confusingly."""
+    again = "。そのあとで、もう一度 shinchoku install を実行してください"
+    ok, ref = store.try_git("symbolic-ref", "-q", "HEAD")
+    ref = ref.strip() if ok else ""
+    head = store.head()
+    central = store.rev(f"origin/{BRANCH}") if store.has_remote() else None
+    if head is None:
+        if central:
+            return ("この複製には、まだ何も取り出されていません（中央のリポジトリの HEAD が main を"
+                    "指していないためです。サーバーの管理者に shinchoku server-install の実行を"
+                    f"お願いしてください）。この PC では git switch {BRANCH} で取り出せます" + again)
+        return ("この複製にはコミットがありません（中央のリポジトリがまだ空です）。調整担当が最初の送信"
+                "（git push -u origin main）をしたあとで、git pull origin main で取り込んでください" + again)
+    if not ref:
+        return (f"この複製は枝（{BRANCH}）ではなく、特定のコミット（{head[:7]}）を取り出しています。"
+                f"git switch {BRANCH} で {BRANCH} に切り替えてください" + again)
+    if ref != f"refs/heads/{BRANCH}":
+        name = ref.removeprefix("refs/heads/")
+        return (f"この複製では枝「{name}」が取り出されています。記録は {BRANCH} で管理します。"
+                f"git switch {BRANCH} で切り替えてください" + again)
+    if store.read_blob("HEAD", PLAN_RELPATH) is None:
+        return (f"{PLAN_RELPATH}（計画）がありません。記録リポジトリの複製ではないようです"
+                "（複製した URL を確かめてください。新しく作るときは shinchoku init です）")
+    return None
+
+
+def central_head(store: Store) -> str:
+    """Point a bare central repository's HEAD at ``main`` when it names a branch that does
+    not exist yet (``git init --bare`` without ``-b main``), so clones check main out.
+    Returns what was done or found (Japanese), "" when HEAD already names main."""
+    ok, ref = store.try_git("symbolic-ref", "-q", "HEAD")
+    ref = ref.strip() if ok else ""
+    want = f"refs/heads/{BRANCH}"
+    if ref == want:
+        return ""
+    if not ref:
+        return (f"注意: HEAD が枝を指していません（{(store.head() or '')[:7]}）。複製で main を取り出すには: "
+                f"git -C {store.root} symbolic-ref HEAD {want}")
+    if store.rev(ref) is None:
+        store.git("symbolic-ref", "HEAD", want)
+        return (f"HEAD を {want} にしました（まだない枝 {ref.removeprefix('refs/heads/')} を指していたため。"
+                "このままでは複製が空になります）")
+    return (f"注意: HEAD は枝「{ref.removeprefix('refs/heads/')}」を指しています（main ではありません）。"
+            f"複製ではこの枝が取り出されます。main にするには: git -C {store.root} symbolic-ref HEAD {want}")
+
+
+def clone(url: str, root: Path) -> list[str]:
+    """A staff member's clone, ready to use: cloned from ``url`` and wired (:func:`install`)."""
+    Store.clone(url, root).close()
+    return [f"中央のリポジトリを {root} に複製しました", *install(root)]
+
+
+def scaffold(root: Path) -> None:
+    """schema/, hooks/, .gitattributes and the access template in a new repository."""
+    (root / "schema").mkdir(parents=True, exist_ok=True)
+    for f in sorted(schema.schema_dir(None).glob("*.schema.json")):
+        shutil.copyfile(f, root / "schema" / f.name)
+    copy_hooks(root / "hooks")
+    (root / ".gitattributes").write_text(ATTRIBUTES, encoding="utf-8", newline="\n")
+    (root / "records").mkdir(exist_ok=True)
+    template = PACKAGE_DIR / "templates" / "access.yaml"
+    if template.is_file() and not (root / "records" / "access.yaml").exists():
+        shutil.copyfile(template, root / "records" / "access.yaml")
+
+
+USER_NAME = re.compile(r"^[^\s\x00-\x1f\x7f]{1,100}$")     # schema/access.schema.json's 利用者名
+
+
+def access_text(coordinator: str, departments: list[str]) -> str:
+    """records/access.yaml for a new repository: the template's explanation, exactly one
+    coordinator (the server login given to ``init --coordinator``) and the staff entries
+    as commented examples naming the plan's own departments, so that nothing but
+    ``coordinator`` is granted until someone writes real names in."""
+    template = (PACKAGE_DIR / "templates" / "access.yaml").read_text(encoding="utf-8")
+    header = []
+    for line in template.splitlines():
+        if line.startswith("#") or not line.strip():
+            header.append(line)
+        else:
+            break
+    while header and not header[-1].strip():
+        header.pop()
+    examples = (departments + ["指導室", "児童青少年課"])[:2]
+    lines = [*header, "", "調整担当:", f"  - {yamlio.dump({'x': coordinator}).split(': ', 1)[1].rstrip()}", "",
+             "# 各課の担当者を、サーバーの利用者名ごとに書きます（先頭の # を外して使います）:",
+             "# 担当:",
+             "#   yamada:",
+             f"#     - {examples[0]}",
+             "#   sato:",
+             f"#     - {examples[1]}",
+             f"#     - {examples[0]}",
+             ""]
+    return "\n".join(lines)
+
+
+def write_access(root: Path, coordinator: str) -> None:
+    """Write ``records/access.yaml`` granting ``coordinator`` the coordinator's rights."""
+    from shinchoku.model import plan as plan_mod
+
+    try:
+        departments = plan_mod.load(root / "records").departments()
+    except Exception:
+        departments = []
+    path = root / "records" / "access.yaml"
+    path.write_text(access_text(coordinator, departments), encoding="utf-8", newline="\n")
