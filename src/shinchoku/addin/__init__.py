@@ -483,7 +483,7 @@ def history(book) -> None:
     rows_out: list[list[Any]] = [[f"{label} の履歴（新しい順）"], [note or f"{_now()} 現在"],
                                  ["日時", "変更した人", "変更前", "変更後", "コミットの説明", "コミット"]]
     for ch in changes:
-        rows_out.append([_when(ch.when), ch.author, ch.before or "（空欄）", ch.after or "（空欄）", ch.subject, ch.commit[:7]])
+        rows_out.append([_when(ch.when), ch.author, ch.before or "（空欄）", ch.after or "（空欄）", ch.commit.subject, ch.commit.short])
     if not changes:
         rows_out.append(["", "", "", "", "この項目はまだ変更されていません"])
     _output(book, sm.HISTORY_SHEET, rows_out)
@@ -510,6 +510,7 @@ def _update_or_say(store: Store, what: str) -> str:
 @_guarded
 def review(book) -> None:
     """変更確認: every change since the last approved review (協働推進課)."""
+    from shinchoku.publish import reviewpage
     from shinchoku.sharing import review as review_mod
 
     ctx = Context(book)
@@ -519,8 +520,8 @@ def review(book) -> None:
             result = review_mod.collect(store)
         except review_mod.ReviewError as exc:
             raise Stop(str(exc)) from None
-    items = review_mod.rows(result)
-    base = review_mod.describe_base(result)
+    items = reviewpage.rows(result)
+    base = reviewpage.describe_base(result)
     rows_out: list[list[Any]] = [[f"変更確認: {base}"], [f"{len(items)}件の変更（{_now()} 現在）{note}"],
                                  ["課", "No", "施策", "年度", "項目", "変更前", "変更後", "変更者", "日時", "コミット"]]
     for it in items:

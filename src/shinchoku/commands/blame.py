@@ -55,7 +55,6 @@ def run(args) -> int:
     field_w = max(len(c.field) for c in found) * 2
     author_w = max(width(c.author) for c in found)
     for c in found:
-        rec_no = int(c.path.rsplit("/", 1)[-1].split(".")[0])
-        print(f"No {rec_no:>2}  {ljust(c.department, dept_w)}  {ljust(c.field, field_w)}  "
-              f"{c.when.astimezone().strftime('%Y-%m-%d %H:%M')}  {c.commit[:7]}  {ljust(c.author, author_w)}  {clip(c.subject, 60)}")
+        print(f"No {c.no:>2}  {ljust(c.department, dept_w)}  {ljust(c.field, field_w)}  "
+              f"{c.commit.when_text}  {c.commit.short}  {ljust(c.author, author_w)}  {clip(c.commit.subject, 60)}")
     return 0

@@ -71,8 +71,7 @@ def _not_in_plan(store, no: int, department: str | None) -> str | None:
 def _start_log(args):
     """Start `git log` before anything heavy is imported, so git works while Python loads
     the rest (the command's time is then close to git's own)."""
-    from shinchoku.store import spawn
-    from shinchoku.store.gitlog import log_args
+    from shinchoku.store import start_history
 
     no, year = args.no.strip(), args.year.strip().upper()
     if year.isdigit() and not no.isdigit():
@@ -80,7 +79,7 @@ def _start_log(args):
     if not no.isdigit() or not year[:1] in ("H", "R") or not year[1:].isdigit():
         return None
     try:
-        return spawn(log_args([f"records/{year[0]}{int(year[1:])}/{int(no):02d}.yaml"], True), args.repo)
+        return start_history(f"records/{year[0]}{int(year[1:])}/{int(no):02d}.yaml", args.repo)
     except OSError:
         return None
 
@@ -111,20 +110,17 @@ def _why_nothing(store, year: str, no: int, department: str | None) -> str:
     return ""
 
 
-def _revert_reasons(store, changes) -> dict[str, str]:
+def _revert_reasons(changes) -> dict[str, str]:
     """{commit: reason} for the coordinator's reverts among ``changes`` (the reason given
-    with ``review --revert --note`` is in the commit's body, which the log does not read)."""
-    shas = sorted({c.commit for c in changes if c.subject.startswith("取り消し:")})
-    if not shas:
-        return {}
-    from shinchoku.sharing.review import revert_reason
+    with ``review --revert --note`` is in the commit's body)."""
+    from shinchoku.publish.reviewpage import revert_reason
 
     out = {}
-    for entry in store.git("show", "-s", "--format=%H%x1f%B%x1e", *shas).split("\x1e"):
-        sha, _, body = entry.strip("\n").partition("\x1f")
-        reason = revert_reason(body)
-        if sha and reason:
-            out[sha] = reason
+    for c in changes:
+        if c.commit.subject.startswith("取り消し:"):
+            reason = revert_reason(c.commit.body)
+            if reason:
+                out[c.commit.sha] = reason
     return out
 
 
@@ -148,7 +144,7 @@ def _run(args, started) -> int:
         return code
     with store:
         changes = history.field_history(store, year, no, args.field, args.department, started=started)
-        reasons = _revert_reasons(store, changes)
+        reasons = _revert_reasons(changes)
         unknown = None if changes else _not_in_plan(store, no, args.department)
         hint = "" if changes or unknown else _why_nothing(store, year, no, args.department)
         talk = _cycle_lines(store, year, no, args.department)
@@ -159,21 +155,21 @@ def _run(args, started) -> int:
         # 0件 for a record missing this year would read as "nobody ever changed it".
         print(f"shinchoku: 注意: {hint}", file=sys.stderr)
     if args.json:
-        json.dump([{**c.as_json(), **({"reason": reasons[c.commit]} if c.commit in reasons else {})}
+        json.dump([{**c.as_json(), **({"reason": reasons[c.commit.sha]} if c.commit.sha in reasons else {})}
                    for c in changes], sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")
         return 0
     who = f"（{args.department}）" if args.department else ""
     lines = [f"{year} No.{no} {args.field}{who}の変更: {len(changes)}件（新しい順）"]
     for c in changes:
-        lines += ["", f"{c.when.astimezone().strftime('%Y-%m-%d %H:%M')}  {c.author}  {c.commit[:7]}  {c.department}"]
+        lines += ["", f"{c.commit.when_text}  {c.author}  {c.commit.short}  {c.department}"]
         for label, value in (("変更前", c.before), ("変更後", c.after)):
             first, *more = (value or "（空欄）").split("\n")
             lines.append(f"  {label}: {first}")
             lines += [f"          {line}" for line in more]
-        lines.append(f"  説明:   {clip(c.subject, 100)}")
-        if c.commit in reasons:
-            lines.append(f"  理由:   {clip(reasons[c.commit], 200)}")
+        lines.append(f"  説明:   {clip(c.commit.subject, 100)}")
+        if c.commit.sha in reasons:
+            lines.append(f"  理由:   {clip(reasons[c.commit.sha], 200)}")
     if talk:
         lines += ["", "提出状況とコメント（やりとり）:", *talk]
     sys.stdout.write("\n".join(lines) + "\n")

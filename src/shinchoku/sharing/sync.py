@@ -183,8 +183,8 @@ def _report(record: dict[str, Any], department: str, order: list[str]) -> dict[s
 
 def _who_changed(store: Store, edit: Edit, value: str | None, base: str | None) -> tuple[str, _dt.datetime | None, str]:
     for change in history.field_history(store, edit.year, edit.no, edit.field, edit.department):
-        if change.after == value and (base is None or change.commit != base):
-            return change.author, change.when, change.commit
+        if change.after == value and (base is None or change.commit.sha != base):
+            return change.author, change.when, change.commit.sha
     return "", None, ""
 
 

@@ -1,0 +1,136 @@
+"""A canonical record's fields read straight from its bytes.
+
+In canonical form (:mod:`shinchoku.model.records`, which the hooks require of every
+commit) a record's reports follow ``報告:``, each starting with a line
+``  - 主管課: <department>``, and each field is a line ``    <field>: …`` followed by its
+continuation lines (indented deeper, or empty).  History and the review compare two
+versions of a record one field at a time: :func:`report_spans` finds each field's lines
+with ``bytes.find``, two versions are compared span by span, and only a span that differs
+is decoded (:func:`decode`: a plain one-line value without a parser, anything else through
+the YAML reader).
+
+Every reader here answers None where the bytes are laid out otherwise (or a department
+is written twice, or a value needs the parser's judgement): the caller then parses the
+record whole (:func:`shinchoku.model.fields.changes`), which is always right, only slower.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from shinchoku.model import yamlio
+from shinchoku.model.fields import DEPARTMENT, Commit, FieldChange, FieldRef
+
+_REPORTS = "\n報告:\n".encode("utf-8")
+_REPORT = "\n  - 主管課: ".encode("utf-8")
+_EMPTY_REPORTS = "報告:".encode("utf-8")
+_NOT_PLAIN = tuple(b"'\"|>!&*%@`[{#?-:")          # first bytes a plain YAML scalar cannot have
+_KEYS: dict[str, bytes] = {}
+
+
+def _key(field: str) -> bytes:
+    key = _KEYS.get(field)
+    if key is None:
+        key = _KEYS[field] = b"\n    " + field.encode("utf-8") + b":"
+    return key
+
+
+def report_spans(raw: bytes | None, fields: Sequence[str]) -> dict[str, dict[str, bytes]] | None:
+    """{department: {field: its lines}} of a record in canonical layout, for ``fields``
+    (a field the report lacks is left out); {} for an absent record (``b""``); None for
+    any other layout, or when unknown (``raw`` None)."""
+    if raw is None:
+        return None
+    if not raw:
+        return {}
+    at = raw.find(_REPORTS)
+    if at < 0:
+        return None
+    start = raw.find(_REPORT, at)
+    if start < 0:
+        return {} if raw[at:].strip() == _EMPTY_REPORTS else None
+    if start != at + len(_REPORTS) - 1:
+        return None
+    keys = [(f, _key(f)) for f in fields]
+    out: dict[str, dict[str, bytes]] = {}
+    while start >= 0:
+        following = raw.find(_REPORT, start + 1)
+        end = following if following >= 0 else len(raw)
+        name_end = raw.find(b"\n", start + 1)
+        name = raw[start + len(_REPORT):name_end if 0 <= name_end < end else end]
+        if not name or name[0] in _NOT_PLAIN or b": " in name or name.endswith(b" "):
+            return None
+        try:
+            dept = name.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+        if dept in out:
+            return None                     # a department twice: the parser says which counts
+        spans: dict[str, bytes] = {}
+        for field, key in keys:
+            k = raw.find(key, start, end)
+            if k < 0:
+                continue
+            stop = raw.find(b"\n", k + 1)
+            while 0 <= stop < end and (raw.startswith(b"      ", stop + 1) or raw.startswith(b"\n", stop + 1)):
+                stop = raw.find(b"\n", stop + 1)
+            spans[field] = raw[k + 1:stop if 0 <= stop <= end else end]
+        out[dept] = spans
+        start = following
+    return out
+
+
+def field_spans(raw: bytes | None, field: str) -> dict[str, bytes] | None:
+    """{department: the lines of ``field``} (see :func:`report_spans`)."""
+    reports = report_spans(raw, (field,))
+    if reports is None:
+        return None
+    return {dept: spans[field] for dept, spans in reports.items() if field in spans}
+
+
+def decode(span: bytes | None, field: str) -> str | None:
+    """The value of one field from its lines (None: absent or empty); a plain one-line
+    value is read without a parser."""
+    if span is None:
+        return None
+    rest = span[4 + len(field.encode("utf-8")) + 1:]
+    if b"\n" not in span and rest.startswith(b" ") and len(rest) > 1:
+        text = rest[1:]
+        try:
+            if text[0] not in _NOT_PLAIN and b": " not in text and b" #" not in text and not text.endswith(b" "):
+                return text.decode("utf-8")
+            if len(text) >= 2 and text[:1] == text[-1:] == b"'":
+                return text[1:-1].replace(b"''", b"'").decode("utf-8") or None   # '' is its only escape
+        except UnicodeDecodeError:
+            return None                           # a value that is not UTF-8 is no value
+    lines = [line[4:] for line in span.split(b"\n")]
+    try:
+        data = yamlio.load(b"\n".join(lines) + b"\n")
+    except yamlio.YamlError:
+        return None
+    value = data.get(field) if isinstance(data, dict) else None
+    return None if value in (None, "") else str(value)
+
+
+def changes(old: bytes | None, new: bytes | None, fields: Sequence[str], *, key: tuple[str, int],
+            commit: Commit | None = None) -> list[FieldChange] | None:
+    """What :func:`shinchoku.model.fields.changes` finds between two versions of record
+    ``key`` (``b""``: absent), comparing each field's bytes and decoding only the fields
+    that differ; None when either is laid out otherwise, or a value needs the parser's
+    judgement (the caller parses)."""
+    before, after = report_spans(old, fields), report_spans(new, fields)
+    if before is None or after is None:
+        return None
+    out: list[FieldChange] = []
+    year, no = key
+    for dept in [*after, *(d for d in before if d not in after)]:
+        b, a = before.get(dept, {}), after.get(dept, {})
+        for name in fields:
+            bs, as_ = b.get(name), a.get(name)
+            if bs == as_ or name == DEPARTMENT:
+                continue
+            bv, av = decode(bs, name), decode(as_, name)
+            if (bs is not None and bv is None) or (as_ is not None and av is None) or bv == av:
+                return None             # an empty or odd value, or the same value written otherwise
+            out.append(FieldChange(FieldRef(year, no, dept, name), bv, av, commit))
+    return out
