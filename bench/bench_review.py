@@ -39,7 +39,8 @@ def git(repo: Path, *args: str, **kw) -> str:
 
 def make(initiatives: int, years: int, commits: int) -> Path:
     repo = OUT / f"review-{initiatives}x{years}-{commits}"
-    if (repo / ".git").is_dir() and git(repo, "tag", "--list", "reviewed/*").strip():
+    # the tag must be one HEAD contains as git sees it (`--merged`), as in a real repository
+    if (repo / ".git").is_dir() and git(repo, "tag", "--list", "reviewed/*", "--merged", "HEAD").strip():
         return repo
     print(f"making {repo} …", flush=True)
     make_repo(repo, initiatives, years, seed=1, git=True)
@@ -50,7 +51,9 @@ def make(initiatives: int, years: int, commits: int) -> Path:
     nos = [i.no for i in plan.initiatives()]
     head = git(repo, "rev-parse", "HEAD").strip()
     stream = []
-    stamp = 1_743_500_000
+    # the edits come after the repository's creation: commit dates that went backwards
+    # would hide the tag from `git tag --merged` (git's walk stops at older dates)
+    stamp = int(git(repo, "log", "-1", "--format=%ct", "HEAD")) + 60
     for k in range(commits):
         no = nos[k % len(nos)]
         rel = records.record_relpath(year, no)

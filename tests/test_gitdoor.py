@@ -153,3 +153,21 @@ def test_the_word_diff_is_what_cutting_whole_texts_gives(a, b, data):
         k = data.draw(st.integers(0, len(a)))
         b = a[:k] + b[:3] + a[k + data.draw(st.integers(0, 2)):]
     assert diffwords.diff(a, b) == _whole_texts_diff(a, b)
+
+
+# --- a field's multi-line text is read from its lines as the YAML reader reads it -----------
+
+from shinchoku.model import fieldspans, records  # noqa: E402
+
+_line = st.text(st.characters(blacklist_categories=("Cs",)), max_size=8)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(_line, min_size=2, max_size=5).map("\n".join))
+def test_a_multi_line_text_reads_as_the_parser_reads_it(text):
+    raw = records.dumps({"No": 1, "年度": "R2", "報告": [{"主管課": "課", "実績": text}]}).encode("utf-8")
+    spans = fieldspans.field_spans(raw, "実績")
+    if spans is None:
+        return
+    parsed = records.mapping_or_none(raw)["報告"][0].get("実績")
+    assert fieldspans.decode(spans.get("課"), "実績") == (None if parsed in (None, "") else str(parsed))

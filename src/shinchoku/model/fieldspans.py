@@ -16,6 +16,7 @@ record whole (:func:`shinchoku.model.fields.changes`), which is always right, on
 
 from __future__ import annotations
 
+import re
 from typing import Sequence
 
 from shinchoku.model import yamlio
@@ -25,14 +26,7 @@ _REPORTS = "\n報告:\n".encode("utf-8")
 _REPORT = "\n  - 主管課: ".encode("utf-8")
 _EMPTY_REPORTS = "報告:".encode("utf-8")
 _NOT_PLAIN = tuple(b"'\"|>!&*%@`[{#?-:")          # first bytes a plain YAML scalar cannot have
-_KEYS: dict[str, bytes] = {}
-
-
-def _key(field: str) -> bytes:
-    key = _KEYS.get(field)
-    if key is None:
-        key = _KEYS[field] = b"\n    " + field.encode("utf-8") + b":"
-    return key
+_INDENT = b" " * 6                                  # a literal block's lines in a report field
 
 
 def report_spans(raw: bytes | None, fields: Sequence[str]) -> dict[str, dict[str, bytes]] | None:
@@ -46,38 +40,60 @@ def report_spans(raw: bytes | None, fields: Sequence[str]) -> dict[str, dict[str
     at = raw.find(_REPORTS)
     if at < 0:
         return None
-    start = raw.find(_REPORT, at)
-    if start < 0:
-        return {} if raw[at:].strip() == _EMPTY_REPORTS else None
-    if start != at + len(_REPORTS) - 1:
-        return None
-    keys = [(f, _key(f)) for f in fields]
+    start = at + len(_REPORTS) - 1
+    if not raw.startswith(_REPORT, start):
+        return {} if raw.find(_REPORT, at) < 0 and raw[at:].strip() == _EMPTY_REPORTS else None
+    wanted = _wanted(fields)
     out: dict[str, dict[str, bytes]] = {}
-    while start >= 0:
-        following = raw.find(_REPORT, start + 1)
-        end = following if following >= 0 else len(raw)
-        name_end = raw.find(b"\n", start + 1)
-        name = raw[start + len(_REPORT):name_end if 0 <= name_end < end else end]
-        if not name or name[0] in _NOT_PLAIN or b": " in name or name.endswith(b" "):
-            return None
-        try:
-            dept = name.decode("utf-8")
-        except UnicodeDecodeError:
-            return None
-        if dept in out:
-            return None                     # a department twice: the parser says which counts
-        spans: dict[str, bytes] = {}
-        for field, key in keys:
-            k = raw.find(key, start, end)
-            if k < 0:
-                continue
-            stop = raw.find(b"\n", k + 1)
-            while 0 <= stop < end and (raw.startswith(b"      ", stop + 1) or raw.startswith(b"\n", stop + 1)):
-                stop = raw.find(b"\n", stop + 1)
-            spans[field] = raw[k + 1:stop if 0 <= stop <= end else end]
-        out[dept] = spans
-        start = following
+    spans: dict[str, bytes] = {}
+    open_field, open_at = None, 0
+    # Each line that starts something (neither a continuation, indented six, nor empty)
+    # ends the field before it: a report, a key of the report, the end of the file.
+    for line in _STARTS.finditer(raw, start):
+        pos = line.start()
+        if open_field is not None:
+            spans[open_field] = raw[open_at:pos]
+            open_field = None
+        if raw.startswith(_REPORT, pos):
+            name_end = raw.find(b"\n", pos + 1)
+            name = raw[pos + len(_REPORT):name_end if name_end >= 0 else len(raw)]
+            if not name or name[0] in _NOT_PLAIN or b": " in name or name.endswith(b" "):
+                return None
+            try:
+                dept = name.decode("utf-8")
+            except UnicodeDecodeError:
+                return None
+            if dept in out:
+                return None                     # a department twice: the parser says which counts
+            spans = out[dept] = {}
+        elif raw.startswith(b"\n    ", pos):
+            line_end = raw.find(b"\n", pos + 1)
+            colon = raw.find(b":", pos + 5, line_end if line_end >= 0 else len(raw))
+            if colon < 0 or raw[pos + 5] in _NOT_PLAIN_KEY:
+                return None                     # not a plain key at a report's indentation
+            field = wanted.get(raw[pos + 5:colon])
+            if field is not None:
+                if field in spans:
+                    return None                 # a key twice: the parser refuses it
+                open_field, open_at = field, pos + 1
+        elif pos + 1 < len(raw):
+            return None                         # anything else after the reports began
+    if open_field is not None:
+        spans[open_field] = raw[open_at:]
     return out
+
+
+_STARTS = re.compile(rb"\n(?!      |\n)")
+_NOT_PLAIN_KEY = frozenset(_NOT_PLAIN) | {ord(" ")}
+_WANTED: dict[tuple[str, ...], dict[bytes, str]] = {}
+
+
+def _wanted(fields: Sequence[str]) -> dict[bytes, str]:
+    key = tuple(fields)
+    found = _WANTED.get(key)
+    if found is None:
+        found = _WANTED[key] = {f.encode("utf-8"): f for f in fields}
+    return found
 
 
 def field_spans(raw: bytes | None, field: str) -> dict[str, bytes] | None:
@@ -103,6 +119,10 @@ def decode(span: bytes | None, field: str) -> str | None:
                 return text[1:-1].replace(b"''", b"'").decode("utf-8") or None   # '' is its only escape
         except UnicodeDecodeError:
             return None                           # a value that is not UTF-8 is no value
+    if b"\n" in span:
+        text = _literal(span)
+        if text is not None:
+            return text or None
     lines = [line[4:] for line in span.split(b"\n")]
     try:
         data = yamlio.load(b"\n".join(lines) + b"\n")
@@ -110,6 +130,38 @@ def decode(span: bytes | None, field: str) -> str | None:
         return None
     value = data.get(field) if isinstance(data, dict) else None
     return None if value in (None, "") else str(value)
+
+
+# What the YAML reader would not take as it stands in a literal block (control characters,
+# line breaks other than "\n", a BOM …): such a value is left to the parser.
+_NOT_LITERAL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]")
+
+
+def _literal(span: bytes) -> str | None:
+    """The text of a field written as the canonical writer writes a multi-line text (a
+    ``|`` or ``|-`` block, each line indented six spaces, an empty line empty), or None
+    for anything else (the parser then reads it)."""
+    header, _, body = span.partition(b"\n")
+    if header.endswith(b": |-"):
+        keep_end = False
+    elif header.endswith(b": |"):
+        keep_end = True
+    else:
+        return None
+    lines = body.split(b"\n")
+    if not lines[0].startswith(_INDENT) or lines[0][6:7] in (b" ", b""):
+        return None                      # an indentation the reader would have to work out
+    for line in lines:
+        if line and (not line.startswith(_INDENT) or not line.strip()):
+            return None
+    try:
+        text = b"\n".join(line[6:] for line in lines).decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if _NOT_LITERAL.search(text):
+        return None
+    text = text.rstrip("\n")
+    return text + "\n" if keep_end else text
 
 
 def changes(old: bytes | None, new: bytes | None, fields: Sequence[str], *, key: tuple[str, int],

@@ -102,7 +102,11 @@ def diff(before: str, after: str) -> list[Piece]:
     head = _common_runs(before, after)
     rest_a, rest_b = before[head:], after[head:]
     tail = _common_runs(rest_a, rest_b, at_end=True)
-    middle = _opcodes(runs(rest_a[:len(rest_a) - tail]), runs(rest_b[:len(rest_b) - tail]))
+    mid_a, mid_b = rest_a[:len(rest_a) - tail], rest_b[:len(rest_b) - tail]
+    if not mid_a or not mid_b:                 # only added, or only removed: nothing to match
+        middle = [Piece(DELETE, mid_a)] if mid_a else [Piece(INSERT, mid_b)] if mid_b else []
+    else:
+        middle = _opcodes(runs(mid_a), runs(mid_b))
     pieces = [Piece(EQUAL, before[:head])] if head else []
     pieces += middle
     if tail:
@@ -232,10 +236,28 @@ def changed_share(pieces: list[Piece]) -> float:
     return changed / total if total else 0.0
 
 
+REWRITTEN = 0.6          # more of the text changed than this: rewritten, not edited
+
+
 def rewritten(pieces: list[Piece]) -> bool:
     """Whether the text was rewritten rather than edited (most of it changed), in which
     case before and after read better whole than as a word diff."""
-    return changed_share(pieces) > 0.6
+    return changed_share(pieces) > REWRITTEN
+
+
+def edit(before: str | None, after: str | None) -> list[Piece] | None:
+    """The word diff of a change, or None when the text was rewritten (:func:`rewritten`).
+
+    Texts of very different lengths are known to be rewritten without comparing them: at
+    most the shorter text can be unchanged, and the changed share only falls as more is
+    unchanged, so with ``m`` the shorter length and ``n`` both lengths together the share
+    is at least (n - 2m) / (n - m)."""
+    before, after = before or "", after or ""
+    n, m = len(before) + len(after), min(len(before), len(after))
+    if n > m and (n - 2 * m) / (n - m) > REWRITTEN:
+        return None
+    pieces = diff(before, after)
+    return None if rewritten(pieces) else pieces
 
 
 def is_long(before: str | None, after: str | None) -> bool:

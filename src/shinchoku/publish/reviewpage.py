@@ -105,8 +105,9 @@ def render_text(review: Review, color: bool = False) -> str:
                 reason = revert_reason(c.commit.body)
                 if reason:
                     lines.append(f"      取り消しの理由: {reason}")
-                pieces = diffwords.diff(c.before or "", c.after or "") if diffwords.is_long(c.before, c.after) else None
-                if pieces is not None and diffwords.rewritten(pieces):
+                long = diffwords.is_long(c.before, c.after)
+                pieces = diffwords.edit(c.before, c.after) if long else None
+                if long and pieces is None:             # rewritten: before and after whole
                     for label, text in (("変更前", c.before), ("変更後", c.after)):
                         body = (text or "").split("\n")
                         lines.append(f"      {label}: {body[0]}")
@@ -197,8 +198,8 @@ def _diff_html(before: str | None, after: str | None) -> str:
         b = f'<span class="empty">{EMPTY}</span>' if before in (None, "") else f"<del>{escape(before)}</del>"
         a = f'<span class="empty">{EMPTY}</span>' if after in (None, "") else f"<ins>{escape(after)}</ins>"
         return f'<div class="diff">{b} → {a}</div>'
-    pieces = diffwords.diff(before or "", after or "")
-    if diffwords.rewritten(pieces):
+    pieces = diffwords.edit(before, after)
+    if pieces is None:
         return (f'<div class="diff rewritten"><del>{escape(before or "")}</del>'
                 f'<div class="arrow">↓ 書き換え</div><ins>{escape(after or "")}</ins></div>')
     pieces = diffwords.context(pieces, 40)

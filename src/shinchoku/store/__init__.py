@@ -903,6 +903,7 @@ class LogStream:
             while True:
                 data = stream.read1(1 << 16)
                 done = parser.feed(data) if data else parser.close()
+                requests = []
                 for commit, files in done:
                     shas = []
                     for ch in files:
@@ -912,9 +913,10 @@ class LogStream:
                                     asked.add(sha)
                                     shas.append(sha)
                     self._queue.put((commit, files, shas))          # before asking: see the class doc
-                    if shas:
-                        self._cat.stdin.write("".join(f"{sha}\n" for sha in shas).encode())
-                        self._cat.stdin.flush()
+                    requests += shas
+                if requests:                 # all that this piece of the log names, at once
+                    self._cat.stdin.write("".join(f"{sha}\n" for sha in requests).encode())
+                    self._cat.stdin.flush()
                 if not data:
                     break
         except BaseException as exc:  # noqa: BLE001 - handed to the reader, which raises it
