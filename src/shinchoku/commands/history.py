@@ -113,14 +113,16 @@ def _why_nothing(store, year: str, no: int, department: str | None) -> str:
 def _revert_reasons(changes) -> dict[str, str]:
     """{commit: reason} for the coordinator's reverts among ``changes`` (the reason given
     with ``review --revert --note`` is in the commit's body)."""
+    reverts = [c.commit for c in changes if c.commit.subject.startswith("取り消し:")]
+    if not reverts:
+        return {}
     from shinchoku.publish.reviewpage import revert_reason
 
     out = {}
-    for c in changes:
-        if c.commit.subject.startswith("取り消し:"):
-            reason = revert_reason(c.commit.body)
-            if reason:
-                out[c.commit.sha] = reason
+    for commit in reverts:
+        reason = revert_reason(commit.body)
+        if reason:
+            out[commit.sha] = reason
     return out
 
 

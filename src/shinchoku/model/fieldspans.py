@@ -26,7 +26,15 @@ _REPORTS = "\n報告:\n".encode("utf-8")
 _REPORT = "\n  - 主管課: ".encode("utf-8")
 _EMPTY_REPORTS = "報告:".encode("utf-8")
 _NOT_PLAIN = tuple(b"'\"|>!&*%@`[{#?-:")          # first bytes a plain YAML scalar cannot have
+_KEYS: dict[str, bytes] = {}
 _INDENT = b" " * 6                                  # a literal block's lines in a report field
+
+
+def _key(field: str) -> bytes:
+    key = _KEYS.get(field)
+    if key is None:
+        key = _KEYS[field] = b"\n    " + field.encode("utf-8") + b":"
+    return key
 
 
 def report_spans(raw: bytes | None, fields: Sequence[str]) -> dict[str, dict[str, bytes]] | None:
@@ -40,60 +48,38 @@ def report_spans(raw: bytes | None, fields: Sequence[str]) -> dict[str, dict[str
     at = raw.find(_REPORTS)
     if at < 0:
         return None
-    start = at + len(_REPORTS) - 1
-    if not raw.startswith(_REPORT, start):
-        return {} if raw.find(_REPORT, at) < 0 and raw[at:].strip() == _EMPTY_REPORTS else None
-    wanted = _wanted(fields)
+    start = raw.find(_REPORT, at)
+    if start < 0:
+        return {} if raw[at:].strip() == _EMPTY_REPORTS else None
+    if start != at + len(_REPORTS) - 1:
+        return None
+    keys = [(f, _key(f)) for f in fields]
     out: dict[str, dict[str, bytes]] = {}
-    spans: dict[str, bytes] = {}
-    open_field, open_at = None, 0
-    # Each line that starts something (neither a continuation, indented six, nor empty)
-    # ends the field before it: a report, a key of the report, the end of the file.
-    for line in _STARTS.finditer(raw, start):
-        pos = line.start()
-        if open_field is not None:
-            spans[open_field] = raw[open_at:pos]
-            open_field = None
-        if raw.startswith(_REPORT, pos):
-            name_end = raw.find(b"\n", pos + 1)
-            name = raw[pos + len(_REPORT):name_end if name_end >= 0 else len(raw)]
-            if not name or name[0] in _NOT_PLAIN or b": " in name or name.endswith(b" "):
-                return None
-            try:
-                dept = name.decode("utf-8")
-            except UnicodeDecodeError:
-                return None
-            if dept in out:
-                return None                     # a department twice: the parser says which counts
-            spans = out[dept] = {}
-        elif raw.startswith(b"\n    ", pos):
-            line_end = raw.find(b"\n", pos + 1)
-            colon = raw.find(b":", pos + 5, line_end if line_end >= 0 else len(raw))
-            if colon < 0 or raw[pos + 5] in _NOT_PLAIN_KEY:
-                return None                     # not a plain key at a report's indentation
-            field = wanted.get(raw[pos + 5:colon])
-            if field is not None:
-                if field in spans:
-                    return None                 # a key twice: the parser refuses it
-                open_field, open_at = field, pos + 1
-        elif pos + 1 < len(raw):
-            return None                         # anything else after the reports began
-    if open_field is not None:
-        spans[open_field] = raw[open_at:]
+    while start >= 0:
+        following = raw.find(_REPORT, start + 1)
+        end = following if following >= 0 else len(raw)
+        name_end = raw.find(b"\n", start + 1)
+        name = raw[start + len(_REPORT):name_end if 0 <= name_end < end else end]
+        if not name or name[0] in _NOT_PLAIN or b": " in name or name.endswith(b" "):
+            return None
+        try:
+            dept = name.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+        if dept in out:
+            return None                     # a department twice: the parser says which counts
+        spans: dict[str, bytes] = {}
+        for field, key in keys:
+            k = raw.find(key, start, end)
+            if k < 0:
+                continue
+            stop = raw.find(b"\n", k + 1)
+            while 0 <= stop < end and (raw.startswith(b"      ", stop + 1) or raw.startswith(b"\n", stop + 1)):
+                stop = raw.find(b"\n", stop + 1)
+            spans[field] = raw[k + 1:stop if 0 <= stop <= end else end]
+        out[dept] = spans
+        start = following
     return out
-
-
-_STARTS = re.compile(rb"\n(?!      |\n)")
-_NOT_PLAIN_KEY = frozenset(_NOT_PLAIN) | {ord(" ")}
-_WANTED: dict[tuple[str, ...], dict[bytes, str]] = {}
-
-
-def _wanted(fields: Sequence[str]) -> dict[bytes, str]:
-    key = tuple(fields)
-    found = _WANTED.get(key)
-    if found is None:
-        found = _WANTED[key] = {f.encode("utf-8"): f for f in fields}
-    return found
 
 
 def field_spans(raw: bytes | None, field: str) -> dict[str, bytes] | None:

@@ -67,10 +67,11 @@ def field_history(store: Store, year: str, no: int, field: str, department: str 
             decoded[span] = fieldspans.decode(span, field)
         return decoded[span]
 
+    keys: dict[str, tuple[str, int] | None] = {}
     out: list[FieldChange] = []
     for commit, files in logged:
         for change in files:
-            key = _key(change.path, (year, no))
+            key = keys.get(change.path) or keys.setdefault(change.path, _key(change.path, (year, no)))
             after, befores = spans.get(change.after), [spans.get(b) for b in change.befores] or [{}]
             if after is None or any(b is None for b in befores):
                 out.extend(fc for fc in _changes_in(commit, change, blobs, key)
