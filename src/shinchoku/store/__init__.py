@@ -483,8 +483,7 @@ class Store:
         self._check = self._cat_process(self._check, "--batch-check")
         self._check.stdin.write(spec.encode("utf-8") + b"\n")
         self._check.stdin.flush()
-        header = self._check.stdout.readline().split()
-        return header[0].decode() if len(header) == 3 else None
+        return gitlog.batch_check_id(self._check.stdout.readline())
 
     def object_ids(self, specs: Iterable[str]) -> dict[str, str | None]:
         """``rev:path`` -> object id (None: absent), many at once through one

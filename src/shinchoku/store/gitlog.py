@@ -288,8 +288,15 @@ def parse_batch(data: bytes, wanted: Iterable[str]) -> dict[str, bytes]:
     return out
 
 
+def batch_check_id(line: str | bytes) -> str | None:
+    """The object id of one ``cat-file --batch-check`` answer (None: ``<spec> missing``)."""
+    parts = line.split()
+    if len(parts) != 3:
+        return None
+    return parts[0].decode() if isinstance(parts[0], bytes) else parts[0]
+
+
 def parse_batch_check(out: str, wanted: Iterable[str]) -> Iterator[tuple[str, str | None]]:
     """(request, object id or None: absent) from ``cat-file --batch-check``, in order."""
     for spec, line in zip(wanted, out.splitlines()):
-        parts = line.split()
-        yield spec, parts[0] if len(parts) == 3 else None
+        yield spec, batch_check_id(line)
