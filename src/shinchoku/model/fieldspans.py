@@ -156,7 +156,13 @@ def changes(old: bytes | None, new: bytes | None, fields: Sequence[str], *, key:
     ``key`` (``b""``: absent), comparing each field's bytes and decoding only the fields
     that differ; None when either is laid out otherwise, or a value needs the parser's
     judgement (the caller parses)."""
-    before, after = report_spans(old, fields), report_spans(new, fields)
+    return compare(report_spans(old, fields), report_spans(new, fields), fields, key=key, commit=commit)
+
+
+def compare(before: dict[str, dict[str, bytes]] | None, after: dict[str, dict[str, bytes]] | None,
+            fields: Sequence[str], *, key: tuple[str, int], commit: Commit | None = None) -> list[FieldChange] | None:
+    """:func:`changes` of two versions already read by :func:`report_spans` (a reader of
+    many versions reads each once)."""
     if before is None or after is None:
         return None
     out: list[FieldChange] = []

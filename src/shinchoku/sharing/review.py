@@ -137,9 +137,10 @@ def collect(store: Store, since: str | None = None, target: str = "HEAD") -> Rev
     # while the plan is read and each commit's changes are found.
     with store.log_with_blobs(rev_range, since=date, wanted=records.is_record_path) as stream:
         review = Review(base, base_commit, head, plan=_plan(store, head))
+        spans: dict[str, Any] = {NULL: {}}     # each blob read once: it is the after of one change, the before of the next
         for commit, files, raw in stream:
             review.commits.append(commit)
-            review.changes.extend(_changes_of(store, commit, files, raw))
+            review.changes.extend(_changes_of(store, commit, files, raw, spans))
             if any(ch.path == PLAN_RELPATH for ch in files):
                 review.plan_commits.append(commit)
     return review
@@ -159,24 +160,32 @@ _FIELDS = schema.report_fields()
 _FIELD_NAMES = [f for f in _FIELDS if f != "主管課"]
 
 
-def _changes_of(store: Store, commit: Commit, files: list[FileChange], raw: dict[str, bytes]) -> list[FieldChange]:
+def _changes_of(store: Store, commit: Commit, files: list[FileChange], raw: dict[str, bytes],
+                spans: dict[str, Any]) -> list[FieldChange]:
     """The field changes of one commit's files, each record compared in bytes field by
     field (parsed whole where it is not in canonical layout)."""
     out: list[FieldChange] = []
     for ch in files:
-        if not records.is_record_path(ch.path):
+        key = _record_key(ch.path)
+        if key is None:
             continue
-        key = records.parse_relpath(ch.path.split("/", 1)[1])
-        old = raw.get(ch.before) if ch.before != NULL else b""
-        new = raw.get(ch.after) if ch.after != NULL else b""
-        found = fieldspans.changes(old, new, _FIELD_NAMES, key=key, commit=commit)
+        for sha in (ch.before, ch.after):
+            if sha not in spans:
+                spans[sha] = fieldspans.report_spans(raw.get(sha), _FIELD_NAMES)
+        found = fieldspans.compare(spans[ch.before], spans[ch.after], _FIELD_NAMES, key=key, commit=commit)
         if found is None:           # not in canonical layout: parse both versions whole
             found = changes(_parsed(store, raw, ch.before), _parsed(store, raw, ch.after), _FIELDS, key=key,
                             commit=commit)
         out.extend(found)           # (a report added or removed shows through its fields)
-        if any(k in (raw.get(sha) or b"") for sha in (ch.before, ch.after) if sha != NULL for k in _CYCLE_KEYS):
+        old, new = raw.get(ch.before) or b"", raw.get(ch.after) or b""
+        if any(k in old or k in new for k in _CYCLE_KEYS):
             out.extend(_cycle_changes(_parsed(store, raw, ch.before), _parsed(store, raw, ch.after), key, commit))
     return out
+
+
+def _record_key(path: str) -> tuple[str, int] | None:
+    """(年度, No) of a record's path (``records/R2/05.yaml``), None for any other path."""
+    return records.parse_relpath(path[len(records.RECORDS) + 1:]) if records.is_record_path(path) else None
 
 
 def _parsed(store: Store, raw: dict[str, bytes], sha: str) -> dict[str, Any] | None:
