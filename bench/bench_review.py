@@ -1,11 +1,12 @@
 """How fast is `shinchoku review`? Against `git log -p` over the same commits.
 
-    python bench/bench_review.py [--initiatives 1000] [--years 10] [--commits 1000] [--rounds 3]
+    python bench/bench_review.py [--initiatives 1000] [--years 10] [--commits 1000] [--rounds 5]
 
 On the synthetic repository (bench/synth.py; with git, cached under bench/out/),
 `--commits` commits by three people in turn, each changing one field of a different
-record (git fast-import), after a `reviewed/…` tag.  Both run as whole processes
-(interpreter start included), interleaved, `--rounds` times:
+record (git fast-import, dated after the repository's creation), after a `reviewed/…`
+tag that HEAD contains.  Both run as whole processes (interpreter start included),
+interleaved, `--rounds` times, and are printed as medians with their spread:
 
 * floor: `git log -p reviewed/…..HEAD -- records` (what reading the changes costs git);
 * `shinchoku review` (the coordinator's command: every field change since the tag,
@@ -87,7 +88,7 @@ def main() -> None:
     ap.add_argument("--initiatives", type=int, default=1000)
     ap.add_argument("--years", type=int, default=10)
     ap.add_argument("--commits", type=int, default=1000)
-    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--rounds", type=int, default=5)
     args = ap.parse_args()
     print(machine())
     repo = make(args.initiatives, args.years, args.commits)

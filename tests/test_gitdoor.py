@@ -171,3 +171,24 @@ def test_a_multi_line_text_reads_as_the_parser_reads_it(text):
         return
     parsed = records.mapping_or_none(raw)["報告"][0].get("実績")
     assert fieldspans.decode(spans.get("課"), "実績") == (None if parsed in (None, "") else str(parsed))
+
+
+def test_the_log_stream_reads_blobs_beside_the_log_and_says_when_git_fails(tmp_path):
+    from shinchoku.store import GitError
+
+    root = _repo(tmp_path)
+    with Store(root) as s:
+        with s.log_with_blobs(["HEAD"], path=".") as stream:
+            got = [(c.subject, [f.path for f in fs]) for c, fs, _blobs in stream]
+            blobs = dict(stream.blobs)
+        assert got == [(c.subject, [f.path for f in fs]) for c, fs in s.log_changes(["HEAD"], path=".")]
+        assert blobs[s.object_id("HEAD:a.txt")] == "横\n".encode("utf-8")
+        with s.log_with_blobs(["HEAD"], path=".") as stream:      # left early: nothing hangs
+            next(iter(stream))
+        try:
+            with s.log_with_blobs(["no-such-ref..HEAD"], path=".") as stream:
+                list(stream)
+        except GitError as exc:
+            assert exc.message == "git log が失敗しました" and "no-such-ref" in exc.detail
+        else:
+            raise AssertionError("a bad range must fail")
