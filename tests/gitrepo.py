@@ -104,6 +104,11 @@ def central_value(central: Path, year: str, no: int, dept: str, field: str, rev:
     return next(r for r in rec["報告"] if r["主管課"] == dept).get(field)
 
 
+def push(root: Path, user: str | None, *refspec: str) -> subprocess.CompletedProcess:
+    """``git push -q origin REFSPEC`` (HEAD:main) from ``root``, the pusher named ``user``."""
+    return run_git(root, "push", "-q", "origin", *(refspec or ("HEAD:main",)), user=user, check=False)
+
+
 def remote_said(done: subprocess.CompletedProcess) -> str:
     """The hook's words as git relays them (``remote: `` taken off)."""
     return "\n".join(line[len("remote: "):].rstrip() for line in done.stderr.splitlines()

@@ -16,7 +16,7 @@ from conftest import small_plan
 from shinchoku.cli import main
 from shinchoku.model import records
 from shinchoku.rules import access
-from test_server import git, http_server, remote_said, run_git  # noqa: F401  (fixture)
+from gitrepo import git, git_http, remote_said, run_git
 
 COORD = ("協働推進課 鈴木", "kyodo@city.example")
 
@@ -219,24 +219,10 @@ class PC:
 @pytest.fixture
 def server(tmp_path):
     """`git http-backend` behind Basic auth on loopback, serving tmp_path/srv/git."""
-    import threading
-    from http.server import ThreadingHTTPServer
-
-    from test_server import _GitHTTP
-
     root = tmp_path / "srv" / "git"
     root.mkdir(parents=True)
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _GitHTTP)
-    httpd.root = root
-    httpd.users = {"kyodo-suzuki": "pw-kyodo", "yamada": "pw-yamada"}
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield root, httpd.server_address[1]
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(timeout=10)
+    with git_http(root, {"kyodo-suzuki": "pw-kyodo", "yamada": "pw-yamada"}) as port:
+        yield root, port
 
 
 def test_the_readme_first_day_over_http(tmp_path, server):
