@@ -196,16 +196,24 @@ def clone(central: Path, path: Path, who: Who | None = None, *, install: bool = 
 
 class Office:
     """A bare central repository (:func:`central_repo`), seeded by the coordinator from
-    ``root/<seed>`` (:func:`seed`), and ``staff`` — login: who (or None) — each with a
-    clone at ``root/<login>`` (:func:`clone`).  ``office["yamada"]`` is that clone."""
+    ``root/<seed_dir>`` (:func:`seed`), and ``staff`` — login: who (or None) — each with a
+    clone at ``root/<login>`` (:func:`clone`; more with :meth:`add`).  ``office["yamada"]``
+    is that clone."""
 
     def __init__(self, root: Path, *, hook: bool = True, access: str | None = None, wired: bool = True,
                  message: str = "計画と記録の取り込み", when: str | None = None, seed_dir: str = "seed",
-                 staff: Mapping[str, Who | None] = {}, install: bool = True):  # noqa: B006 (read only)
+                 staff: Mapping[str, Who | None] | None = None, install: bool = True):
         self.root = root
         self.central = central_repo(root / "central.git", hook=hook)
         self.seed = seed(self.central, root / seed_dir, access=access, wired=wired, message=message, when=when)
-        self.clones = {login: clone(self.central, root / login, who, install=install) for login, who in staff.items()}
+        self.clones: dict[str, Path] = {}
+        for login, who in (staff or {}).items():
+            self.add(login, who, install=install)
+
+    def add(self, login: str, who: Who | None = None, *, install: bool = True) -> Path:
+        """One more member of staff: their clone at ``root/<login>``."""
+        self.clones[login] = clone(self.central, self.root / login, who, install=install)
+        return self.clones[login]
 
     def __getitem__(self, login: str) -> Path:
         return self.clones[login]

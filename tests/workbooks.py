@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import gitrepo
-import xlclient
 from shinchoku.cli import main
 from shinchoku.sheet import sheetmodel as sm
 from shinchoku.store import Author
+
+if TYPE_CHECKING:
+    import xlclient
 
 MAIN = sm.SHEET_NAME
 
@@ -36,6 +39,8 @@ def make_workbook(repo: Path, book: Path) -> Path:
 
 def excel(book: Path, *, repo: Path | None = None) -> xlclient.Excel:
     """``book`` open in the Excel stand-in; first made from ``repo`` when it is given."""
+    import xlclient             # xlwings: only where a workbook is opened, not where one is made
+
     if repo is not None:
         make_workbook(repo, book)
     return xlclient.Excel(book)
