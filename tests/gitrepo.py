@@ -3,17 +3,19 @@
 In the manner of pre-commit's ``testing/`` package: real repositories, made by small
 functions named for what they make.
 
-* :func:`run_git` is the one way a test runs git (:func:`git` is its standard output).
+* :func:`run_git` is the one way a test runs git (:func:`git` is its standard output;
+  :func:`push`, :func:`refs`, :func:`remote_said` and :func:`central_value` are built on it).
   ``who`` is the author and committer, ``when`` their date, ``user`` the pusher the
   central repository's hook is told of (``REMOTE_USER``, as the local transport and
   ``git http-backend`` hand it over), ``env`` anything else (``None`` removes a variable).
   The pushers' variables and ``SHINCHOKU_PYTHON`` are never inherited from the test
   process: the hooks find their Python in the repository's own configuration, as in
   production.
-* :func:`central_repo`, :func:`records_repo`, :func:`seed`, :func:`clone` and
-  :func:`wire` make the repositories; :class:`Office` puts them together: a bare central
-  repository with the real server hook, the small plan pushed to it by the coordinator,
-  and a clone for each member of staff.
+* :func:`central_repo`, :func:`records_repo`, :func:`seed`, :func:`clone`, :func:`wire`,
+  :func:`author` and :func:`commit_all` make the repositories (:func:`access_yaml` their
+  access rules); :class:`Office` puts them together: a bare central repository with the
+  real server hook, the small plan pushed to it by the coordinator, and a clone for each
+  member of staff.  conftest's ``make_office`` fixture builds one under tmp_path.
 * :func:`git_http` serves bare repositories over HTTP (``git http-backend`` behind Basic
   auth) on loopback.
 """
@@ -48,8 +50,12 @@ Who = Author | tuple[str, str]
 # -- the runner ------------------------------------------------------------------------------
 
 
+def name_and_email(who: Who) -> tuple[str, str]:
+    return (who.name, who.email) if isinstance(who, Author) else who
+
+
 def author_env(who: Who) -> dict[str, str]:
-    name, email = (who.name, who.email) if isinstance(who, Author) else who
+    name, email = name_and_email(who)
     return {"GIT_AUTHOR_NAME": name, "GIT_AUTHOR_EMAIL": email,
             "GIT_COMMITTER_NAME": name, "GIT_COMMITTER_EMAIL": email}
 
@@ -149,7 +155,7 @@ def records_repo(path: Path, *, access: str | None = None, wired: bool = True) -
 
 def author(root: Path, who: Who) -> Path:
     """Name ``who`` as the author of the commits made in ``root`` (git config user.*)."""
-    name, email = (who.name, who.email) if isinstance(who, Author) else who
+    name, email = name_and_email(who)
     git(root, "config", "user.name", name)
     git(root, "config", "user.email", email)
     return root

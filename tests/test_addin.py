@@ -17,8 +17,8 @@ import pytest
 import xlwings  # noqa: E402,F401
 
 import xlclient  # noqa: E402
-from gitrepo import COORDINATOR as COORD  # noqa: E402,F401
-from gitrepo import central_value, git  # noqa: E402
+from gitrepo import COORDINATOR as COORD  # noqa: E402
+from gitrepo import central_value, clone, git  # noqa: E402
 from shinchoku.cli import main  # noqa: E402
 from shinchoku.sheet import sheetmodel as sm  # noqa: E402
 from shinchoku.store import Author  # noqa: E402
@@ -442,10 +442,7 @@ def test_pull_says_when_the_open_years_changed_since_the_workbook_was_made(offic
     from shinchoku.cli import main as cli
 
     central, yamada, _sato = office
-    coord = tmp_path / "coord"
-    git(tmp_path, "clone", "-q", str(central), "coord")
-    git(coord, "config", "user.name", COORD.name)
-    git(coord, "config", "user.email", COORD.email)
+    coord = clone(central, tmp_path / "coord", COORD, install=False)
     monkeypatch.setenv("REMOTE_USER", "kyodo")
     assert cli(["year", "close", "R2", "--repo", str(coord)]) == 0      # commits and sends it
     alerts = yamada.press(addin.pull)

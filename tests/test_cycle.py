@@ -4,7 +4,6 @@ the real commands (year open/close, submit, sendback, approve, progress, export)
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import pytest

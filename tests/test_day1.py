@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from conftest import small_plan
+from gitrepo import git, git_http, remote_said, run_git
 from shinchoku.cli import main
 from shinchoku.model import records
 from shinchoku.rules import access
-from gitrepo import git, git_http, remote_said, run_git
 
 COORD = ("協働推進課 鈴木", "kyodo@city.example")
 

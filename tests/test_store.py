@@ -17,7 +17,6 @@ from shinchoku.sharing import history, sync
 from shinchoku.store import GitError, Store, commit_message
 
 
-
 @pytest.fixture
 def office(make_office, capsys):
     """(central, yamada's clone, sato's clone): the small repo pushed to a bare central repo."""

@@ -39,7 +39,7 @@ def make_workbook(repo: Path, book: Path) -> Path:
 
 def excel(book: Path, *, repo: Path | None = None) -> xlclient.Excel:
     """``book`` open in the Excel stand-in; first made from ``repo`` when it is given."""
-    import xlclient             # xlwings: only where a workbook is opened, not where one is made
+    import xlclient  # xlwings: only where a workbook is opened, not where one is made
 
     if repo is not None:
         make_workbook(repo, book)
