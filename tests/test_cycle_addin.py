@@ -1,5 +1,6 @@
 """The yearly cycle's buttons (提出, 差戻し, 確認, 提出状況) driven through xlwings' remote
-engine on real repositories with the server hook (the harness of tests/test_addin.py: conftest's ``addin_office``)."""
+engine on real repositories with the server hook (the harness of tests/test_addin.py:
+conftest's ``addin_office``)."""
 
 from __future__ import annotations
 
