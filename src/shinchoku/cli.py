@@ -112,9 +112,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def _boundary(run, args: argparse.Namespace) -> int:
     """The one place where a command's outcome becomes an exit code and words: a
-    :class:`~shinchoku.errors.ShinchokuError` says its own Japanese message; a file the
-    command could not read or write is named; anything else is a bug, logged in full,
-    and the user is told where the log is (never an English traceback)."""
+    :class:`~shinchoku.errors.ShinchokuError` says its problems (one a line, on stdout)
+    and then ``shinchoku: <message>`` (git's own words only under a Japanese heading,
+    :func:`shinchoku.words.refusal`); a file the command could not read or write is
+    named; anything else is a bug, logged in full, and the user is told where the log is
+    (never an English traceback).  Commands never write ``shinchoku: …`` themselves."""
     from shinchoku.errors import EXIT_UNEXPECTED, ShinchokuError, log_unexpected
 
     try:
@@ -125,7 +127,12 @@ def _boundary(run, args: argparse.Namespace) -> int:
     except BrokenPipeError:
         return 0
     except ShinchokuError as exc:
-        print(f"shinchoku: {exc}", file=sys.stderr)
+        from shinchoku.words import refusal
+
+        for problem in exc.problems:
+            print(problem)
+        sys.stdout.flush()
+        print(f"shinchoku: {refusal(exc)}", file=sys.stderr)
         return exc.exit_code
     except OSError as exc:
         # A file or folder the command could not read or write: say which, not a traceback.

@@ -83,8 +83,8 @@ REFUSED = "中央のリポジトリが受け付けませんでした"
 def _git_text(exc: GitError) -> str:
     """The alert for a git failure: the Japanese sentence and what to expect first; the
     server's own words (Japanese) after it; git's own words (English) only indented
-    under a Japanese heading, for whoever is asked for help (:func:`advice.git_failure`)."""
-    from shinchoku.hooks.advice import GIT_DETAIL_HEADING, git_detail
+    under a Japanese heading, for whoever is asked for help (:func:`shinchoku.words.git_failure`)."""
+    from shinchoku.words import GIT_DETAIL_HEADING, git_detail
 
     detail = exc.detail
     if not detail:

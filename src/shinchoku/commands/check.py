@@ -5,6 +5,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from shinchoku.commands import _shared as options
+from shinchoku.errors import EXIT_USAGE, UsageError
+from shinchoku.words import no_such_file
+
 DESCRIPTION = """\
 記録（records/<年度>/<No>.yaml）と計画（records/plan.yaml）を、スキーマ（schema/）と
 計画の内容に照らして確認します。問題は1件につき1行、「ファイル:行: 項目: 内容」の形で
@@ -19,39 +23,29 @@ DESCRIPTION = """\
 """
 
 
+@options.option("--canonical", action="store_true", help="決められた書式になっているかも確認します")
+@options.repo
 def configure(p) -> None:
     p.add_argument("paths", nargs="*", metavar="PATH", help="確認するファイル（省略するとリポジトリ全体）")
-    p.add_argument("--repo", metavar="DIR", help="記録リポジトリの場所（省略すると現在のフォルダから探します）")
-    p.add_argument("--canonical", action="store_true", help="決められた書式になっているかも確認します")
 
 
 def run(args) -> int:
+    from shinchoku.model import plan as plan_mod
     from shinchoku.model import records
     from shinchoku.rules import validate
 
-    root = records.find_root(Path(args.repo) if args.repo else None)
-    if not (root / records.RECORDS / "plan.yaml").is_file() and not args.paths:
-        print(f"shinchoku: 記録リポジトリが見つかりません（{root} に records/plan.yaml がありません）", file=sys.stderr)
-        return 2
+    root = options.root(args)
     paths = None
     if args.paths:
-        paths = []
-        for name in args.paths:
-            p = Path(name)
-            if p.is_dir():
-                paths.extend(sorted(q for q in p.rglob("*.yaml")))
-            elif not p.exists():
-                print(f"shinchoku: ファイルがありません: {name}", file=sys.stderr)
-                return 2
-            else:
-                paths.append(p)
+        paths = expand(args.paths)
         root = records.find_root(paths[0].resolve().parent) if paths else root
         outside = [p for p in paths if not validate.relpath_of(root, p).startswith(f"{records.RECORDS}/")]
         if outside:
             # Only records/ holds what check knows; saying 問題はありません about them would mislead.
-            print(f"shinchoku: 注意: records/ の外のファイルは確認していません: {'、'.join(str(p) for p in outside)}",
-                  file=sys.stderr)
+            options.note(f"records/ の外のファイルは確認していません: {'、'.join(str(p) for p in outside)}")
             paths = [p for p in paths if p not in outside]
+    else:
+        plan_mod.require_repository(root, exit_code=EXIT_USAGE)
     problems, checked = validate.check_repository(root, paths, canonical=args.canonical)
     files = report(problems)
     if problems:
@@ -59,6 +53,21 @@ def run(args) -> int:
         return 1
     print(f"問題はありません（{checked}件のファイルを確認）", file=sys.stderr)
     return 0
+
+
+def expand(names: list[str]) -> list[Path]:
+    """The files named, a folder's ``*.yaml`` files in it; a usage error for a name that
+    does not exist."""
+    paths: list[Path] = []
+    for name in names:
+        p = Path(name)
+        if p.is_dir():
+            paths.extend(sorted(q for q in p.rglob("*.yaml")))
+        elif not p.exists():
+            raise UsageError(no_such_file(name))
+        else:
+            paths.append(p)
+    return paths
 
 
 def report(problems) -> int:

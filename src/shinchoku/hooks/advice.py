@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Iterable
 
+from shinchoku.words import ASK_COORDINATOR
+
 UNKNOWN_USER = "unknown-user"
 CLOSED_YEAR = "closed-year"
 OTHER_DEPARTMENT = "other-department"
@@ -38,7 +40,7 @@ def causes(messages: Iterable[str]) -> list[str]:
 
 _SERVER = {
     UNKNOWN_USER: "協働推進課（調整担当）に records/access.yaml への登録を頼んでください。登録されれば、同じ内容をそのまま送れます",
-    CLOSED_YEAR: "締め切られた年度の変更は元に戻してください（直す必要があるときは協働推進課（調整担当）にご連絡ください）",
+    CLOSED_YEAR: f"締め切られた年度の変更は元に戻してください（直す必要があるときは{ASK_COORDINATOR}）",
     OTHER_DEPARTMENT: "自分の課ではない報告の変更は元に戻してください（その課の担当者が送ります）",
     COORDINATOR_ONLY: "その変更は協働推進課（調整担当）に依頼してください",
     CONTENT: "内容を直してから、もう一度送ってください",
@@ -67,27 +69,3 @@ def client_advice(detail: str) -> str:
     return ("送れなかったコミットは、この PC に残っています。git reset origin/main でコミットを取り消すと、"
             "変更した内容はファイルに残ります。" + "、".join(what) + "てからもう一度コミットし、shinchoku sync を実行してください")
 
-
-# ----------------------------------------------------------------------------- git's words
-
-#: Heading under which git's own (English) lines are shown, for whoever is asked for help.
-GIT_DETAIL_HEADING = "（git からの詳細。協働推進課に問い合わせるときにお伝えください）"
-
-
-def git_detail(detail: str, limit: int = 6) -> str:
-    """git's message lines, indented (at most ``limit`` of them)."""
-    lines = [ln.strip() for ln in detail.splitlines() if ln.strip()]
-    more = [f"（ほか{len(lines) - limit}行）"] if len(lines) > limit else []
-    return "\n".join("　　" + ln for ln in lines[:limit] + more)
-
-
-def git_failure(message: str, detail: str, *, server_refused: bool) -> str:
-    """A git failure for a person, in the order they need it: the Japanese sentence; then
-    the server's own reasons when it refused the content (they are Japanese, written by
-    the hook); otherwise git's own lines only indented under a Japanese heading — never
-    git's English on its own.  Used by the commands and the add-in alike."""
-    if not detail:
-        return message
-    if server_refused:
-        return f"{message}\n{detail}"
-    return f"{message}\n{GIT_DETAIL_HEADING}\n{git_detail(detail)}"
