@@ -70,7 +70,13 @@ def cannot_write(path: Path | str) -> str:
 
 #: Heading under which git's own (English) lines are shown, for whoever is asked for help.
 GIT_DETAIL_HEADING = "（git からの詳細。協働推進課に問い合わせるときにお伝えください）"
+#: The same for other programs' words (a mail server's, a parser's).
+DETAIL_HEADING = "（詳しい内容。問い合わせるときにお伝えください）"
 UPDATING = "中央のリポジトリの最新の内容を取り込んでいます…"
+
+
+#: After an accepted push whose e-mail could not go out (the push stands).
+NOT_MAILED = "送信は受け付けましたが、お知らせのメールは送れませんでした"
 
 
 def committed(sha: str) -> str:
@@ -102,9 +108,13 @@ def git_failure(message: str, detail: str, *, server_refused: bool) -> str:
 
 def refusal(exc: ShinchokuError) -> str:
     """How a refusal reads: its Japanese message; words from outside shinchoku
-    (``detail``: git's stderr) only after it, under :data:`GIT_DETAIL_HEADING` — or as
-    they are when they are the central repository's own reasons (Japanese)."""
+    (``detail``: git's stderr, a mail server's reply) only after it, indented under a
+    Japanese heading — or as they are when they are the central repository's own
+    reasons (Japanese, written by its hook)."""
     if not exc.detail:
         return str(exc)
     message = str(exc.args[0]) if exc.args else ""
-    return git_failure(message, exc.detail, server_refused=exc.kind is Kind.SERVER_REFUSED)
+    if exc.kind is Kind.SERVER_REFUSED:
+        return f"{message}\n{exc.detail}"
+    heading = GIT_DETAIL_HEADING if exc.kind is Kind.GIT else DETAIL_HEADING
+    return f"{message}\n{heading}\n{git_detail(exc.detail)}"

@@ -14,10 +14,11 @@ its results it only says :func:`note` (a warning, on stderr) and :func:`progress
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import sys
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 Configure = Callable[[Any], None]
 
@@ -104,3 +105,15 @@ def output_suffix(out: Path, suffix: str, what: str = "ファイル名") -> None
     """Warn when ``out`` does not end in ``suffix`` (the file is still written)."""
     if out.suffix.lower() != suffix:
         note(f"{what}の拡張子が {suffix} ではありません（{out.name}）")
+
+
+@contextlib.contextmanager
+def writing(out: Path) -> Iterator[None]:
+    """Around writing ``out``: a refusal to write it (Excel holds it open) is said as such."""
+    from shinchoku.errors import ShinchokuError
+    from shinchoku.words import cannot_write
+
+    try:
+        yield
+    except PermissionError:
+        raise ShinchokuError(cannot_write(out)) from None
