@@ -36,6 +36,11 @@ class Kind(str, enum.Enum):
     CONFLICT = "conflict"               # the same field changed two ways
     GIT = "git"                         # git failed (its own words in ``detail``)
     SERVER_REFUSED = "server-refused"   # the central repository refused (its reasons in ``detail``, Japanese)
+    # why the central repository refuses a change (records/access.yaml; shinchoku.hooks.advice)
+    UNKNOWN_USER = "unknown-user"       # the pusher is in neither list
+    CLOSED_YEAR = "closed-year"         # a change to a closed year's report
+    OTHER_DEPARTMENT = "other-department"  # a change to another department's report
+    COORDINATOR_ONLY = "coordinator-only"  # what only the coordinator may change
 
 
 class ShinchokuError(Exception):
