@@ -23,7 +23,7 @@ def run_action(args, action: str, *, text: str = "", only_states: tuple[str, ...
     from shinchoku.store import GitError, Store
 
     verb = cycleops.VERBS[action]
-    with Store(options.root(args)) as store:
+    with Store(options.root_of(args)) as store:
         author = store.author_from_config()
         if store.has_remote():
             options.progress(UPDATING)

@@ -47,13 +47,66 @@ repo = option("--repo", metavar="DIR", help=REPO_HELP)
 as_json = option("--json", action="store_true", help="JSON で出力します（ほかのツール向け）")
 department = option("--department", metavar="課", help="この主管課の報告だけ")
 years = option("--year", action="append", metavar="年度", help="年度（H29、R2 など。くり返し指定できます）")
+paths = option("paths", nargs="*", metavar="PATH", help="対象のファイルかフォルダ（省略するとリポジトリ全体）")
 
 
-def root(args) -> Path:
+def root_of(args) -> Path:
     """The records repository ``--repo`` names, or the one around the current folder."""
     from shinchoku.model import records
 
     return records.find_root(Path(args.repo) if args.repo else None)
+
+
+def scoped(configure: Configure) -> Configure:
+    """``--year``, ``--department`` and ``--repo``: the options :func:`scope` reads."""
+    return repo(department(years(configure)))
+
+
+def targeted(configure: Configure) -> Configure:
+    """``PATH…`` and ``--repo``: the options :func:`files` reads."""
+    return repo(paths(configure))
+
+
+def files(args) -> tuple[Path, list[Path] | None]:
+    """The repository and the files ``PATH…`` name (a folder's ``*.yaml`` files in it), or
+    None for the whole repository; a usage error for a name that does not exist, or for
+    no repository when none was named."""
+    from shinchoku.errors import EXIT_USAGE, UsageError
+    from shinchoku.model import plan as plan_mod
+    from shinchoku.model import records
+    from shinchoku.words import no_such_file
+
+    root = root_of(args)
+    if not args.paths:
+        plan_mod.require_repository(root, exit_code=EXIT_USAGE)
+        return root, None
+    missing = [name for name in args.paths if not Path(name).exists()]
+    if missing:
+        raise UsageError(no_such_file(*missing))
+    found: list[Path] = []
+    for name in args.paths:
+        p = Path(name)
+        found.extend(sorted(p.rglob("*.yaml")) if p.is_dir() else [p])
+    return (records.find_root(found[0].resolve().parent) if found else root), found
+
+
+def scope(args):
+    """(root, plan, years, department) for a command that reads the plan: ``--repo``, its
+    plan (PlanUnavailable), ``--year`` and ``--department`` checked against the plan."""
+    from shinchoku.model import plan as plan_mod
+
+    root = root_of(args)
+    plan = plan_mod.load_repository(root)
+    return root, plan, plan_years(plan, args.year), plan_department(plan, args.department)
+
+
+def left_out(unreadable: list[str]) -> int:
+    """Say the records that could not be read and so were not counted; the exit code."""
+    from shinchoku.words import unreadable_left_out
+
+    for line in unreadable:
+        print(unreadable_left_out(line), file=sys.stderr)
+    return 1 if unreadable else 0
 
 
 def note(text: str) -> None:

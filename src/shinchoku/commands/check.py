@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 from shinchoku.commands import _shared as options
-from shinchoku.errors import EXIT_USAGE, UsageError
-from shinchoku.words import no_such_file
 
 DESCRIPTION = """\
 記録（records/<年度>/<No>.yaml）と計画（records/plan.yaml）を、スキーマ（schema/）と
@@ -24,28 +21,21 @@ DESCRIPTION = """\
 
 
 @options.option("--canonical", action="store_true", help="決められた書式になっているかも確認します")
-@options.repo
+@options.targeted
 def configure(p) -> None:
-    p.add_argument("paths", nargs="*", metavar="PATH", help="確認するファイル（省略するとリポジトリ全体）")
+    pass
 
 
 def run(args) -> int:
-    from shinchoku.model import plan as plan_mod
     from shinchoku.model import records
     from shinchoku.rules import validate
 
-    root = options.root(args)
-    paths = None
-    if args.paths:
-        paths = expand(args.paths)
-        root = records.find_root(paths[0].resolve().parent) if paths else root
-        outside = [p for p in paths if not validate.relpath_of(root, p).startswith(f"{records.RECORDS}/")]
-        if outside:
-            # Only records/ holds what check knows; saying 問題はありません about them would mislead.
-            options.note(f"records/ の外のファイルは確認していません: {'、'.join(str(p) for p in outside)}")
-            paths = [p for p in paths if p not in outside]
-    else:
-        plan_mod.require_repository(root, exit_code=EXIT_USAGE)
+    root, paths = options.files(args)
+    outside = [p for p in paths or [] if not validate.relpath_of(root, p).startswith(f"{records.RECORDS}/")]
+    if outside:
+        # Only records/ holds what check knows; saying 問題はありません about them would mislead.
+        options.note(f"records/ の外のファイルは確認していません: {'、'.join(str(p) for p in outside)}")
+        paths = [p for p in paths if p not in outside]
     problems, checked = validate.check_repository(root, paths, canonical=args.canonical)
     files = report(problems)
     if problems:
@@ -53,21 +43,6 @@ def run(args) -> int:
         return 1
     print(f"問題はありません（{checked}件のファイルを確認）", file=sys.stderr)
     return 0
-
-
-def expand(names: list[str]) -> list[Path]:
-    """The files named, a folder's ``*.yaml`` files in it; a usage error for a name that
-    does not exist."""
-    paths: list[Path] = []
-    for name in names:
-        p = Path(name)
-        if p.is_dir():
-            paths.extend(sorted(q for q in p.rglob("*.yaml")))
-        elif not p.exists():
-            raise UsageError(no_such_file(name))
-        else:
-            paths.append(p)
-    return paths
 
 
 def report(problems) -> int:

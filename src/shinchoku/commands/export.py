@@ -48,7 +48,7 @@ def run(args) -> int:
     out = Path(args.out)
     options.output_suffix(out, f".{args.kind}", "書き出すファイル名")
     with options.writing(out):
-        count, warnings = export.export(options.root(args), args.kind, out, export.parse_years(args.years),
+        count, warnings = export.export(options.root_of(args), args.kind, out, export.parse_years(args.years),
                                         args.all_states)
     for w in warnings:
         options.note(w)

@@ -7,8 +7,6 @@ import sys
 from pathlib import Path
 
 from shinchoku.commands import _shared as options
-from shinchoku.errors import EXIT_USAGE, UsageError
-from shinchoku.words import no_such_file
 
 DESCRIPTION = """\
 記録と計画を決められた書式（キーの順番、改行を含む文章は | の書き方、行の折り返しなし、
@@ -25,23 +23,18 @@ DESCRIPTION = """\
 
 
 @options.option("--check", action="store_true", help="書き換えずに、整っていないファイルを表示します")
-@options.repo
+@options.targeted
 def configure(p) -> None:
-    p.add_argument("paths", nargs="*", metavar="PATH", help="対象のファイル（省略するとリポジトリ全体）")
+    pass
 
 
 def run(args) -> int:
-    from shinchoku.model import plan as plan_mod
     from shinchoku.model import records
+    from shinchoku.words import PLAN_RELPATH
 
-    root = options.root(args)
-    if args.paths:
-        targets = [Path(p) for p in args.paths]
-        missing = [p for p in targets if not p.is_file()]
-        if missing:
-            raise UsageError(no_such_file(*missing))
-    else:
-        targets = [plan_mod.require_repository(root, exit_code=EXIT_USAGE), *records.iter_record_files(root)]
+    root, targets = options.files(args)
+    if targets is None:                        # the whole repository: the plan and every record
+        targets = [root / PLAN_RELPATH, *records.iter_record_files(root)]
     unformatted = changed = broken = 0
     for path in targets:
         outcome, line = tidy(root, path, write=not args.check)

@@ -49,7 +49,7 @@ def open_store(args):
     from shinchoku.store import GitError, Store
 
     try:
-        return Store(options.root(args))
+        return Store(options.root_of(args))
     except GitError as exc:
         raise ShinchokuError(f"{exc.message}（git で管理された記録リポジトリの中で実行してください）") from None
 

@@ -6,7 +6,6 @@ import argparse
 import sys
 
 from shinchoku.commands import _shared as options
-from shinchoku.words import unreadable_left_out
 
 DESCRIPTION = """\
 年度ごと・主管課ごとに、報告の提出状況（未提出・提出済・差戻し・確認済の件数）を表示し、
@@ -25,11 +24,9 @@ DESCRIPTION = """\
 """
 
 
-@options.repo
+@options.scoped
 @options.option("--today", metavar="日付", help=argparse.SUPPRESS)
 @options.as_json
-@options.department
-@options.years
 def configure(p) -> None:
     pass
 
@@ -38,17 +35,14 @@ def run(args) -> int:
     import datetime as dt
 
     from shinchoku.errors import UsageError
-    from shinchoku.model import plan as plan_mod
     from shinchoku.model import records
     from shinchoku.rules import cycle
 
-    root = options.root(args)
-    plan = plan_mod.load_repository(root)          # PlanUnavailable: said by cli's boundary
-    years = options.plan_years(plan, args.year) or [y.label for y in plan.years if y.open]
+    root, plan, years, department = options.scope(args)
+    years = years or [y.label for y in plan.years if y.open]
     if not years:
         print("受付中の年度がありません（締め切った年度は --year で指定してください）")
         return 0
-    department = options.plan_department(plan, args.department)
     try:
         today = cycle.parse_date(args.today) if args.today else dt.date.today()
     except cycle.CycleError as exc:
@@ -56,9 +50,7 @@ def run(args) -> int:
     recs, unreadable = records.load_keyed(root)
     found = cycle.progress(plan, recs, years, department, today)
     sys.stdout.write(render_json(found) if args.json else render_text(found, today))
-    for line in unreadable:
-        print(unreadable_left_out(line), file=sys.stderr)
-    return 1 if unreadable else 0
+    return options.left_out(unreadable)
 
 
 def render_json(found) -> str:

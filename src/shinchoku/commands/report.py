@@ -35,6 +35,6 @@ def run(args) -> int:
 
     out = Path(args.html)
     with options.writing(out):
-        n = report.write(options.root(args), out, export.parse_years(args.years))
+        n = report.write(options.root_of(args), out, export.parse_years(args.years))
     print(f"{out} にダッシュボードを書き出しました（{n}年度分）")
     return 0

@@ -47,7 +47,7 @@ def run(args) -> int:
     problem = _bad_date(args.since) if args.since else None
     if problem:
         raise UsageError(f"--since {problem}")
-    root = options.root(args)
+    root = options.root_of(args)
     if not (root / ".git").exists():
         raise ShinchokuError(f"{root} は git で管理された記録リポジトリではありません")
     with Store(root) as store:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 
 from shinchoku.commands import _shared as options
-from shinchoku.words import unreadable_left_out
 
 DESCRIPTION = """\
 records/ の記録から、年度ごと・推進方策ごとに進捗状況の件数を集計し、
@@ -22,29 +21,21 @@ records/ の記録から、年度ごと・推進方策ごとに進捗状況の�
 """
 
 
-@options.repo
-@options.department
-@options.years
+@options.scoped
 def configure(p) -> None:
     pass
 
 
 def run(args) -> int:
-    from shinchoku.model import plan as plan_mod
     from shinchoku.model import records, schema
     from shinchoku.publish import status
 
-    root = options.root(args)
-    plan = plan_mod.load_repository(root)          # PlanUnavailable: said by cli's boundary
-    years = options.plan_years(plan, args.year) or None
-    department = options.plan_department(plan, args.department)
+    root, plan, years, department = options.scope(args)
     recs, unreadable = records.load_keyed(root)
     statuses = schema.status_values(root)
-    summaries = status.summarise(plan, recs, statuses, years, department)
+    summaries = status.summarise(plan, recs, statuses, years or None, department)
     sys.stdout.write(render_text(plan, statuses, summaries, department))
-    for line in unreadable:
-        print(unreadable_left_out(line), file=sys.stderr)
-    return 1 if unreadable else 0
+    return options.left_out(unreadable)
 
 
 def render_text(plan, statuses: list[str], summaries, department: str | None) -> str:

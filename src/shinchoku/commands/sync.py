@@ -73,7 +73,7 @@ def run(args) -> int:
     from shinchoku.store import GitError, Store
 
     try:
-        with Store(options.root(args)) as store:
+        with Store(options.root_of(args)) as store:
             if not store.has_remote():
                 raise ShinchokuError("中央のリポジトリ（origin）が設定されていません")
             done = sync.sync(store, store.author_from_config(), keep_both=args.keep_both,

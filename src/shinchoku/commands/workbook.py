@@ -38,7 +38,7 @@ def run(args) -> int:
     options.output_suffix(out, ".xlsx")
     try:
         with options.writing(out):
-            rows, base = workbook.from_repository(options.root(args), out, args.department.strip())
+            rows, base = workbook.from_repository(options.root_of(args), out, args.department.strip())
     except workbook.UnknownDepartment as exc:
         raise UsageError(f"{exc}。--department の課名を確かめてください（ブックは作っていません）") from None
     if rows == 0:

@@ -46,7 +46,7 @@ def configure(p) -> None:
 def run(args) -> int:
     from shinchoku.sharing import yearcycle
 
-    root = options.root(args)
+    root = options.root_of(args)
     action = yearcycle.open_year if args.action == "open" else yearcycle.close_year
     options.year_label(args.year)              # not a year at all: a usage error
     day = _deadline(args)                      # a bad date is a usage error before anything is written
