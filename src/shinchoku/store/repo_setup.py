@@ -1,4 +1,5 @@
-"""Setting up records repositories: a new one (``init``), a clone (``install``).
+"""Setting up records repositories: a new one (``init``), a clone (``install``), the
+central bare repository's hooks (:func:`server_install`).
 
 A clone is wired by configuration only: ``core.hooksPath`` points at the repository's
 own ``hooks/`` (thin shims calling this package), ``shinchoku.python`` names the Python
