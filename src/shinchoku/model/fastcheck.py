@@ -19,6 +19,7 @@ _SUPPORTED = {
     "$schema", "$id", "$defs", "$ref", "title", "description", "type", "enum", "required", "properties",
     "additionalProperties", "items", "minItems", "minLength", "maxLength", "pattern", "minimum", "maximum",
     "uniqueItems", "oneOf", "minProperties", "propertyNames",
+    "x-behind-plan", "x-cycle",            # our annotations (shinchoku.model.schema.Shape)
 }
 
 

@@ -11,7 +11,10 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
+
+from shinchoku.model import fields as fields_model
 
 RECORD = "record"
 PLAN = "plan"
@@ -121,17 +124,130 @@ def canonical(data: Any, name: str, root: Path | None = None) -> Any:
 
 def report_schema(root: Path | None = None) -> dict[str, Any]:
     whole = load(RECORD, root)
-    return resolve(whole["$defs"]["報告"], whole)
+    return resolve(whole["$defs"][fields_model.REPORTS], whole)
 
 
-# Fields of a report that belong to the yearly cycle (shinchoku.rules.cycle), not to the sheet:
-# the published sheet, the input workbook, review and history leave them out.
+# Annotations of ours in record.schema.json (JSON Schema ignores keywords it does not know):
+BEHIND_PLAN = "x-behind-plan"   # on the progress status: which of its values means "behind plan"
+CYCLE = "x-cycle"               # on a report field of the yearly cycle (not on the sheet)
+
+
+class SchemaMismatch(ValueError):
+    """The record schema lacks what the tool is built on (a report with 主管課, …)."""
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One report field as the schema describes it."""
+
+    name: str
+    title: str                     # the label staff read (the schema's ``title``)
+    description: str
+    choices: tuple[str, ...]       # allowed values (``enum``); () for free text
+    max_length: int | None
+    cycle: bool                    # the yearly cycle's (提出状況, コメント): not on the sheet
+
+
+@dataclass(frozen=True)
+class Shape:
+    """What a report holds, compiled once per schema folder from record.schema.json: the
+    one place check, the sheet, the fast path, the importer and the published sheet
+    learn field names, order, labels and allowed values."""
+
+    fields: tuple[FieldSpec, ...]          # every report field in schema order, 主管課 first
+    status: str                            # the progress status field (進捗状況)
+    behind: str | None                     # its value meaning "behind plan"
+
+    def spec(self, name: str) -> FieldSpec:
+        for f in self.fields:
+            if f.name == name:
+                return f
+        raise KeyError(name)
+
+    def title(self, name: str) -> str:
+        """The field's label (its own name when the schema has no such field)."""
+        try:
+            return self.spec(name).title
+        except KeyError:
+            return name
+
+    @property
+    def sheet_fields(self) -> tuple[str, ...]:
+        """The fields the sheet shows, in order, 主管課 first (the cycle's left out)."""
+        return tuple(f.name for f in self.fields if not f.cycle)
+
+    @property
+    def reported(self) -> tuple[str, ...]:
+        """The fields a department reports: the sheet's fields without 主管課."""
+        return tuple(n for n in self.sheet_fields if n != fields_model.DEPARTMENT)
+
+    @property
+    def text_fields(self) -> tuple[str, ...]:
+        """The free-text fields (reported fields that are not a choice)."""
+        return tuple(n for n in self.reported if not self.spec(n).choices)
+
+    @property
+    def cycle_fields(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields if f.cycle)
+
+    @property
+    def statuses(self) -> tuple[str, ...]:
+        """The progress status's values, in the schema's order."""
+        return self.spec(self.status).choices
+
+
+def _compile_shape(whole: dict[str, Any], fallback: dict[str, Any] | None) -> Shape:
+    defs = whole.get("$defs", {})
+    if fields_model.REPORTS not in defs or fields_model.REPORTS not in whole.get("properties", {}):
+        raise SchemaMismatch(f"record.schema.json に「{fields_model.REPORTS}」の定義がありません")
+    props = resolve(defs[fields_model.REPORTS], whole).get("properties", {})
+    for key in (fields_model.DEPARTMENT,):
+        if key not in props:
+            raise SchemaMismatch(f"record.schema.json の報告に「{key}」がありません")
+    for key in (fields_model.NO, fields_model.YEAR):
+        if key not in whole.get("properties", {}):
+            raise SchemaMismatch(f"record.schema.json に「{key}」がありません")
+    nodes = {name: resolve(node, whole) for name, node in props.items()}
+    # A repository whose schema predates our annotations takes them from the bundled schema.
+    marked = any(BEHIND_PLAN in n or CYCLE in n for n in nodes.values())
+    if not marked and fallback is not None:
+        theirs = _compile_shape(fallback, None)
+        cycle = {f.name for f in theirs.fields if f.cycle}
+        behind_of = {theirs.status: theirs.behind}
+    else:
+        cycle = {name for name, n in nodes.items() if n.get(CYCLE)}
+        behind_of = {name: n[BEHIND_PLAN] for name, n in nodes.items() if BEHIND_PLAN in n}
+    specs = tuple(FieldSpec(name, str(n.get("title", name)), str(n.get("description", "")),
+                            tuple(n.get("enum", ())), n.get("maxLength"), name in cycle)
+                  for name, n in nodes.items())
+    status = next((name for name in behind_of if name in nodes), None)
+    if status is None:
+        status = next((s.name for s in specs if s.choices and not s.cycle), "")
+    behind = behind_of.get(status)
+    if behind is not None and behind not in nodes.get(status, {}).get("enum", ()):
+        raise SchemaMismatch(f"record.schema.json の {BEHIND_PLAN}「{behind}」は{status}の選べる値にありません")
+    return Shape(specs, status, behind)
+
+
+@lru_cache(maxsize=None)
+def _shape(directory: str) -> Shape:
+    bundled = str(schema_dir(None))
+    fallback = _load(bundled, RECORD) if directory != bundled else None
+    return _compile_shape(_load(directory, RECORD), fallback)
+
+
+def shape(root: Path | None = None) -> Shape:
+    """The report's fields as the repository's schema has them (compiled once)."""
+    return _shape(str(schema_dir(root)))
+
+
+# The cycle's fields as the bundled schema marks them (for code that needs no repository).
 CYCLE_FIELDS = ("提出状況", "コメント")
 
 
 def report_fields(root: Path | None = None) -> list[str]:
     """The report's field names in sheet order, 主管課 first (the cycle's fields left out)."""
-    return [f for f in report_schema(root)["properties"] if f not in CYCLE_FIELDS]
+    return list(shape(root).sheet_fields)
 
 
 def field_schema(field: str, root: Path | None = None) -> dict[str, Any]:
@@ -140,10 +256,10 @@ def field_schema(field: str, root: Path | None = None) -> dict[str, Any]:
 
 
 def status_values(root: Path | None = None) -> list[str]:
-    """The 進捗状況 vocabulary, in the schema's order."""
-    return list(field_schema("進捗状況", root)["enum"])
+    """The progress status's vocabulary (進捗状況), in the schema's order."""
+    return list(shape(root).statuses)
 
 
 def text_fields(root: Path | None = None) -> list[str]:
     """Free-text fields of a report (everything but 主管課 and 進捗状況)."""
-    return [f for f in report_fields(root) if f not in ("主管課", "進捗状況")]
+    return list(shape(root).text_fields)

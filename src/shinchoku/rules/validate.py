@@ -7,12 +7,14 @@ working tree (``shinchoku check``), the index (pre-commit) and pushed commits
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
 from shinchoku.errors import Kind
 from shinchoku.model import records, schema, yamlio
+from shinchoku.model.fields import FieldRef
 from shinchoku.model.plan import Plan
 from shinchoku.rules import integrity
 
@@ -23,6 +25,11 @@ OVERRIDES_RELPATH = f"{records.RECORDS}/import-overrides.yaml"   # the importer'
 
 @dataclass(frozen=True, order=True)
 class Problem:
+    """One finding: the file (repository-relative), its line (0: the whole file), where
+    inside the document (``報告[児童青少年課].課題``, "" for the whole document) and the
+    Japanese message.  :attr:`ref` is the report field it concerns, if it is one, so the
+    add-in puts it on the field's cell."""
+
     path: str
     line: int
     field: str
@@ -32,6 +39,23 @@ class Problem:
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path
         return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+
+    @property
+    def ref(self) -> FieldRef | None:
+        return FieldRef.at(self.path, self.field) if self.field else None
+
+    @classmethod
+    def parse(cls, line: str) -> "Problem | None":
+        """The problem a line written by :meth:`__str__` names (the central repository's
+        refusal comes back as text), or None for any other line."""
+        m = _PROBLEM_LINE.match(line.strip())
+        if m is None:
+            return None
+        return cls(m.group("path"), int(m.group("line") or 0), m.group("field") or "", m.group("message").strip())
+
+
+_PROBLEM_LINE = re.compile(r"^(?P<path>(?:records|schema)/[^\s:]+?)(?::(?P<line>\d+))?: "
+                           r"(?:(?P<field>報告\[[^\]]+\]\.[^\s:]+|[^\s:]+): )?(?P<message>.+)$")
 
 
 _TYPE_NAMES = {
