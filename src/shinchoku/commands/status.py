@@ -51,8 +51,9 @@ def run(args) -> int:
         print(f"shinchoku: 「{args.department}」は計画の主管課にありません（{'・'.join(plan.departments())}）", file=sys.stderr)
         return 2
     recs, unreadable = records.load_keyed(root)
-    statuses = schema.status_values(root)
-    summaries = status.summarise(plan, recs, statuses, args.year, args.department)
+    shape = schema.shape(root)
+    statuses = list(shape.statuses)
+    summaries = status.summarise(plan, recs, shape, args.year, args.department)
     out = sys.stdout
     title = f"{plan.name}（{plan.period}）進捗状況の集計"
     if args.department:
@@ -74,7 +75,7 @@ def run(args) -> int:
                       + "".join(rjust(str(n), w) for n, w in zip(cells, col_w)) + rjust(str(sum(cells)), 6) + "\n")
         totals = [summary.total(c) for c in columns]
         out.write(ljust("合計", name_w) + "".join(rjust(str(n), w) for n, w in zip(totals, col_w)) + rjust(str(sum(totals)), 6) + "\n\n")
-    behind_label = statuses[1]
+    behind_label = shape.behind
     out.write(f"■ {behind_label}施策\n")
     any_behind = False
     for summary in summaries:

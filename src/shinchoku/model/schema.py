@@ -26,6 +26,11 @@ def schema_dir(root: Path | None = None) -> Path:
     """The schema folder for a records repository rooted at ``root``."""
     if root is not None and (root / "schema" / "record.schema.json").is_file():
         return root / "schema"
+    return _bundled()
+
+
+@lru_cache(maxsize=None)
+def _bundled() -> Path:
     from shinchoku import bundled
 
     return bundled("schema")
@@ -262,11 +267,6 @@ def report_fields(root: Path | None = None) -> list[str]:
 def status_values(root: Path | None = None) -> list[str]:
     """The progress status's vocabulary, in the schema's order (``shape(root).statuses``)."""
     return list(shape(root).statuses)
-
-
-def text_fields(root: Path | None = None) -> list[str]:
-    """Free-text fields of a report (``shape(root).text_fields``)."""
-    return list(shape(root).text_fields)
 
 
 def field_schema(field: str, root: Path | None = None) -> dict[str, Any]:
