@@ -71,3 +71,14 @@ def test_check_lists_each_folder_once_and_reads_each_file_once(small_repo, monke
     assert folders and all(listed[p] == 1 for p in folders), listed
     files = [p for p in (small_repo / "records").rglob("*.yaml")]
     assert checked == len(files) and all(read[p.resolve()] == 1 for p in files), read
+
+
+def test_a_value_typed_into_a_cell_is_judged_in_the_checkers_words():
+    from shinchoku.model import records, schema
+
+    shape = schema.shape()
+    for field, text in ((shape.status, "計画通り"), ("実績", "あ" * 2001), ("実績", "授業\tを実施した。")):
+        record = {"No": 5, "年度": "R2", "報告": [{"主管課": "指導室", field: text}]}
+        found = validate.Checker().check("records/R2/05.yaml", records.dumps(record).encode("utf-8"))
+        assert [p.message for p in found if p.ref and p.ref.field == field] == [validate.value_problem(shape.spec(field), text)]
+    assert validate.value_problem(shape.spec("実績"), "授業を実施した。") is None

@@ -137,7 +137,7 @@ def finding(err, wording: Wording | None = None) -> Finding:
     if wording and kw in wording:
         return path, wording[kw](err)
     if kw == "enum":
-        return path, f"「{inst}」は選べる値ではありません（{'／'.join(map(str, val))}）"
+        return path, _not_a_choice(inst, val)
     if kw == "type":
         want = _TYPE_NAMES.get(val, str(val)) if isinstance(val, str) else "・".join(_TYPE_NAMES.get(v, v) for v in val)
         got = json_type(inst)
@@ -154,7 +154,7 @@ def finding(err, wording: Wording | None = None) -> Finding:
         hint = f"（使える項目：{'・'.join(allowed)}）" if allowed else ""
         return (*path, key), f"「{key}」という項目はありません{hint}"
     if kw == "maxLength":
-        return path, f"{val}文字以内にしてください（今は{len(inst)}文字）"
+        return path, _too_long(val, inst)
     if kw == "minLength":
         if inst == "":
             return path, "空になっています。書くことがなければ項目ごと省いてください"
@@ -162,7 +162,7 @@ def finding(err, wording: Wording | None = None) -> Finding:
     if kw == "pattern":
         if (path and path[-1] == fields.YEAR) or val == schema.shape().year_pattern:
             return path, f"「{inst}」は年度の書き方ではありません（H29、R2 のように書いてください）"
-        return path, "使えない制御文字（タブなど）が入っています"
+        return path, _CONTROL
     if kw == "minItems":
         return path, f"少なくとも{val}件必要です"
     if kw == "minimum":
@@ -179,6 +179,29 @@ def finding(err, wording: Wording | None = None) -> Finding:
 
 
 _message = finding          # the name rules.access still imports
+
+
+def _not_a_choice(value: Any, choices: Iterable[Any]) -> str:
+    return f"「{value}」は選べる値ではありません（{'／'.join(map(str, choices))}）"
+
+
+def _too_long(limit: int, text: str) -> str:
+    return f"{limit}文字以内にしてください（今は{len(text)}文字）"
+
+
+_CONTROL = "使えない制御文字（タブなど）が入っています"
+
+
+def value_problem(spec: schema.FieldSpec, text: str) -> str | None:
+    """Why ``text`` cannot be the value of the report field ``spec``, in the checker's
+    words (None: it can): for a value typed into a cell before it becomes a record."""
+    if spec.choices and text not in spec.choices:
+        return _not_a_choice(text, spec.choices)
+    if spec.max_length is not None and len(text) > spec.max_length:
+        return _too_long(spec.max_length, text)
+    if spec.pattern and re.search(spec.pattern, text) is None:
+        return _CONTROL
+    return None
 
 
 class Checker:
