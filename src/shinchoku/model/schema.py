@@ -9,10 +9,11 @@ copy shipped inside the package.
 from __future__ import annotations
 
 import json
+import os
 from functools import cached_property, lru_cache
 from pathlib import Path
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from shinchoku.model import fields as fields_model
 
@@ -24,16 +25,23 @@ ACCESS = "access"
 
 def schema_dir(root: Path | None = None) -> Path:
     """The schema folder for a records repository rooted at ``root``."""
-    if root is not None and (root / "schema" / "record.schema.json").is_file():
-        return root / "schema"
+    return Path(_directory(root))
+
+
+def _directory(root: Path | None) -> str:
+    # os.path rather than pathlib: check --canonical asks once per file.
+    if root is not None:
+        here = os.path.join(root, "schema")
+        if os.path.isfile(os.path.join(here, "record.schema.json")):
+            return here
     return _bundled()
 
 
 @lru_cache(maxsize=None)
-def _bundled() -> Path:
+def _bundled() -> str:
     from shinchoku import bundled
 
-    return bundled("schema")
+    return str(bundled("schema"))
 
 
 @lru_cache(maxsize=None)
@@ -47,10 +55,10 @@ def _folder(name: str, root: Path | None) -> str:
     or the bundled one for a side file's schema a repository made before it existed
     (``contacts``, ``access``, ``import-overrides``).  The record and plan schemas are
     always the repository's when it has a schema folder."""
-    here = schema_dir(root)
-    if name not in (RECORD, PLAN) and not (here / f"{name}.schema.json").is_file():
-        here = schema_dir(None)
-    return str(here)
+    here = _directory(root)
+    if name not in (RECORD, PLAN) and not os.path.isfile(os.path.join(here, f"{name}.schema.json")):
+        here = _bundled()
+    return here
 
 
 def load(name: str, root: Path | None = None) -> dict[str, Any]:
@@ -134,9 +142,55 @@ def ordered(data: Any, node: dict[str, Any], whole: dict[str, Any]) -> Any:
     return data
 
 
+Order = Callable[[Any], Any]
+
+
+def _compile_order(node: dict[str, Any], whole: dict[str, Any], memo: dict[int, list[Any]]) -> Order | None:
+    """:func:`ordered` for one schema node, compiled: a function giving a value under
+    ``node`` its keys in schema order, or None where nothing below ``node`` has an order
+    (text, numbers, free mappings): such a value is kept as it is, not walked."""
+    known = memo.get(id(node))
+    if known is not None:
+        if known[1]:
+            return known[0]
+        return lambda v, cell=known: cell[0](v) if cell[0] is not None else v      # a recursive schema
+    cell = memo[id(node)] = [None, False]
+    node = resolve(node, whole)
+    props = [(k, _compile_order(sub, whole, memo)) for k, sub in node.get("properties", {}).items()]
+    extra, items = node.get("additionalProperties"), node.get("items")
+    extra_order = _compile_order(extra, whole, memo) if isinstance(extra, dict) else None
+    item_order = _compile_order(items, whole, memo) if isinstance(items, dict) else None
+    order: Order | None = None
+    if props or extra_order is not None or item_order is not None:
+        def order(data: Any) -> Any:
+            if isinstance(data, dict):
+                out: dict[str, Any] = {}
+                for key, sub in props:
+                    if key in data:
+                        value = data[key]
+                        out[key] = value if sub is None else sub(value)
+                if len(out) != len(data):
+                    for key, value in data.items():
+                        if key not in out:
+                            out[key] = value if extra_order is None else extra_order(value)
+                return out
+            if isinstance(data, list) and item_order is not None:
+                return [item_order(v) for v in data]
+            return data
+    cell[0], cell[1] = order, True
+    return order
+
+
+@lru_cache(maxsize=None)
+def _orderer(directory: str, name: str) -> Order:
+    whole = _load(directory, name)
+    return _compile_order(whole, whole, {}) or (lambda data: data)
+
+
 def canonical(data: Any, name: str, root: Path | None = None) -> Any:
-    whole = load(name, root)
-    return ordered(data, whole, whole)
+    """``data`` in schema order (as :func:`ordered`, the reference, gives it; compiled
+    once per schema)."""
+    return _orderer(_folder(name, root), name)(data)
 
 
 # Annotations of ours in record.schema.json (JSON Schema ignores keywords it does not know):
@@ -246,14 +300,14 @@ def _compile_shape(whole: dict[str, Any], fallback: dict[str, Any] | None) -> Sh
 
 @lru_cache(maxsize=None)
 def _shape(directory: str) -> Shape:
-    bundled = str(schema_dir(None))
+    bundled = _bundled()
     fallback = _load(bundled, RECORD) if directory != bundled else None
     return _compile_shape(_load(directory, RECORD), fallback)
 
 
 def shape(root: Path | None = None) -> Shape:
     """The record's fields as the repository's schema has them (compiled once)."""
-    return _shape(str(schema_dir(root)))
+    return _shape(_directory(root))
 
 
 # -- thin wrappers over shape(), for callers that have not moved to it --------------------

@@ -16,8 +16,10 @@ Finding = tuple[tuple[Any, ...], str]
 
 
 def record_findings(relpath: str, data: dict[str, Any], plan: Plan | None,
-                    initiatives: dict[int, Any] | None = None) -> list[Finding]:
-    """``relpath`` is relative to ``records/`` (e.g. ``R2/05.yaml``)."""
+                    initiatives: dict[int, Any] | None = None,
+                    year_labels: list[str] | None = None) -> list[Finding]:
+    """``relpath`` is relative to ``records/`` (e.g. ``R2/05.yaml``); ``initiatives`` and
+    ``year_labels`` are the plan's, when the caller has them already (every record asks)."""
     out: list[Finding] = []
     named = parse_relpath(relpath)
     no, year = data.get(NO), data.get(YEAR)
@@ -33,8 +35,9 @@ def record_findings(relpath: str, data: dict[str, Any], plan: Plan | None,
             return out
     if plan is None:
         return out
-    if isinstance(year, str) and year not in plan.year_labels:
-        out.append(((YEAR,), f"年度「{year}」は計画の年度（{'・'.join(plan.year_labels)}）にありません"))
+    labels = plan.year_labels if year_labels is None else year_labels
+    if isinstance(year, str) and year not in labels:
+        out.append(((YEAR,), f"年度「{year}」は計画の年度（{'・'.join(labels)}）にありません"))
     if initiatives is None:
         initiatives = plan.by_no()
     initiative = initiatives.get(no) if isinstance(no, int) else None

@@ -211,6 +211,7 @@ class Checker:
         self.root = root
         self.plan = plan
         self._initiatives = plan.by_no() if plan is not None else None
+        self._year_labels = plan.year_labels if plan is not None else None
         self._record_fast = schema.fast_validator(schema.RECORD, root)
         self._plan_fast = schema.fast_validator(schema.PLAN, root)
 
@@ -256,7 +257,8 @@ class Checker:
         if is_plan:
             findings.extend(integrity.plan_findings(Plan(data)))
         else:
-            findings.extend(integrity.record_findings(relpath[len(records.RECORDS) + 1:], data, self.plan, self._initiatives))
+            findings.extend(integrity.record_findings(relpath[len(records.RECORDS) + 1:], data, self.plan,
+                                                      self._initiatives, self._year_labels))
         key = None if is_plan else records.parse_relpath(relpath[len(records.RECORDS) + 1:])
         problems = locate(relpath, content, data, findings, lambda path, doc: field_name(path, doc, key))
         if canonical and not problems:
