@@ -25,7 +25,9 @@ from typing import Any
 
 from shinchoku.importing import importer
 from shinchoku.model import plan as plan_mod
+from shinchoku.model import schema
 from shinchoku.model.celltext import cell_text
+from shinchoku.model.fields import DEPARTMENT, NO, REPORTS, YEAR, FieldRef
 from shinchoku.sheet import published
 
 
@@ -85,9 +87,9 @@ def _find_sheet(wb):
 def _header_row(ws) -> int | None:
     for r in range(1, min(ws.max_row, 30) + 1):
         first = cell_text(ws.cell(row=r, column=1).value).strip()
-        if first == "No":
+        if first == published.HEADERS[NO]:
             row = {cell_text(ws.cell(row=r, column=c).value).strip() for c in range(1, min(ws.max_column, 12) + 1)}
-            if "主管課" in row:
+            if published.HEADERS[DEPARTMENT] in row:
                 return r
     return None
 
@@ -122,7 +124,8 @@ class XlsxImporter:
                 if cell_text(cell.value):
                     self.cell_count += 1
         h1 = _header_row(ws)
-        fields = published.report_fields()
+        shape = schema.shape()          # the sheet's words, as the bundled schema has them
+        fields = shape.reported
         plan_name, period = "", ""
         for r in range(1, h1):
             for c in range(1, ws.max_column + 1):
@@ -139,8 +142,7 @@ class XlsxImporter:
         fixed: dict[str, int] = {}
         plan_cols: dict[int, str] = {}
         block_cols: dict[int, tuple[str, str]] = {}
-        headers = {h for _k, h, _w in published.FIXED}
-        by_header = {h: k for k, h, _w in published.FIXED}
+        by_header = {h: k for k, h in published.HEADERS.items()}
         # A sheet typed by hand may leave the cells right of a header blank instead of
         # merging them: a blank top or year header continues the one to its left.
         group, year = "", None
@@ -149,7 +151,7 @@ class XlsxImporter:
             group = top or group
             if mid:
                 year = published.parse_year(mid)
-            if top in headers and by_header[top] not in fixed:
+            if top in by_header and by_header[top] not in fixed:
                 fixed[by_header[top]] = c
             elif group == published.PLAN_HEADER and published.parse_year(mid) and low in ("", mid):
                 plan_cols[c] = published.parse_year(mid)
@@ -158,7 +160,7 @@ class XlsxImporter:
         for r in range(h1, h1 + 3):
             for c in range(1, ws.max_column + 1):
                 self._put(r, c, "heading")
-        missing = [k for k in ("No", "施策名", "主管課") if k not in fixed]
+        missing = [k for k in (NO, "施策名", DEPARTMENT) if k not in fixed]
         if missing:
             self.ledger.page_notes.append(f"見出しに「{'・'.join(missing)}」の列が見つからないため、施策を読み取れませんでした")
             return importer.ImportResult({}, [], self.ledger, name, self.cell_count)
@@ -193,10 +195,10 @@ class XlsxImporter:
                 current = None
                 self._put(r, row_cells[0], "placed", f"plan.yaml 推進方策{strategies[-1]['番号']} 目標{section[0]}")
                 continue
-            dept = grid.text(r, fixed["主管課"]).strip()
-            no_origin = grid.origin(r, fixed["No"])
+            dept = grid.text(r, fixed[DEPARTMENT]).strip()
+            no_origin = grid.origin(r, fixed[NO])
             no_text = cell_text(grid.raw(*no_origin)).strip()
-            continued = no_origin[0] < r or (not cell_text(grid.raw(r, fixed["No"])) and current is not None)
+            continued = no_origin[0] < r or (not cell_text(grid.raw(r, fixed[NO])) and current is not None)
             if not dept:
                 for c in row_cells:
                     self._put(r, c, "unplaced", "", "主管課のない行のため、どの報告か決められません")
@@ -205,7 +207,7 @@ class XlsxImporter:
                 item = current
             else:
                 try:
-                    no = published._int(no_text)
+                    no = published.parse_number(no_text)
                 except ValueError:
                     for c in row_cells:
                         self._put(r, c, "unplaced", "", f"No「{no_text}」が番号として読めない行です")
@@ -221,12 +223,12 @@ class XlsxImporter:
                         self._put(r, c, "unplaced", "", f"No {no} の施策が2回出てきます（最初のものを使いました）")
                     current = None
                     continue
-                item = {"No": no, "施策名": grid.text(r, fixed["施策名"]), "主管課": [], "関係課": [], "計画": {}}
+                item = {NO: no, "施策名": grid.text(r, fixed["施策名"]), DEPARTMENT: [], "関係課": [], "計画": {}}
                 initiatives[no] = item
                 order.append(no)
                 goal["施策"].append(item)
                 current = item
-                self._put(r, fixed["No"], "placed", f"plan.yaml No {no}")
+                self._put(r, fixed[NO], "placed", f"plan.yaml No {no}")
                 self._put(r, fixed["施策名"], "placed", f"plan.yaml No {no} 施策名")
                 if "関係課" in fixed:
                     item["関係課"] = published.split_departments(grid.text(r, fixed["関係課"]))
@@ -236,14 +238,14 @@ class XlsxImporter:
                     if text:
                         item["計画"][y] = text
                         self._put(r, c, "placed", f"plan.yaml No {no} 計画.{y}")
-            no = item["No"]
-            if dept in item["主管課"]:
+            no = item[NO]
+            if dept in item[DEPARTMENT]:
                 for c in row_cells:
                     if grid.origin(r, c) == (r, c):
                         self._put(r, c, "unplaced", "", f"No {no} の「{dept}」の行が2回あります（最初の行を使いました）")
                 continue
-            item["主管課"].append(dept)
-            self._put(r, fixed["主管課"], "placed", f"plan.yaml No {no} 主管課")
+            item[DEPARTMENT].append(dept)
+            self._put(r, fixed[DEPARTMENT], "placed", f"plan.yaml No {no} 主管課")
             if "事業内容" in fixed:
                 origin = grid.origin(r, fixed["事業内容"])
                 content.setdefault(no, []).append((dept, cell_text(grid.raw(*origin)), origin))
@@ -253,9 +255,9 @@ class XlsxImporter:
                 text = cell_text(grid.raw(r, c))
                 if not text:
                     continue
-                target = f"records/{y}/{no:02d}.yaml 報告[{dept}].{f}"
+                target = importer.target(FieldRef(y, no, dept, f))
                 notes = []
-                if f == "進捗状況" and text in importer.STATUS_FIX:
+                if f == shape.status and text in importer.STATUS_FIX:
                     text, notes = importer.STATUS_FIX[text], [importer.Note(
                         importer.NoteKind.NORMALISED, f"「{text}」を「{importer.STATUS_FIX[text]}」に直しました")]
                 values.setdefault((no, dept, y), {})[f] = text
@@ -284,9 +286,9 @@ class XlsxImporter:
         for y in years:
             for no in sorted(order):
                 item = initiatives[no]
-                reports = [{"主管課": d, **values.get((no, d, y), {})} for d in item["主管課"]]
+                reports = [{DEPARTMENT: d, **values.get((no, d, y), {})} for d in item[DEPARTMENT]]
                 if reports:
-                    recs.append({"No": no, "年度": y, "報告": reports})
+                    recs.append({NO: no, YEAR: y, REPORTS: reports})
         if years and not _stored_years(wb):
             self.ledger.page_notes.append(
                 "シートには年度の受付状態がないため、シートにある年度（"
