@@ -164,9 +164,7 @@ def finding(err, wording: Wording | None = None) -> Finding:
             return path, "空になっています。書くことがなければ項目ごと省いてください"
         return path, f"{val}文字以上にしてください"
     if kw == "pattern":
-        if (path and path[-1] == fields.YEAR) or val == schema.shape().year_pattern:
-            return path, f"「{inst}」は年度の書き方ではありません（H29、R2 のように書いてください）"
-        return path, _CONTROL
+        return path, _pattern_message(path, val, inst)
     if kw == "minItems":
         return path, f"少なくとも{val}件必要です"
     if kw == "minimum":
@@ -194,6 +192,25 @@ def _too_long(limit: int, text: str) -> str:
 
 
 _CONTROL = "使えない制御文字（タブなど）が入っています"
+_DATE_TIME = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T"      # how the schemas' 日時 and 日付 patterns begin
+_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+
+
+def _pattern_message(path: tuple[Any, ...], pattern: str, value: Any) -> str:
+    """What is wrong with a text that does not match its schema pattern, by what the
+    pattern asks for: a year label, a date and time, a date, or no control characters."""
+    text = str(value)
+    if (path and path[-1] == fields.YEAR) or pattern == schema.shape().year_pattern:
+        return f"「{text}」は年度の書き方ではありません（H29、R2 のように書いてください）"
+    if pattern.startswith(_DATE_TIME):
+        return f"「{text}」は日時の書き方ではありません（2026-05-10T09:30:00+09:00 のように書いてください）"
+    if pattern == _DATE:
+        return f"「{text}」は日付の書き方ではありません（2026-05-31 のように書いてください）"
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in text):
+        return _CONTROL
+    if any(c.isspace() for c in text):
+        return f"「{text}」には空白を入れられません"
+    return f"「{text}」は決められた書き方になっていません"
 
 
 def value_problem(spec: schema.FieldSpec, text: str) -> str | None:
