@@ -31,6 +31,7 @@ silently and nothing is guessed without being reported.
 
 from __future__ import annotations
 
+import enum
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -95,12 +96,31 @@ class Cell:
         return f"{self.line}行目・{self.col + 1}列目"
 
 
+class Placement(enum.StrEnum):
+    """What became of a source cell."""
+
+    PLACED = "placed"        # its text is in a record or the plan
+    HEADING = "heading"      # a title or column heading (read for the layout, not stored)
+    UNPLACED = "unplaced"    # set aside (Note.reason says why)
+
+
+@dataclass(frozen=True)
+class PageNote:
+    """Something the importer decided about a page (``page`` 0: about the whole sheet or a row)."""
+
+    text: str
+    page: int = 0
+
+    def __str__(self) -> str:
+        return f"{self.page}ページ目: {self.text}" if self.page else self.text
+
+
 @dataclass
 class Entry:
     """What happened to one non-empty source cell."""
 
     cell: Cell
-    kind: str          # placed | heading | unplaced
+    kind: Placement
     target: str = ""   # e.g. "records/R2/05.yaml 報告[指導室].課題" or "plan.yaml No 5 事業内容"
     notes: list[Note] = field(default_factory=list)   # guessed / normalised / cut short / set aside …
 
@@ -113,19 +133,19 @@ class Entry:
         return next((n.reason for n in self.notes if n.reason is not None), None)
 
 
-def _as_note(note: Note | str, kind: str) -> Note:
+def _as_note(note: Note | str, kind: Placement) -> Note:
     """A note as given, or a plain sentence: the reason of an unplaced cell, else a remark."""
     if isinstance(note, Note):
         return note
-    return rules.set_aside(note, SetAside.UNKNOWN) if kind == "unplaced" else Note(NoteKind.INFO, note)
+    return rules.set_aside(note, SetAside.UNKNOWN) if kind is Placement.UNPLACED else Note(NoteKind.INFO, note)
 
 
 @dataclass
 class Ledger:
     entries: dict[tuple[int, int], Entry] = field(default_factory=dict)
-    page_notes: list[str] = field(default_factory=list)
+    page_notes: list[PageNote] = field(default_factory=list)
 
-    def put(self, cell: Cell, kind: str, target: str = "", *notes: Note | str) -> Entry:
+    def put(self, cell: Cell, kind: Placement, target: str = "", *notes: Note | str) -> Entry:
         entry = Entry(cell, kind, target, [_as_note(n, kind) for n in notes if n])
         self.entries[(cell.line, cell.col)] = entry
         return entry
@@ -352,7 +372,7 @@ class SheetImporter:
             if titled:
                 self.plan_name = self.plan_name or titled[0].strip()
                 self.period = self.period or titled[1].strip()
-                self.ledger.put(row[0], "heading", "plan.yaml 計画名・計画期間")
+                self.ledger.put(row[0], Placement.HEADING, "plan.yaml 計画名・計画期間")
                 page = None
                 continue
             if first == published.HEADERS[NO] and any(c.text == published.HEADERS["施策名"] for c in row):
@@ -372,7 +392,7 @@ class SheetImporter:
                 in_header = False
             if page is None:
                 for c in row:
-                    self.ledger.put(c, "unplaced", "", rules.set_aside("表の外にあるセルです（見出しより前）", SetAside.OUTSIDE))
+                    self.ledger.put(c, Placement.UNPLACED, "", rules.set_aside("表の外にあるセルです（見出しより前）", SetAside.OUTSIDE))
                 continue
             page.rows.append(row)
 
@@ -385,7 +405,7 @@ class SheetImporter:
         for r in header_rows:
             for c in r:
                 page.header_cells.append(c)
-                self.ledger.put(c, "heading", f"{page.number}ページ目の見出し")
+                self.ledger.put(c, Placement.HEADING, f"{page.number}ページ目の見出し")
         page.plan_years, page.block_years, page.block_fields = _parse_header(page.number, header_rows)
 
     def _settle_blocks(self) -> None:
@@ -402,15 +422,15 @@ class SheetImporter:
                     usual[y][tuple(f)] += 1
         for p in self.pages:
             if p.plan_years != plan_years:
-                self.ledger.page_notes.append(
-                    f"{p.number}ページ目: 見出しの計画年度が読み取れなかったため、ほかのページと同じ（{'・'.join(plan_years)}）としました")
+                self.ledger.page_notes.append(PageNote(
+                    f"見出しの計画年度が読み取れなかったため、ほかのページと同じ（{'・'.join(plan_years)}）としました", p.number))
                 p.plan_years = list(plan_years)
             fields = p.block_fields
             if len(fields) != len(p.block_years):
                 fields = [list(usual[y].most_common(1)[0][0]) if usual[y] else list(_shape().reported)
                           for y in p.block_years]
-                self.ledger.page_notes.append(
-                    f"{p.number}ページ目: 見出しの項目名が年度の数だけそろっていないため、各年度の項目はほかのページの見出しに合わせました")
+                self.ledger.page_notes.append(PageNote(
+                    "見出しの項目名が年度の数だけそろっていないため、各年度の項目はほかのページの見出しに合わせました", p.number))
             else:
                 fields = [self._complete_fields(p, y, list(f), usual) for y, f in zip(p.block_years, fields)]
             start = len(FIXED) + len(p.plan_years)
@@ -426,9 +446,9 @@ class SheetImporter:
         if not longer:
             return fields
         best = max(longer, key=len)
-        self.ledger.page_notes.append(
-            f"{page.number}ページ目: {year}の見出しに「{'・'.join(best[len(fields):])}」の列がないため、"
-            "同じ並びのほかのページの見出しに合わせて加えました")
+        self.ledger.page_notes.append(PageNote(
+            f"{year}の見出しに「{'・'.join(best[len(fields):])}」の列がないため、"
+            "同じ並びのほかのページの見出しに合わせて加えました", page.number))
         return best
 
     def _calibrate(self, page: Page) -> None:
@@ -454,9 +474,9 @@ class SheetImporter:
                 if col != b.start:
                     b.start, moved = col, True
         if moved:
-            self.ledger.page_notes.append(
-                f"{page.number}ページ目: 各年度の進捗状況がそろっている行から、年度の列位置を補正しました（"
-                + "、".join(f"{b.year}は{b.start + 1}列目から" for b in page.blocks) + "）")
+            self.ledger.page_notes.append(PageNote(
+                f"各年度の進捗状況がそろっている行から、年度の列位置を補正しました（"
+                + "、".join(f"{b.year}は{b.start + 1}列目から" for b in page.blocks) + "）", page.number))
 
     def _split_row(self, page: Page, row: list[Cell]) -> tuple[int, list[Slot | None], list[Cell]]:
         """(offset, placement of the leading cells on the fixed columns, the remaining cells)."""
@@ -517,22 +537,22 @@ class SheetImporter:
                     cell = row[0]
                     if kind == plan_mod.STRATEGIES:
                         if strategies and strategies[-1]["番号"] == number:
-                            self.ledger.put(cell, "unplaced", "", rules.set_aside("同じ推進方策の行が繰り返されています（2回目以降は使いません）", SetAside.DUPLICATE_ROW))
+                            self.ledger.put(cell, Placement.UNPLACED, "", rules.set_aside("同じ推進方策の行が繰り返されています（2回目以降は使いません）", SetAside.DUPLICATE_ROW))
                             continue
                         strategies.append({"番号": number, "名称": name, "目標": []})
                         current_goal = None
-                        self.ledger.put(cell, "placed", f"plan.yaml 推進方策{number} 名称")
+                        self.ledger.put(cell, Placement.PLACED, f"plan.yaml 推進方策{number} 名称")
                     else:
                         if not strategies:
-                            self.ledger.put(cell, "unplaced", "", "推進方策より前に目標の行があります")
+                            self.ledger.put(cell, Placement.UNPLACED, "", "推進方策より前に目標の行があります")
                             continue
                         goals = strategies[-1]["目標"]
                         if current_goal is not None and current_goal["番号"] == number:
-                            self.ledger.put(cell, "unplaced", "", rules.set_aside(f"同じ目標({number})の行が繰り返されています（2回目以降は使いません）", SetAside.DUPLICATE_ROW))
+                            self.ledger.put(cell, Placement.UNPLACED, "", rules.set_aside(f"同じ目標({number})の行が繰り返されています（2回目以降は使いません）", SetAside.DUPLICATE_ROW))
                             continue
                         current_goal = {"番号": number, "名称": name, "施策": []}
                         goals.append(current_goal)
-                        self.ledger.put(cell, "placed", f"plan.yaml 推進方策{strategies[-1]['番号']} 目標({number}) 名称",
+                        self.ledger.put(cell, Placement.PLACED, f"plan.yaml 推進方策{strategies[-1]['番号']} 目標({number}) 名称",
                                         *([rules.guessed("列がずれていました", Rule.ROW_SHIFT)] if cell.col != 0 else []))
                     continue
                 last = self._row(page, row, current_goal, initiatives, values, last)
@@ -558,7 +578,7 @@ class SheetImporter:
 
         def unplaced_all(reason: str, why: SetAside = SetAside.UNKNOWN) -> None:
             for c in row:
-                self.ledger.put(c, "unplaced", "", rules.set_aside(reason, why))
+                self.ledger.put(c, Placement.UNPLACED, "", rules.set_aside(reason, why))
 
         initiative: dict[str, Any] | None
         department: str | None = None
@@ -572,7 +592,7 @@ class SheetImporter:
             if initiative is None:
                 unplaced_all("目標の行より前に施策の行があります")
                 return last
-            self.ledger.put(no_cells[0][0], "placed", f"plan.yaml No {no}", shifted)
+            self.ledger.put(no_cells[0][0], Placement.PLACED, f"plan.yaml No {no}", shifted)
         elif name_cells and not rest:
             # A stray row repeating a title (and maybe a department), with no data.
             title = name_cells[0][0].text
@@ -607,7 +627,7 @@ class SheetImporter:
         no = initiative[NO]
         for cell, slot in zip(lead, placement):
             if slot is None:
-                self.ledger.put(cell, "unplaced", "", f"No {no} の行にありますが、列の並びからどの項目か決められませんでした")
+                self.ledger.put(cell, Placement.UNPLACED, "", f"No {no} の行にありますが、列の並びからどの項目か決められませんでした")
         # ---- fixed columns
         for cell, slot in zip(lead, placement):
             if slot is None or slot.kind == NO:
@@ -617,33 +637,33 @@ class SheetImporter:
                 note.append(rules.guessed(f"列がずれていたため「{slot.kind}」とみなしました", Rule.COLUMN))
             if slot.kind == "施策名":
                 initiative["施策名"] = cell.text
-                self.ledger.put(cell, "placed", f"plan.yaml No {no} 施策名", restored, *note)
+                self.ledger.put(cell, Placement.PLACED, f"plan.yaml No {no} 施策名", restored, *note)
             elif slot.kind == DEPARTMENT:
                 names = cell.text.split()
                 if not initiative[DEPARTMENT]:
                     initiative[DEPARTMENT].extend(names)
                 department = department or names[0]
                 extra = rules.guessed("2つの課名が1つのセルに入っていたため、2つの主管課に分けました", Rule.SPLIT_DEPARTMENTS) if len(names) > 1 else None
-                self.ledger.put(cell, "placed", f"plan.yaml No {no} 主管課", extra, *note)
+                self.ledger.put(cell, Placement.PLACED, f"plan.yaml No {no} 主管課", extra, *note)
             elif slot.kind == "関係課":
                 initiative["関係課"].extend(cell.text.split())
-                self.ledger.put(cell, "placed", f"plan.yaml No {no} 関係課", *note)
+                self.ledger.put(cell, Placement.PLACED, f"plan.yaml No {no} 関係課", *note)
             elif slot.kind == "事業内容":
                 dept = department or (initiative[DEPARTMENT][0] if initiative[DEPARTMENT] else "")
                 initiative["_事業内容"].append((dept, cell.text))
-                self.ledger.put(cell, "placed", f"plan.yaml No {no} 事業内容（{dept}）", *note)
+                self.ledger.put(cell, Placement.PLACED, f"plan.yaml No {no} 事業内容（{dept}）", *note)
             elif slot.kind == PLAN:
                 have = initiative["計画"].get(slot.year)
                 if have is not None and have != cell.text:
-                    self.ledger.put(cell, "unplaced", "", rules.set_aside(f"No {no} の{slot.year}の計画がすでに「{have}」になっています", SetAside.CONFLICT))
+                    self.ledger.put(cell, Placement.UNPLACED, "", rules.set_aside(f"No {no} の{slot.year}の計画がすでに「{have}」になっています", SetAside.CONFLICT))
                     continue
                 initiative["計画"][slot.year] = cell.text
-                self.ledger.put(cell, "placed", f"plan.yaml No {no} 計画 {slot.year}", *note)
+                self.ledger.put(cell, Placement.PLACED, f"plan.yaml No {no} 計画 {slot.year}", *note)
         if department is None:
             department = initiative[DEPARTMENT][0] if initiative[DEPARTMENT] else ""
         if not department:
             for c in rest:
-                self.ledger.put(c, "unplaced", "", f"No {no} の主管課が分からないため置けません")
+                self.ledger.put(c, Placement.UNPLACED, "", f"No {no} の主管課が分からないため置けません")
             return initiative
         self._place_groups(page, no, department, rest, offset, shift_note, values)
         return initiative
@@ -676,18 +696,18 @@ class SheetImporter:
                 key, name, first = last
                 have, cells = values[key][name]
                 values[key][name] = (f"{have} {cell.text}", [*cells, cell])
-                self.ledger.put(cell, "placed", target(FieldRef(key[2], no, department, name)), *common, rules.guessed(
+                self.ledger.put(cell, Placement.PLACED, target(FieldRef(key[2], no, department, name)), *common, rules.guessed(
                     f"「{cell.text[:6]}…」で始まる前のセルの続きの文のため、{first.where}の{name}の後ろにつなげました",
                     Rule.CONTINUATION))
             elif d.action == "repeat" and block is not None:
                 twin = placed_at.get((d.block, cell.text))
                 where = f"（{twin.where}）" if twin is not None else ""
-                self.ledger.put(cell, "unplaced", "", rules.set_aside(
+                self.ledger.put(cell, Placement.UNPLACED, "", rules.set_aside(
                     f"No {no}（{department}）: {block.year}にすでに置いた同じ文{where}の繰り返しです（書き出しで繰り返されたものと思われます）",
                     SetAside.REPEAT))
             else:
                 last = None
-                self.ledger.put(cell, "unplaced", "", rules.set_aside(self._no_slot_text(no, department, cell, page), SetAside.NO_SLOT))
+                self.ledger.put(cell, Placement.UNPLACED, "", rules.set_aside(self._no_slot_text(no, department, cell, page), SetAside.NO_SLOT))
 
     @staticmethod
     def _guess_text(d, block, cell) -> str:
@@ -715,11 +735,11 @@ class SheetImporter:
     def _put_value(self, values, key, name, text, cell, target, notes) -> bool:
         have = values[key].get(name)
         if have is not None:
-            self.ledger.put(cell, "unplaced", "", rules.set_aside(
+            self.ledger.put(cell, Placement.UNPLACED, "", rules.set_aside(
                 f"{target} にはすでに値があります（{have[1][0].where}）", SetAside.CONFLICT))
             return False
         values[key][name] = (text, [cell])
-        self.ledger.put(cell, "placed", target, *notes)
+        self.ledger.put(cell, Placement.PLACED, target, *notes)
         return True
 
     # -- the coordinator's overrides (records/import-overrides.yaml) ----------------------
@@ -762,11 +782,11 @@ class SheetImporter:
                 for old in have[1]:
                     if (old.line, old.col) in {(c.line, c.col) for _o, c in pinned}:
                         raise SheetError(f"{o.label}: {where} には別の指定（{old.where}）がすでにあります")
-                    self.ledger.put(old, "unplaced", "", rules.set_aside(
+                    self.ledger.put(old, Placement.UNPLACED, "", rules.set_aside(
                         f"取り込みの指定（{o.label}）で {where} に{cell.where}を置いたため、置きませんでした", SetAside.CONFLICT))
             values[key][o.field] = (text, [cell])
             memo = f"（メモ: {o.memo}）" if o.memo else ""
-            self.ledger.put(cell, "placed", where, Note(
+            self.ledger.put(cell, Placement.PLACED, where, Note(
                 NoteKind.OVERRIDDEN, f"取り込みの指定（{o.label}）により置きました{memo}", (Rule.OVERRIDE,)))
 
     def _new_initiative(self, no, goal, initiatives):

@@ -104,7 +104,7 @@ class XlsxImporter:
     def _cell(self, r: int, c: int, text: str) -> XlsxCell:
         return XlsxCell(r, c - 1, text)
 
-    def _put(self, r: int, c: int, kind: str, target: str = "", *notes: importer.Note | str) -> None:
+    def _put(self, r: int, c: int, kind: importer.Placement, target: str = "", *notes: importer.Note | str) -> None:
         text = cell_text(self.grid.raw(r, c))
         if text:
             self.ledger.put(self._cell(r, c, text), kind, target, *notes)
@@ -135,9 +135,9 @@ class XlsxImporter:
                 parsed = published.parse_title(text) if not plan_name else None
                 if parsed:
                     plan_name, period = parsed
-                    self._put(r, c, "placed", "plan.yaml 計画名・計画期間")
+                    self._put(r, c, importer.Placement.PLACED, "plan.yaml 計画名・計画期間")
                 else:
-                    self._put(r, c, "unplaced", "", "表題の行にある、表題ではない文字です")
+                    self._put(r, c, importer.Placement.UNPLACED, "", "表題の行にある、表題ではない文字です")
         # columns from the three header rows
         fixed: dict[str, int] = {}
         plan_cols: dict[int, str] = {}
@@ -159,10 +159,10 @@ class XlsxImporter:
                 block_cols[c] = (year, published.parse_field(low, fields))
         for r in range(h1, h1 + 3):
             for c in range(1, ws.max_column + 1):
-                self._put(r, c, "heading")
+                self._put(r, c, importer.Placement.HEADING)
         missing = [k for k in (NO, "施策名", DEPARTMENT) if k not in fixed]
         if missing:
-            self.ledger.page_notes.append(f"見出しに「{'・'.join(missing)}」の列が見つからないため、施策を読み取れませんでした")
+            self.ledger.page_notes.append(importer.PageNote(f"見出しに「{'・'.join(missing)}」の列が見つからないため、施策を読み取れませんでした"))
             return importer.ImportResult({}, [], self.ledger, name, self.cell_count)
         plan_years = list(dict.fromkeys(plan_cols.values()))
         years = list(dict.fromkeys(y for y, _f in block_cols.values()))
@@ -183,17 +183,17 @@ class XlsxImporter:
             if section:
                 strategies.append({"番号": section[0], "名称": section[1], "目標": []})
                 goal = current = None
-                self._put(r, row_cells[0], "placed", f"plan.yaml 推進方策{section[0]}")
+                self._put(r, row_cells[0], importer.Placement.PLACED, f"plan.yaml 推進方策{section[0]}")
                 continue
             section = published.parse_goal(first) if len(row_cells) == 1 else None
             if section:
                 if not strategies:
                     strategies.append({"番号": 0, "名称": "（推進方策なし）", "目標": []})
-                    self.ledger.page_notes.append(f"{r}行目: 推進方策の行より前に目標の行があるため、番号0の推進方策に入れました")
+                    self.ledger.page_notes.append(importer.PageNote(f"{r}行目: 推進方策の行より前に目標の行があるため、番号0の推進方策に入れました"))
                 goal = {"番号": section[0], "名称": section[1], "施策": []}
                 strategies[-1]["目標"].append(goal)
                 current = None
-                self._put(r, row_cells[0], "placed", f"plan.yaml 推進方策{strategies[-1]['番号']} 目標{section[0]}")
+                self._put(r, row_cells[0], importer.Placement.PLACED, f"plan.yaml 推進方策{strategies[-1]['番号']} 目標{section[0]}")
                 continue
             dept = grid.text(r, fixed[DEPARTMENT]).strip()
             no_origin = grid.origin(r, fixed[NO])
@@ -201,7 +201,7 @@ class XlsxImporter:
             continued = no_origin[0] < r or (not cell_text(grid.raw(r, fixed[NO])) and current is not None)
             if not dept:
                 for c in row_cells:
-                    self._put(r, c, "unplaced", "", "主管課のない行のため、どの報告か決められません")
+                    self._put(r, c, importer.Placement.UNPLACED, "", "主管課のない行のため、どの報告か決められません")
                 continue
             if continued and current is not None:
                 item = current
@@ -210,17 +210,17 @@ class XlsxImporter:
                     no = published.parse_number(no_text)
                 except ValueError:
                     for c in row_cells:
-                        self._put(r, c, "unplaced", "", f"No「{no_text}」が番号として読めない行です")
+                        self._put(r, c, importer.Placement.UNPLACED, "", f"No「{no_text}」が番号として読めない行です")
                     continue
                 if goal is None:
                     if not strategies:
                         strategies.append({"番号": 0, "名称": "（推進方策なし）", "目標": []})
                     goal = {"番号": 0, "名称": "（目標なし）", "施策": []}
                     strategies[-1]["目標"].append(goal)
-                    self.ledger.page_notes.append(f"{r}行目: 目標の行より前に施策があるため、番号0の目標に入れました")
+                    self.ledger.page_notes.append(importer.PageNote(f"{r}行目: 目標の行より前に施策があるため、番号0の目標に入れました"))
                 if no in initiatives:
                     for c in row_cells:
-                        self._put(r, c, "unplaced", "", f"No {no} の施策が2回出てきます（最初のものを使いました）")
+                        self._put(r, c, importer.Placement.UNPLACED, "", f"No {no} の施策が2回出てきます（最初のものを使いました）")
                     current = None
                     continue
                 item = {NO: no, "施策名": grid.text(r, fixed["施策名"]), DEPARTMENT: [], "関係課": [], "計画": {}}
@@ -228,29 +228,29 @@ class XlsxImporter:
                 order.append(no)
                 goal["施策"].append(item)
                 current = item
-                self._put(r, fixed[NO], "placed", f"plan.yaml No {no}")
-                self._put(r, fixed["施策名"], "placed", f"plan.yaml No {no} 施策名")
+                self._put(r, fixed[NO], importer.Placement.PLACED, f"plan.yaml No {no}")
+                self._put(r, fixed["施策名"], importer.Placement.PLACED, f"plan.yaml No {no} 施策名")
                 if "関係課" in fixed:
                     item["関係課"] = published.split_departments(grid.text(r, fixed["関係課"]))
-                    self._put(r, fixed["関係課"], "placed", f"plan.yaml No {no} 関係課")
+                    self._put(r, fixed["関係課"], importer.Placement.PLACED, f"plan.yaml No {no} 関係課")
                 for c, y in plan_cols.items():
                     text = grid.text(r, c)
                     if text:
                         item["計画"][y] = text
-                        self._put(r, c, "placed", f"plan.yaml No {no} 計画.{y}")
+                        self._put(r, c, importer.Placement.PLACED, f"plan.yaml No {no} 計画.{y}")
             no = item[NO]
             if dept in item[DEPARTMENT]:
                 for c in row_cells:
                     if grid.origin(r, c) == (r, c):
-                        self._put(r, c, "unplaced", "", f"No {no} の「{dept}」の行が2回あります（最初の行を使いました）")
+                        self._put(r, c, importer.Placement.UNPLACED, "", f"No {no} の「{dept}」の行が2回あります（最初の行を使いました）")
                 continue
             item[DEPARTMENT].append(dept)
-            self._put(r, fixed[DEPARTMENT], "placed", f"plan.yaml No {no} 主管課")
+            self._put(r, fixed[DEPARTMENT], importer.Placement.PLACED, f"plan.yaml No {no} 主管課")
             if "事業内容" in fixed:
                 origin = grid.origin(r, fixed["事業内容"])
                 content.setdefault(no, []).append((dept, cell_text(grid.raw(*origin)), origin))
                 if origin == (r, fixed["事業内容"]):
-                    self._put(r, fixed["事業内容"], "placed", f"plan.yaml No {no} 事業内容")
+                    self._put(r, fixed["事業内容"], importer.Placement.PLACED, f"plan.yaml No {no} 事業内容")
             for c, (y, f) in block_cols.items():
                 text = cell_text(grid.raw(r, c))
                 if not text:
@@ -261,11 +261,11 @@ class XlsxImporter:
                     text, notes = importer.STATUS_FIX[text], [importer.Note(
                         importer.NoteKind.NORMALISED, f"「{text}」を「{importer.STATUS_FIX[text]}」に直しました")]
                 values.setdefault((no, dept, y), {})[f] = text
-                self._put(r, c, "placed", target, *notes)
+                self._put(r, c, importer.Placement.PLACED, target, *notes)
             used = set(fixed.values()) | set(plan_cols) | set(block_cols)
             for c in row_cells:
                 if c not in used and grid.origin(r, c) == (r, c):
-                    self._put(r, c, "unplaced", "", "見出しのない列にある文字です")
+                    self._put(r, c, importer.Placement.UNPLACED, "", "見出しのない列にある文字です")
 
         for no, parts in content.items():
             item = initiatives[no]
@@ -290,9 +290,9 @@ class XlsxImporter:
                 if reports:
                     recs.append({NO: no, YEAR: y, REPORTS: reports})
         if years and not _stored_years(wb):
-            self.ledger.page_notes.append(
+            self.ledger.page_notes.append(importer.PageNote(
                 "シートには年度の受付状態がないため、シートにある年度（"
-                + "・".join(years) + "）はすべて締切、計画年度だけの年度は受付中としました")
+                + "・".join(years) + "）はすべて締切、計画年度だけの年度は受付中としました"))
         return importer.ImportResult(plan if strategies else {}, recs, self.ledger, name, self.cell_count)
 
     @staticmethod
