@@ -29,13 +29,14 @@ from typing import Any, Callable
 
 import xlwings as xw
 
-from shinchoku.errors import ShinchokuError, log_unexpected
+from shinchoku.errors import Kind, ShinchokuError, log_unexpected
 from shinchoku.model import records as records_mod
 from shinchoku.model import yamlio
 from shinchoku.model.plan import Plan
 from shinchoku.sharing import settings as settings_mod
 from shinchoku.sheet import sheetmodel as sm
 from shinchoku.store import GitError, Store, Unreadable
+from shinchoku.words import ASK_COORDINATOR, SHEET_UNCHANGED
 
 TITLE = "進捗管理"
 PLAN_PATH = f"{records_mod.RECORDS}/plan.yaml"
@@ -68,7 +69,7 @@ def _guarded(work: Callable[[Any], None]) -> Callable[[Any], None]:
             _alert(book, str(exc), critical=True)
         except Exception as exc:          # noqa: BLE001 - the add-in's one boundary: a bug
             traceback.print_exc(file=sys.stderr)
-            _alert(book, log_unexpected(exc, f"button {work.__name__}") + "\nシートの内容はそのままです。",
+            _alert(book, log_unexpected(exc, f"button {work.__name__}") + f"\n{SHEET_UNCHANGED}。",
                    critical=True)
         finally:
             _status(book, None)
@@ -77,21 +78,18 @@ def _guarded(work: Callable[[Any], None]) -> Callable[[Any], None]:
     return run
 
 
-REFUSED = "中央のリポジトリが受け付けませんでした"
-
-
 def _git_text(exc: GitError) -> str:
     """The alert for a git failure: the Japanese sentence and what to expect first; the
     server's own words (Japanese) after it; git's own words (English) only indented
-    under a Japanese heading, for whoever is asked for help (:func:`advice.git_failure`)."""
-    from shinchoku.hooks.advice import GIT_DETAIL_HEADING, git_detail
+    under a Japanese heading, for whoever is asked for help (:func:`shinchoku.words.git_failure`)."""
+    from shinchoku.words import GIT_DETAIL_HEADING, git_detail
 
     detail = exc.detail
     if not detail:
-        return exc.message + "\n\nシートの内容はそのままです。"
-    if exc.message == REFUSED:
-        return f"{exc.message}\n\n{detail}\n\nシートの内容はそのままです。"
-    return f"{exc.message}\n\nシートの内容はそのままです。\n\n{GIT_DETAIL_HEADING}\n{git_detail(detail)}"
+        return f"{exc.message}\n\n{SHEET_UNCHANGED}。"
+    if exc.kind is Kind.SERVER_REFUSED:
+        return f"{exc.message}\n\n{detail}\n\n{SHEET_UNCHANGED}。"
+    return f"{exc.message}\n\n{SHEET_UNCHANGED}。\n\n{GIT_DETAIL_HEADING}\n{git_detail(detail)}"
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -226,7 +224,7 @@ def _read_records(store: Store, rev: str, since: str = "", *, with_plan: bool = 
     if broken:
         shown = "、".join(broken[:3]) + (f" ほか{len(broken) - 3}件" if len(broken) > 3 else "")
         raise Stop(f"中央の記録 {shown} が読めない形になっているため、取り込めませんでした。"
-                   "協働推進課（調整担当）にご連絡ください。シートの内容はそのままです")
+                   f"{ASK_COORDINATOR}。{SHEET_UNCHANGED}")
     return plan, out, only
 
 
@@ -640,7 +638,7 @@ def _cycle_action(book, action: str) -> None:
         sync.update(store, author)
         plan = _plan_at(store, "HEAD")
         if plan is None:
-            raise Stop("計画（records/plan.yaml）が読めません。協働推進課（調整担当）にご連絡ください")
+            raise Stop(f"計画（records/plan.yaml）が読めません。{ASK_COORDINATOR}")
         try:
             year = cycleops.default_year(plan, None)
         except cycle.CycleError as exc:

@@ -7,10 +7,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
-from shinchoku.errors import ShinchokuError
+from shinchoku import words
+from shinchoku.errors import Kind, ShinchokuError
 from shinchoku.model import yamlio
+from shinchoku.model.fields import DEPARTMENT, NO
 
 PLAN_FILE = "plan.yaml"
+# The plan's tree (schema/plan.schema.json): 推進方策 → 目標 → 施策, each initiative with its
+# No and its lead departments under the same words a record uses (fields.NO, fields.DEPARTMENT).
+STRATEGIES, GOALS, INITIATIVES = "推進方策", "目標", "施策"
 
 
 @dataclass(frozen=True)
@@ -71,7 +76,16 @@ class Plan:
         return [y.label for y in self.years]
 
     def strategies(self) -> Iterator[dict[str, Any]]:
-        yield from self.data.get("推進方策", [])
+        yield from self.data.get(STRATEGIES, [])
+
+    def items(self) -> Iterator[tuple[tuple[Any, ...], dict[str, Any], dict[str, Any], dict[str, Any]]]:
+        """(key path, strategy, goal, initiative) of every initiative entry in plan order,
+        as the file has them (an entry that is no mapping is passed over: the schema
+        check names it)."""
+        for si, s in _entries(self.data.get(STRATEGIES)):
+            for gi, g in _entries(s.get(GOALS)):
+                for ii, i in _entries(g.get(INITIATIVES)):
+                    yield (STRATEGIES, si, GOALS, gi, INITIATIVES, ii), s, g, i
 
     def initiatives(self) -> Iterator[Initiative]:
         yield from self._initiatives()
@@ -80,26 +94,21 @@ class Plan:
         # Built once per plan: every command asks for initiatives (or one by No) many
         # times, and a plan is read-only once loaded (a changed plan is a new Plan).
         cached = self.__dict__.get("_cache_initiatives")
-        if cached is not None and cached[0] is self.data.get("推進方策"):
+        if cached is not None and cached[0] is self.data.get(STRATEGIES):
             return cached[1]
-        out = []
-        for s in self.data.get("推進方策", []):
-            for g in s.get("目標", []):
-                for i in g.get("施策", []):
-                    out.append(Initiative(
-                        no=i["No"],
-                        name=i.get("施策名", ""),
-                        departments=tuple(i.get("主管課", [])),
-                        related=tuple(i.get("関係課", [])),
-                        strategy_no=s.get("番号", 0),
-                        strategy_name=s.get("名称", ""),
-                        goal_no=g.get("番号", 0),
-                        goal_name=g.get("名称", ""),
-                        content=i.get("事業内容"),
-                        schedule=dict(i.get("計画", {}) or {}),
-                    ))
-        built = tuple(out)
-        self.__dict__["_cache_initiatives"] = (self.data.get("推進方策"), built)
+        built = tuple(Initiative(
+            no=i[NO],
+            name=i.get("施策名", ""),
+            departments=tuple(i.get(DEPARTMENT, [])),
+            related=tuple(i.get("関係課", [])),
+            strategy_no=s.get("番号", 0),
+            strategy_name=s.get("名称", ""),
+            goal_no=g.get("番号", 0),
+            goal_name=g.get("名称", ""),
+            content=i.get("事業内容"),
+            schedule=dict(i.get("計画", {}) or {}),
+        ) for _path, s, g, i in self.items())
+        self.__dict__["_cache_initiatives"] = (self.data.get(STRATEGIES), built)
         self.__dict__.pop("_cache_by_no", None)
         return built
 
@@ -123,6 +132,14 @@ class Plan:
             for d in i.departments:
                 seen.setdefault(d, None)
         return list(seen)
+
+
+def _entries(value: Any) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(index, entry) of the mappings in one of the plan's lists (anything else passed over)."""
+    if isinstance(value, list):
+        for index, entry in enumerate(value):
+            if isinstance(entry, dict):
+                yield index, entry
 
 
 _MEMO: dict[str, "Plan"] = {}
@@ -175,18 +192,31 @@ def load(records_dir: Path) -> Plan:
 
 
 class PlanUnavailable(ShinchokuError):
-    """The repository has no readable plan (message in Japanese, with file:line)."""
+    """The repository has no readable plan: ``kind`` is ``NO_REPOSITORY`` (no
+    records/plan.yaml there) or ``PLAN_UNREADABLE`` (message with file:line)."""
+
+
+def require_repository(root: Path, *, exit_code: int | None = None) -> Path:
+    """``records/plan.yaml`` of the repository at ``root``; :class:`PlanUnavailable`
+    (``NO_REPOSITORY``, exit 1 unless ``exit_code``) when there is none."""
+    path = root / "records" / PLAN_FILE
+    if not path.is_file():
+        raise PlanUnavailable(words.no_repository(root), kind=Kind.NO_REPOSITORY, exit_code=exit_code)
+    return path
+
+
+def unreadable(exc: yamlio.YamlError) -> PlanUnavailable:
+    """The one wording for a plan that cannot be read (``PLAN_UNREADABLE``)."""
+    return PlanUnavailable(words.plan_unreadable(exc.line, exc.message), kind=Kind.PLAN_UNREADABLE)
 
 
 def load_repository(root: Path) -> Plan:
     """The plan of the records repository at ``root``, or :class:`PlanUnavailable`
     saying that there is no repository there or on which line its plan cannot be read."""
     try:
-        return load(root / "records")
-    except FileNotFoundError:
-        raise PlanUnavailable(f"記録リポジトリが見つかりません（{root} に records/plan.yaml がありません）") from None
+        return load_text(require_repository(root).read_bytes())
     except yamlio.YamlError as exc:
-        raise PlanUnavailable(f"records/plan.yaml:{exc.line}: {exc.message}") from None
+        raise unreadable(exc) from None
 
 
 def western_year(label: str) -> int:

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
-from shinchoku.errors import ShinchokuError
+from shinchoku.errors import Kind, ShinchokuError
 from shinchoku.store import gitlog
 from shinchoku.store.gitlog import NULL, FileChange, PushStatus, parse_push_porcelain  # noqa: F401
 
@@ -51,6 +51,8 @@ EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"     # git's id of a tree
 
 class GitError(ShinchokuError):
     """A git operation that failed: ``message`` for staff (Japanese), ``detail`` from git."""
+
+    kind = Kind.GIT
 
     def __init__(self, message: str, detail: str = ""):
         super().__init__(message)
@@ -79,6 +81,8 @@ class DiskFull(GitError):
 
 class PushRefused(GitError):
     """The server refused the content; ``detail`` holds the server's own reasons."""
+
+    kind = Kind.SERVER_REFUSED
 
     def __init__(self, said: str):
         super().__init__("中央のリポジトリが受け付けませんでした", said)
@@ -352,10 +356,10 @@ class Store:
         except GitError as exc:
             return False, exc.detail
 
-    # Transitional: the four modules the other helpers are restructuring still call these
-    # (commands/init.py, commands/server_install.py, xlserver/workspace.py, sharing/sync.py;
-    # tests/test_store.py holds the list).  Each has an intent-named method now; remove
-    # these two once they use them.
+    # Transitional: three modules other helpers are restructuring still call these
+    # (commands/init.py, xlserver/workspace.py, sharing/sync.py; tests/test_gitdoor.py
+    # holds the list).  Each has an intent-named method now; remove these two once they
+    # use them.
     git = _git
     try_git = _try_git
 
@@ -699,7 +703,7 @@ class Store:
             # Leave the index as HEAD has it; the files stay written.
             self._try_git("reset", "-q", "--", *paths)
             msg = "記録をコミットできませんでした"
-            if "pre-commit" in exc.detail or exc.detail:
+            if verify and exc.detail:                    # the pre-commit hook said why
                 msg += "（入力内容の確認で問題が見つかりました）"
             raise GitError(msg, exc.detail) from None
         return self.head()
