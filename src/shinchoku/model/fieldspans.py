@@ -37,10 +37,10 @@ def _key(field: str) -> bytes:
     return key
 
 
-def report_spans(raw: bytes | None, fields: Sequence[str]) -> dict[str, dict[str, bytes]] | None:
-    """{department: {field: its lines}} of a record in canonical layout, for ``fields``
-    (a field the report lacks is left out); {} for an absent record (``b""``); None for
-    any other layout, or when unknown (``raw`` None)."""
+def report_sections(raw: bytes | None) -> dict[str, bytes] | None:
+    """{department: its report's bytes after ``主管課: <department>``} of a record in
+    canonical layout; {} for an absent record (``b""``); None for any other layout, or
+    when unknown (``raw`` None).  Two versions' reports compare by these bytes."""
     if raw is None:
         return None
     if not raw:
@@ -53,13 +53,10 @@ def report_spans(raw: bytes | None, fields: Sequence[str]) -> dict[str, dict[str
         return {} if raw[at:].strip() == _EMPTY_REPORTS else None
     if start != at + len(_REPORTS) - 1:
         return None
-    keys = [(f, _key(f)) for f in fields]
-    out: dict[str, dict[str, bytes]] = {}
-    while start >= 0:
-        following = raw.find(_REPORT, start + 1)
-        end = following if following >= 0 else len(raw)
-        name_end = raw.find(b"\n", start + 1)
-        name = raw[start + len(_REPORT):name_end if 0 <= name_end < end else end]
+    out: dict[str, bytes] = {}
+    for section in raw[start + len(_REPORT):].split(_REPORT):
+        name_end = section.find(b"\n")
+        name = section[:name_end] if name_end >= 0 else section
         if not name or name[0] in _NOT_PLAIN or b": " in name or name.endswith(b" "):
             return None
         try:
@@ -68,18 +65,34 @@ def report_spans(raw: bytes | None, fields: Sequence[str]) -> dict[str, dict[str
             return None
         if dept in out:
             return None                     # a department twice: the parser says which counts
-        spans: dict[str, bytes] = {}
-        for field, key in keys:
-            k = raw.find(key, start, end)
-            if k < 0:
-                continue
-            stop = raw.find(b"\n", k + 1)
-            while 0 <= stop < end and (raw.startswith(b"      ", stop + 1) or raw.startswith(b"\n", stop + 1)):
-                stop = raw.find(b"\n", stop + 1)
-            spans[field] = raw[k + 1:stop if 0 <= stop <= end else end]
-        out[dept] = spans
-        start = following
+        out[dept] = section
     return out
+
+
+def section_spans(section: bytes, fields: Sequence[str]) -> dict[str, bytes]:
+    """{field: its lines} of one report (a value of :func:`report_sections`), for
+    ``fields`` (a field the report lacks is left out)."""
+    spans: dict[str, bytes] = {}
+    end = len(section)
+    for field in fields:
+        k = section.find(_key(field))
+        if k < 0:
+            continue
+        stop = section.find(b"\n", k + 1)
+        while 0 <= stop < end and (section.startswith(b"      ", stop + 1) or section.startswith(b"\n", stop + 1)):
+            stop = section.find(b"\n", stop + 1)
+        spans[field] = section[k + 1:stop if stop >= 0 else end]
+    return spans
+
+
+def report_spans(raw: bytes | None, fields: Sequence[str]) -> dict[str, dict[str, bytes]] | None:
+    """{department: {field: its lines}} of a record in canonical layout, for ``fields``
+    (a field the report lacks is left out); {} for an absent record (``b""``); None for
+    any other layout, or when unknown (``raw`` None)."""
+    sections = report_sections(raw)
+    if sections is None:
+        return None
+    return {dept: section_spans(section, fields) for dept, section in sections.items()}
 
 
 def field_spans(raw: bytes | None, field: str) -> dict[str, bytes] | None:
@@ -153,22 +166,26 @@ def _literal(span: bytes) -> str | None:
 def changes(old: bytes | None, new: bytes | None, fields: Sequence[str], *, key: tuple[str, int],
             commit: Commit | None = None) -> list[FieldChange] | None:
     """What :func:`shinchoku.model.fields.changes` finds between two versions of record
-    ``key`` (``b""``: absent), comparing each field's bytes and decoding only the fields
-    that differ; None when either is laid out otherwise, or a value needs the parser's
-    judgement (the caller parses)."""
-    return compare(report_spans(old, fields), report_spans(new, fields), fields, key=key, commit=commit)
+    ``key`` (``b""``: absent), comparing each report's and then each field's bytes and
+    decoding only the fields that differ; None when either is laid out otherwise, or a
+    value needs the parser's judgement (the caller parses)."""
+    return compare(report_sections(old), report_sections(new), fields, key=key, commit=commit)
 
 
-def compare(before: dict[str, dict[str, bytes]] | None, after: dict[str, dict[str, bytes]] | None,
-            fields: Sequence[str], *, key: tuple[str, int], commit: Commit | None = None) -> list[FieldChange] | None:
-    """:func:`changes` of two versions already read by :func:`report_spans` (a reader of
-    many versions reads each once)."""
+def compare(before: dict[str, bytes] | None, after: dict[str, bytes] | None, fields: Sequence[str], *,
+            key: tuple[str, int], commit: Commit | None = None) -> list[FieldChange] | None:
+    """:func:`changes` of two versions already cut by :func:`report_sections` (a reader of
+    many versions cuts each once)."""
     if before is None or after is None:
         return None
     out: list[FieldChange] = []
     year, no = key
     for dept in [*after, *(d for d in before if d not in after)]:
-        b, a = before.get(dept, {}), after.get(dept, {})
+        b_section, a_section = before.get(dept), after.get(dept)
+        if b_section == a_section:
+            continue                    # the same report, byte for byte
+        b = section_spans(b_section, fields) if b_section is not None else {}
+        a = section_spans(a_section, fields) if a_section is not None else {}
         for name in fields:
             bs, as_ = b.get(name), a.get(name)
             if bs == as_ or name == DEPARTMENT:

@@ -137,7 +137,7 @@ def collect(store: Store, since: str | None = None, target: str = "HEAD") -> Rev
     # while the plan is read and each commit's changes are found.
     with store.log_with_blobs(rev_range, since=date, wanted=records.is_record_path) as stream:
         review = Review(base, base_commit, head, plan=_plan(store, head))
-        spans: dict[str, Any] = {NULL: {}}     # each blob read once: it is the after of one change, the before of the next
+        spans: dict[str, Any] = {NULL: {}}     # each blob cut once: the after of one change is the before of the next
         for commit, files, raw in stream:
             review.commits.append(commit)
             review.changes.extend(_changes_of(store, commit, files, raw, spans))
@@ -171,7 +171,7 @@ def _changes_of(store: Store, commit: Commit, files: list[FileChange], raw: dict
             continue
         for sha in (ch.before, ch.after):
             if sha not in spans:
-                spans[sha] = fieldspans.report_spans(raw.get(sha), _FIELD_NAMES)
+                spans[sha] = fieldspans.report_sections(raw.get(sha))
         found = fieldspans.compare(spans[ch.before], spans[ch.after], _FIELD_NAMES, key=key, commit=commit)
         if found is None:           # not in canonical layout: parse both versions whole
             found = changes(_parsed(store, raw, ch.before), _parsed(store, raw, ch.after), _FIELDS, key=key,
