@@ -92,13 +92,18 @@ def check(given: BookValues, settings: Settings, say: Progress = _quiet) -> Answ
         reading = read_edits(wb, store)
     wb.unmark()
     if reading.problems:
-        wb.problems(reading.problems, "入力内容のエラー（送信していません）")
-        return wb.answer.say(f"{len(reading.problems)}件のエラーがあります。色の付いたセルを直してください"
-                             f"（一覧は「{sm.ERROR_SHEET}」シート）。", critical=True)
+        return _typed_wrong(wb, reading, f"{len(reading.problems)}件のエラーがあります。色の付いたセルを直してください"
+                                         f"（一覧は「{sm.ERROR_SHEET}」シート）。")
     wb.save_marks()
     wb.no_errors()
     note = "\n".join(reading.skipped)
     return wb.answer.say(f"エラーはありません。送信する変更は {len(reading.edits)}件です。" + (f"\n{note}" if note else ""))
+
+
+def _typed_wrong(wb: Workbook, reading: sm.SheetReading, alert: str) -> Answer:
+    """The cells typed wrong, coloured and listed; nothing sent."""
+    wb.problems(reading.problems, "入力内容のエラー（送信していません）")
+    return wb.answer.say(alert, critical=True)
 
 
 # ----------------------------------------------------------------------------- 送信
@@ -115,10 +120,9 @@ def push(given: BookValues, settings: Settings, say: Progress = _quiet) -> Answe
         reading = read_edits(wb, store)
         wb.unmark()
         if reading.problems:
-            wb.problems(reading.problems, "入力内容のエラー（送信していません）")
-            return wb.answer.say(f"{len(reading.problems)}件のエラーがあるため、送信しませんでした。"
-                                 f"色の付いたセルを直してから、もう一度［送信］を押してください（一覧は「{sm.ERROR_SHEET}」シート）。",
-                                 critical=True)
+            return _typed_wrong(wb, reading, f"{len(reading.problems)}件のエラーがあるため、送信しませんでした。"
+                                             "色の付いたセルを直してから、もう一度［送信］を押してください"
+                                             f"（一覧は「{sm.ERROR_SHEET}」シート）。")
         if not reading.edits:
             wb.save_marks()
             return wb.answer.say("送信する変更はありません（取得したあと、変更したセルがありません）。"

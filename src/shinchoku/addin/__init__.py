@@ -163,77 +163,32 @@ def _status(book, text: str | None) -> None:
 # ----------------------------------------------------------------------------- the buttons
 
 
-@_guarded
-def pull(book) -> None:
-    """取得: bring the clone to the central head and fill the sheet (unsent edits kept)."""
-    from shinchoku.actions import send
+def _button(name: str, work: str, doc: str) -> Callable[[Any], None]:
+    """The button that runs ``work`` (``module.function`` of :mod:`shinchoku.actions`,
+    imported when pressed: a press starts a fresh Python)."""
+    module, function = work.split(".")
 
-    _press(book, send.pull)
+    def press(book) -> None:
+        import importlib
 
+        _press(book, getattr(importlib.import_module(f"shinchoku.actions.{module}"), function))
 
-@_guarded
-def check(book) -> None:
-    """チェック: check the changed cells without sending anything."""
-    from shinchoku.actions import send
-
-    _press(book, send.check)
+    press.__name__, press.__doc__ = name, doc
+    return _guarded(press)
 
 
-@_guarded
-def push(book) -> None:
-    """送信: send the cells changed since the pull; conflicts stay in the sheet."""
-    from shinchoku.actions import send
-
-    _press(book, send.push)
-
-
-@_guarded
-def history(book) -> None:
-    """履歴: who changed the selected cell's field, when, from what to what."""
-    from shinchoku.actions import lookup
-
-    _press(book, lookup.history)
-
-
-@_guarded
-def review(book) -> None:
-    """変更確認: every change since the last approved review (協働推進課)."""
-    from shinchoku.actions import lookup
-
-    _press(book, lookup.review)
-
-
-@_guarded
-def submit(book) -> None:
-    """提出: the selected rows' reports (or all of the user's department) become 提出済."""
-    from shinchoku.actions import cycle
-
-    _press(book, cycle.submit)
-
-
-@_guarded
-def send_back(book) -> None:
-    """差戻し (協働推進課): the selected rows go back, with the 新しいコメント as the reason."""
-    from shinchoku.actions import cycle
-
-    _press(book, cycle.send_back)
-
-
-@_guarded
-def approve(book) -> None:
-    """確認 (協働推進課): the selected rows' reports become 確認済."""
-    from shinchoku.actions import cycle
-
-    _press(book, cycle.approve)
-
-
-@_guarded
-def progress(book) -> None:
-    """提出状況 (協働推進課): per department, what is 未提出/提出済/差戻し/確認済, on its sheet."""
-    from shinchoku.actions import cycle
-
-    _press(book, cycle.progress)
-
+pull = _button("pull", "send.pull", "取得: bring the clone to the central head and fill the sheet (unsent edits kept).")
+check = _button("check", "send.check", "チェック: check the changed cells without sending anything.")
+push = _button("push", "send.push", "送信: send the cells changed since the pull; conflicts stay in the sheet.")
+history = _button("history", "lookup.history", "履歴: who changed the selected cell's field, when, from what to what.")
+review = _button("review", "lookup.review", "変更確認: every change since the last approved review (協働推進課).")
+submit = _button("submit", "cycle.submit",
+                 "提出: the selected rows' reports (or all of the user's department) become 提出済.")
+send_back = _button("send_back", "cycle.send_back",
+                    "差戻し (協働推進課): the selected rows go back, with the 新しいコメント as the reason.")
+approve = _button("approve", "cycle.approve", "確認 (協働推進課): the selected rows' reports become 確認済.")
+progress = _button("progress", "cycle.progress",
+                   "提出状況 (協働推進課): per department, what is 未提出/提出済/差戻し/確認済, on its sheet.")
 
 BUTTONS: dict[str, Callable[[Any], None]] = {
     "shinchoku_pull": pull,

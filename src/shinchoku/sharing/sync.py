@@ -34,7 +34,7 @@ from typing import Any, Callable
 
 from shinchoku.errors import ShinchokuError
 from shinchoku.model import records, yamlio
-from shinchoku.model.fields import Commit, FieldChange, Record, text_or_none
+from shinchoku.model.fields import FieldChange, Record, text_or_none
 from shinchoku.model.plan import Plan
 from shinchoku.rules import validate
 from shinchoku.sharing import history
@@ -80,23 +80,14 @@ def _heal(store: Store, say: "Progress") -> None:
 @dataclass(frozen=True)
 class Conflict:
     """An edit not sent: the central repository holds ``theirs`` where the edit expected
-    its ``before``; ``by`` is the commit that put it there (None: not found in history)."""
+    its ``before``; who put it there, when, in which commit ("" and None: not found in
+    the field's history)."""
 
     edit: FieldChange
     theirs: str | None
-    by: Commit | None = None
-
-    @property
-    def author(self) -> str:
-        return self.by.author if self.by else ""
-
-    @property
-    def when(self) -> _dt.datetime | None:
-        return self.by.when if self.by else None
-
-    @property
-    def commit(self) -> str:
-        return self.by.sha if self.by else ""
+    author: str = ""
+    when: _dt.datetime | None = None
+    commit: str = ""
 
 
 @dataclass
@@ -159,13 +150,13 @@ def _plan_at(store: Store, rev: str) -> Plan:
         raise GitError(f"中央の計画ファイル records/plan.yaml:{exc.line} が読めません（{exc.message}）") from None
 
 
-def _who_changed(store: Store, edit: FieldChange, value: str | None) -> Commit | None:
-    """The newest commit that gave ``edit``'s field ``value``."""
+def _conflict(store: Store, edit: FieldChange, theirs: str | None) -> Conflict:
+    """``edit`` in conflict with ``theirs``, and the newest commit that put it there."""
     ref = edit.ref
     for change in history.field_history(store, ref.year, ref.no, ref.field, ref.department):
-        if change.after == value:
-            return Commit(change.commit, change.author, change.email, change.when, change.subject)
-    return None
+        if change.after == theirs:
+            return Conflict(edit, theirs, change.author, change.when, change.commit)
+    return Conflict(edit, theirs)
 
 
 def apply_edits(store: Store, edits: list[FieldChange], rev: str) -> tuple[dict[tuple[str, int], dict], PublishResult]:
@@ -192,7 +183,7 @@ def apply_edits(store: Store, edits: list[FieldChange], rev: str) -> tuple[dict[
             changed[key] = record.data
             result.sent.append(edit)
         else:
-            result.conflicts.append(Conflict(edit, theirs, _who_changed(store, edit, theirs)))
+            result.conflicts.append(_conflict(store, edit, theirs))
     return changed, result
 
 

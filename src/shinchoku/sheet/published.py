@@ -73,6 +73,20 @@ def _int(text: str) -> int:
 # ----------------------------------------------------------------------------- texts
 
 
+def print_a3(ws, title_rows: str) -> None:
+    """Page setup of a sheet as the city prints it: A3 landscape, one page wide, the
+    ``title_rows`` (``"1:3"``) on every page (also used by the input workbook)."""
+    from openpyxl.worksheet.properties import PageSetupProperties
+
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A3
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.print_title_rows = title_rows
+    ws.page_margins.left = ws.page_margins.right = 0.4
+
+
 def title(plan: Plan) -> str:
     """「計画名(計画期間) 進行管理シート」, as the city's sheet is titled."""
     if plan.period:
@@ -243,7 +257,6 @@ def write_sheet(ws, plan: Plan, records: dict[tuple[str, int], dict[str, Any]],
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.merge import MergedCellRange
-    from openpyxl.worksheet.properties import PageSetupProperties
 
     fields = report_fields(root)
     cols = Columns.build(plan.plan_years, years, fields)
@@ -398,15 +411,8 @@ def write_sheet(ws, plan: Plan, records: dict[tuple[str, int], dict[str, Any]],
                 if isinstance(r, dict) and r.get("主管課") not in planned:
                     warnings.append(f"{year} No {no} の「{r.get('主管課')}」の報告は、計画の主管課にないため載せていません")
 
-    # page setup: A3 landscape, one page wide, header rows on every page
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A3
-    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.print_title_rows = f"{h1}:{h3}"
+    print_a3(ws, f"{h1}:{h3}")
     ws.print_options.horizontalCentered = True
-    ws.page_margins.left = ws.page_margins.right = 0.4
     ws.page_margins.top = ws.page_margins.bottom = 0.5
     ws.page_margins.header = ws.page_margins.footer = 0.25
     ws.oddFooter.center.text = "&P / &N"

@@ -101,7 +101,6 @@ def _write_main(ws, layout: sm.Layout, plan: Plan, records, department: str, roo
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
-    from openpyxl.worksheet.properties import PageSetupProperties
 
     last = layout.width
     thin = Side(style="thin", color="808080")
@@ -248,13 +247,7 @@ def _write_main(ws, layout: sm.Layout, plan: Plan, records, department: str, roo
     ws.auto_filter.ref = f"A{h2}:{get_column_letter(last)}{last_row}"
 
     _open_on_the_open_year(ws, layout)
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A3
-    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.print_title_rows = f"{h1}:{h2}"
-    ws.page_margins.left = ws.page_margins.right = 0.4
+    published.print_a3(ws, f"{h1}:{h2}")
     return keys
 
 
