@@ -175,18 +175,22 @@ class Workbook:
         self.department = settings.department
         self.root: Path | None = settings.repo_path(may_clone=may_clone) if need_repo else None
         self.answer = Answer()
-        self._rows: list[sm.DataRow] | None = None
+        self._found: tuple[list[sm.DataRow], list[int]] | None = None
 
     def store(self) -> "Store":
         from shinchoku.store import Store
 
         return Store(self.root)
 
+    def found(self) -> tuple[list[sm.DataRow], list[int]]:
+        """:func:`~shinchoku.sheet.sheetmodel.data_rows` of the main sheet, read once."""
+        if self._found is None:
+            self._found = sm.data_rows(self.values, self.layout)
+        return self._found
+
     def rows(self) -> list[sm.DataRow]:
-        """The data rows (No and 主管課 set), read once."""
-        if self._rows is None:
-            self._rows, _stray = sm.data_rows(self.values, self.layout)
-        return self._rows
+        """The data rows (No and 主管課 set)."""
+        return self.found()[0]
 
     def has_sheet(self, name: str) -> bool:
         return name in self.given.sheets
@@ -248,6 +252,9 @@ def table(rows: list[list[Any]]) -> list[list[Any]]:
 # ----------------------------------------------------------------------------- the records
 
 
+FEW = 200      # changed records read one by one; more are read in one pass
+
+
 def read_records(store: "Store", rev: str, since: str = "", *, with_plan: bool = True
                  ) -> tuple["Plan", dict[tuple[str, int], dict[str, Any]], set[tuple[str, int]] | None]:
     """The plan and the records at ``rev``: every record, or (when ``since``, the sheet's
@@ -259,13 +266,19 @@ def read_records(store: "Store", rev: str, since: str = "", *, with_plan: bool =
     from shinchoku.model.plan import Plan
     from shinchoku.store import Unreadable
 
+    from shinchoku.store import GitError
+
     only: set[tuple[str, int]] | None = None
     paths = None
     if since and since == rev:
         paths, only = [], set()
-    elif since and store.rev(since):
-        paths = store.changed_paths(since, rev)
-        only = {records_mod.parse_relpath(p.split("/", 1)[1]) for p in paths if records_mod.is_record_path(p)}
+    elif since:
+        try:
+            paths = store.changed_paths(since, rev)
+        except GitError:            # a base this clone does not have (a book from elsewhere): read all
+            paths = None
+        else:
+            only = {records_mod.parse_relpath(p.split("/", 1)[1]) for p in paths if records_mod.is_record_path(p)}
     broken: list[str] = []
     plan = Plan({})
     if with_plan:
@@ -274,10 +287,20 @@ def read_records(store: "Store", rev: str, since: str = "", *, with_plan: bool =
         except yamlio.YamlError:
             broken.append(PLAN_PATH)
     out: dict[tuple[str, int], dict[str, Any]] = {}
-    try:
-        out = store.read_records(rev, paths=paths, strict=True)
-    except Unreadable as exc:
-        broken += exc.paths
+    if paths is not None and len(paths) <= FEW:
+        # a few records (a 送信, a 取得 soon after the last): read each one at ``rev``
+        for path in paths:
+            raw = store.read_blob(rev, path) if records_mod.is_record_path(path) else None
+            rec = records_mod.mapping_or_none(raw)
+            if rec is not None:
+                out[records_mod.parse_relpath(path.split("/", 1)[1])] = rec
+            elif raw is not None:
+                broken.append(path)
+    else:
+        try:
+            out = store.read_records(rev, paths=paths, strict=True)
+        except Unreadable as exc:
+            broken += exc.paths
     if broken:
         shown = "、".join(broken[:3]) + (f" ほか{len(broken) - 3}件" if len(broken) > 3 else "")
         raise Stop(f"中央の記録 {shown} が読めない形になっているため、取り込めませんでした。"

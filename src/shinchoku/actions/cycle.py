@@ -97,7 +97,8 @@ def _cycle(action: str, given: BookValues, settings: Settings, say: Progress) ->
             raise Stop(f"差戻しには理由が必要です。{where}に、直してほしいことを書いてから［差戻し］を押してください"
                        f"（理由がない行: {'、'.join(missing)}）")
     with wb.store() as store:
-        reading = sm.read_edits(wb.values, wb.state, lambda: plan_at(store, "HEAD"), wb.department, wb.root)
+        reading = sm.read_edits(wb.values, wb.state, lambda: plan_at(store, "HEAD"), wb.department, wb.root,
+                                found=wb.found())
         keys = {r.key for r in chosen}
         unsent = [e for e in reading.edits if (e.no, e.department) in keys]
         if unsent:

@@ -49,7 +49,8 @@ def pull(given: BookValues, settings: Settings, say: Progress = _quiet) -> Answe
         say("シートに書き込んでいます…")
         plan, recs, only = read_records(store, head, wb.state.base)
     check_department(wb, plan)
-    result = sm.fill(wb.values, wb.state, recs, head, plan, wb.department, pulled_at=now(), only=only)
+    result = sm.fill(wb.values, wb.state, recs, head, plan, wb.department, pulled_at=now(), only=only,
+                     found=wb.found())
     wb.unmark()
     result.state.marked = []
     wb.write_fill(result)
@@ -82,7 +83,8 @@ def pull(given: BookValues, settings: Settings, say: Progress = _quiet) -> Answe
 def read_edits(wb: Workbook, store) -> sm.SheetReading:
     """The cells changed since 取得, checked (:class:`Stop` for a department the plan lacks)."""
     check_department(wb, lambda: plan_at(store, "HEAD"))
-    return sm.read_edits(wb.values, wb.state, lambda: plan_at(store, "HEAD"), wb.department, wb.root)
+    return sm.read_edits(wb.values, wb.state, lambda: plan_at(store, "HEAD"), wb.department, wb.root,
+                         found=wb.found())
 
 
 def check(given: BookValues, settings: Settings, say: Progress = _quiet) -> Answer:
@@ -160,7 +162,8 @@ def push(given: BookValues, settings: Settings, say: Progress = _quiet) -> Answe
         conflict_cells.append(addr)
         conflict_rows.append([addr, ref.label(title(ref.field)), or_empty(c.edit.after), or_empty(c.theirs),
                               c.author, when(c.when), c.commit[:7]])
-    filled = sm.fill(wb.values, wb.state, recs, result.head, None, wb.department, keep=keep, only=only)
+    filled = sm.fill(wb.values, wb.state, recs, result.head, None, wb.department, keep=keep, only=only,
+                     found=wb.found())
     filled.state.marked = wb.state.marked
     wb.write_fill(filled)
     wb.mark(conflict_cells, sm.CONFLICT_FILL)

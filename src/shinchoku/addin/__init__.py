@@ -122,7 +122,7 @@ def apply(book, answer) -> None:
     sheets = {sheet.name: sheet for sheet in book.sheets}
     for write in answer.writes:
         if isinstance(write, Cells):
-            sheets[write.sheet].range((write.row, write.column)).value = write.values
+            put(sheets[write.sheet], write.row, write.column, write.values)
         elif isinstance(write, Colour):
             sheets[write.sheet].range(write.address).color = write.colour
         else:
@@ -143,9 +143,21 @@ def _listing(book, sheets: dict[str, Any], listing) -> None:
         sheets[listing.name] = sheet
     else:
         sheet.clear_contents()
-    sheet.range((1, 1)).value = listing.rows
+    put(sheet, 1, 1, listing.rows)
     if not listing.only_if_there:
         sheet.activate()
+
+
+def put(sheet, row: int, column: int, block: list[list[Any]]) -> None:
+    """Write ``block`` (rows of texts, numbers and None for empty) from (row, column),
+    into a range of exactly its size, as the engine takes values (what xlwings' ``.value``
+    gives it for these values: None as ""): ``.value`` would also look at the whole
+    sheet's values first, on xlwings' remote engine once per write."""
+    if not block:
+        return
+    width = max(len(line) for line in block)
+    rows = [["" if v is None else v for v in line] + [""] * (width - len(line)) for line in block]
+    sheet.range((row, column), (row + len(rows) - 1, column + width - 1)).raw_value = rows
 
 
 def alert(book, text: str, *, critical: bool = False) -> None:

@@ -549,13 +549,15 @@ def header_problem(values: list[list[Any]], layout: Layout, root: Path | None = 
 
 
 def read_edits(values: list[list[Any]], state: State, plan: "Plan | Callable[[], Plan | None] | None",
-               department: str = "", root: Path | None = None) -> SheetReading:
+               department: str = "", root: Path | None = None, *,
+               found: tuple[list[DataRow], list[int]] | None = None) -> SheetReading:
     """Cells changed since the pull, checked cell by cell against the schema and the plan
     (``plan`` may be a function: it is only called for a row the last pull did not fill;
     which years are open is the workbook's own layout — a year closed since then is
-    refused by the records' checks when sending)."""
+    refused by the records' checks when sending).  ``found``: :func:`data_rows` of
+    ``values``, when the caller has them."""
     layout = state.layout
-    rows, stray = data_rows(values, layout)
+    rows, stray = found or data_rows(values, layout)
     wrong_headers = header_problem(values, layout, root)
     if wrong_headers is not None:
         return SheetReading(layout, rows, [], [wrong_headers], [])
@@ -689,7 +691,8 @@ class Fill:
 def fill(values: list[list[Any]], state: State, records: dict[tuple[str, int], dict[str, Any]],
          base: str, plan: Plan | None = None, department: str = "",
          keep: dict[FieldRef, str | None] | None = None,
-         pulled_at: str = "", only: set[tuple[str, int]] | None = None) -> Fill:
+         pulled_at: str = "", only: set[tuple[str, int]] | None = None,
+         found: tuple[list[DataRow], list[int]] | None = None) -> Fill:
     """The sheet's editable cells and the state after taking ``records`` (at ``base``).
 
     A cell the user changed since the last pull keeps its text and its pulled value
@@ -698,9 +701,10 @@ def fill(values: list[list[Any]], state: State, records: dict[tuple[str, int], d
     the other person's value of a conflict).
 
     ``only``: the (年度, No) of the records that changed since the state's base; the others
-    are taken to hold what the state says (``records`` then needs only those)."""
+    are taken to hold what the state says (``records`` then needs only those).
+    ``found``: :func:`data_rows` of ``values``, when the caller has them."""
     layout = state.layout
-    rows, _stray = data_rows(values, layout)
+    rows, _stray = found or data_rows(values, layout)
     keep = keep or {}
     new = state.copy()
     new.base, new.department, new.pulled_at = base, department, pulled_at or state.pulled_at
