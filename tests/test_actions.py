@@ -1,7 +1,7 @@
 """The buttons' work (shinchoku.actions) run without xlwings: plain values in, writes out.
 
 Real repositories: a bare central one with the real server hook and access rules, staff
-clones wired with `shinchoku install` (the real pre-commit hook), workbooks made by
+clones wired with `shinchoku install` (the real hooks and drivers), workbooks made by
 `shinchoku workbook` and read with openpyxl into lists of rows, as the add-in's glue
 reads them from Excel.  The answers' writes are applied to those rows the way Excel
 takes them (a leading apostrophe keeps a text as text)."""
