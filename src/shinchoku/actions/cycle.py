@@ -14,9 +14,6 @@ from shinchoku.actions.book import (Answer, BookValues, Progress, Stop, Workbook
 from shinchoku.sharing.settings import Settings
 from shinchoku.sheet import sheetmodel as sm
 
-PROGRESS_SHEET = "提出状況"
-
-
 def _quiet(_text: str) -> None:
     pass
 
@@ -170,5 +167,5 @@ def progress(given: BookValues, settings: Settings, say: Progress = _quiet) -> A
         note = update_or_say(store, "提出状況")
         plan, recs, _only = read_records(store, store.head() or "HEAD")
     show_cycle(wb, plan, recs)
-    wb.listing(PROGRESS_SHEET, [[f"提出状況（{now()} 現在）{note}"], *pv.sheet_rows(plan, recs)])
+    wb.listing(sm.PROGRESS_SHEET, [[f"提出状況（{now()} 現在）{note}"], *pv.sheet_rows(plan, recs)])
     return wb.answer

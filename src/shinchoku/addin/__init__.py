@@ -28,9 +28,8 @@ from typing import Any, Callable
 import xlwings as xw
 
 from shinchoku.actions.book import TITLE
-from shinchoku.actions.cycle import PROGRESS_SHEET  # noqa: F401 - the 提出状況 sheet's name, for callers
 from shinchoku.errors import ShinchokuError, log_unexpected
-from shinchoku.sheet.sheetmodel import SHEET_NAME, STATE_SHEET
+from shinchoku.sheet.sheetmodel import PROGRESS_SHEET, SHEET_NAME, STATE_SHEET  # noqa: F401 - (PROGRESS_SHEET: for callers)
 
 
 # ----------------------------------------------------------------------------- entry

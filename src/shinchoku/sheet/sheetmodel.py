@@ -41,6 +41,7 @@ ERROR_SHEET = "エラー"
 CONFLICT_SHEET = "競合"
 HISTORY_SHEET = "履歴"
 REVIEW_SHEET = "変更確認"
+PROGRESS_SHEET = "提出状況"
 
 TITLE_ROW = 1
 HEADER_ROW = 2               # year labels / fixed headers
