@@ -27,7 +27,7 @@ from typing import Any, Callable
 
 import xlwings as xw
 
-from shinchoku.actions.book import TITLE
+from shinchoku.actions.book import TITLE, BookValues, Cells, Colour, Selection, refusal
 from shinchoku.errors import ShinchokuError, log_unexpected
 from shinchoku.sheet.sheetmodel import PROGRESS_SHEET, SHEET_NAME, STATE_SHEET  # noqa: F401 - (PROGRESS_SHEET: for callers)
 
@@ -50,8 +50,6 @@ def _guarded(work: Callable[[Any], None]) -> Callable[[Any], None]:
         try:
             work(book)
         except ShinchokuError as exc:     # a refusal: its own Japanese words
-            from shinchoku.actions.book import refusal
-
             alert(book, refusal(exc), critical=True)
         except Exception as exc:          # noqa: BLE001 - the add-in's one boundary: a bug
             traceback.print_exc(file=sys.stderr)
@@ -77,11 +75,9 @@ def _press(book, action: Callable[..., Any]) -> None:
 # ----------------------------------------------------------------------------- reading
 
 
-def read_book(book):
+def read_book(book) -> BookValues:
     """What the buttons read: the main and state sheets' cells, the selection, the
     sheets' names (:class:`shinchoku.actions.book.BookValues`)."""
-    from shinchoku.actions.book import BookValues
-
     sheets = {sheet.name: sheet for sheet in book.sheets}
     main, state = sheets.get(SHEET_NAME), sheets.get(STATE_SHEET)
     return BookValues(values(main) if main is not None else None, values(state) if state is not None else None,
@@ -99,9 +95,7 @@ def values(sheet) -> list[list[Any]]:
     return [list(r) for r in rows]
 
 
-def _selection(book):
-    from shinchoku.actions.book import Selection
-
+def _selection(book) -> Selection | None:
     try:
         sel = book.app.selection
         if sel is None:
@@ -116,8 +110,6 @@ def _selection(book):
 
 def apply(book, answer) -> None:
     """Carry out a button's answer: its writes in order, then its alert."""
-    from shinchoku.actions.book import Cells, Colour
-
     sheets = {sheet.name: sheet for sheet in book.sheets}
     for write in answer.writes:
         if isinstance(write, Cells):

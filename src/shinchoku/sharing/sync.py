@@ -131,7 +131,7 @@ def update(store: Store, author: Author | None = None) -> str:
         store.fetch()
         if store.rev(store.upstream()) is not None:
             if store.head() is None:
-                store.git("reset", "-q", "--hard", store.upstream())
+                store.reset_to(store.upstream())
             else:
                 conflicted = store.merge_upstream(author or repair.fallback_author(store))
                 if conflicted:
