@@ -102,3 +102,41 @@ def edit_report(root: Path, year: str, no: int, dept: str, **fields: str | None)
 def small_repo(tmp_path) -> Path:
     """A records repository (plain folder, no git) with the small plan and its records."""
     return write_small_repo(tmp_path / "repo")
+
+
+# -- an office: the central repository, the coordinator's seed, staff clones (tests/gitrepo.py)
+
+
+@pytest.fixture
+def make_office(tmp_path):
+    """``make_office(**options)``: a :class:`gitrepo.Office` under tmp_path — a bare central
+    repository with the real server hook, the small plan pushed by the coordinator, a
+    clone per member of staff (``staff={"yamada": YAMADA, ...}``)."""
+    import functools
+
+    from gitrepo import Office
+
+    return functools.partial(Office, tmp_path)
+
+
+@pytest.fixture
+def remote_engine(monkeypatch):
+    """xlwings' remote engine ready for the add-in's buttons; fails (never skips) without it."""
+    from workbooks import check_remote_engine
+
+    check_remote_engine(monkeypatch)
+
+
+@pytest.fixture
+def addin_office(make_office, remote_engine, tmp_path, monkeypatch, capsys):
+    """(central, yamada, sato): the add-in's office — access rules for yamada, sato and ito
+    (workbooks.DEPARTMENTS), 山田 and 佐藤 each at a wired clone with a settings file and
+    a workbook open in the Excel stand-in (:class:`workbooks.Staff`)."""
+    from gitrepo import SATO, YAMADA, access_yaml
+    from workbooks import DEPARTMENTS, Staff
+
+    office = make_office(access=access_yaml(DEPARTMENTS), message="取り込み")
+    yamada = Staff(tmp_path, office.central, YAMADA, monkeypatch=monkeypatch)
+    sato = Staff(tmp_path, office.central, SATO, monkeypatch=monkeypatch)
+    capsys.readouterr()
+    return office.central, yamada, sato

@@ -1,48 +1,27 @@
 """The buttons' work (shinchoku.actions) run without xlwings: plain values in, writes out.
 
-Real repositories: a bare central one with the real server hook and access rules, staff
-clones wired with `shinchoku install` (the real hooks and drivers), workbooks made by
-`shinchoku workbook` and read with openpyxl into lists of rows, as the add-in's glue
-reads them from Excel.  The answers' writes are applied to those rows the way Excel
-takes them (a leading apostrophe keeps a text as text)."""
+Real repositories (the tests' one office, gitrepo.Office: a bare central repository with
+the real server hook and access rules, staff clones wired with `shinchoku install`),
+workbooks made by `shinchoku workbook` and read with openpyxl into lists of rows, as the
+add-in's glue reads them from Excel.  The answers' writes are applied to those rows the
+way Excel takes them (a leading apostrophe keeps a text as text)."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import wire_for_git, write_small_repo
+from gitrepo import SATO, YAMADA, Who, access_yaml, central_value, git, name_and_email
 from shinchoku.actions import book as ab
 from shinchoku.actions import send
-from shinchoku.cli import main
 from shinchoku.sharing import settings as settings_mod
 from shinchoku.sheet import sheetmodel as sm
-from shinchoku.store import Store
+from workbooks import make_workbook
 
-ACCESS = """\
-調整担当:
-  - kyodo
-担当:
-  yamada:
-    - 指導室
-    - 協働推進課
-  sato:
-    - 児童青少年課
-    - 協働推進課
-"""
-
-
-def run_git(cwd: Path, *args: str, name: str = "協働推進課 調整担当", email: str = "kyodo@city.example",
-            user: str = "kyodo") -> str:
-    env = {**os.environ, "GIT_AUTHOR_NAME": name, "GIT_AUTHOR_EMAIL": email, "GIT_COMMITTER_NAME": name,
-           "GIT_COMMITTER_EMAIL": email, "REMOTE_USER": user, "SHINCHOKU_PYTHON": sys.executable}
-    done = subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-    return done.stdout
+DEPARTMENTS = {"yamada": ["指導室", "協働推進課"], "sato": ["児童青少年課", "協働推進課"]}
 
 
 class Sheets:
@@ -123,19 +102,14 @@ def _key(addr: str) -> tuple[int, int]:
 
 
 class Person:
-    """A member of staff: a wired clone, settings, a workbook as values."""
+    """A member of staff: their wired clone, settings, a workbook as values."""
 
-    def __init__(self, tmp: Path, central: Path, login: str, name: str):
-        self.login, self.root = login, tmp / login
-        run_git(tmp, "clone", "-q", str(central), login)
-        run_git(self.root, "config", "user.name", name)
-        run_git(self.root, "config", "user.email", f"{login}@city.example")
-        assert main(["install", "--repo", str(self.root)]) == 0
-        self.settings = settings_mod.Settings(path=tmp / f"{login}.toml", name=name, email=f"{login}@city.example",
-                                              repo=str(self.root))
-        path = tmp / f"{login}.xlsx"
-        assert main(["workbook", str(path), "--repo", str(self.root)]) == 0
-        self.book = Sheets(path)
+    def __init__(self, root: Path, who: Who):
+        self.login, self.root = root.name, root
+        name, email = name_and_email(who)
+        self.settings = settings_mod.Settings(path=root.parent / f"{self.login}.toml", name=name, email=email,
+                                              repo=str(root))
+        self.book = Sheets(make_workbook(root, root.parent / f"{self.login}.xlsx"))
 
     def press(self, action, monkeypatch) -> ab.Answer:
         monkeypatch.setenv("REMOTE_USER", self.login)            # who the server sees pushing
@@ -145,28 +119,14 @@ class Person:
         return answer
 
 
-def central_value(central: Path, year: str, no: int, dept: str, field: str):
-    with Store(central) as s:
-        rec = s.record_at("main", year, no)
-    return next(r for r in rec["報告"] if r["主管課"] == dept).get(field)
-
-
 @pytest.fixture
-def office(tmp_path, monkeypatch, capsys):
-    monkeypatch.setenv("SHINCHOKU_PYTHON", sys.executable)
-    central = tmp_path / "central.git"
-    run_git(tmp_path, "init", "-q", "--bare", "-b", "main", str(central))
-    assert main(["server-install", str(central)]) == 0
-    seed = wire_for_git(write_small_repo(tmp_path / "seed"))
-    (seed / "records" / "access.yaml").write_text(ACCESS, encoding="utf-8")
-    run_git(tmp_path, "init", "-q", "-b", "main", str(seed))
-    run_git(seed, "add", "-A")
-    run_git(seed, "commit", "-q", "-m", "取り込み")
-    run_git(seed, "push", "-q", str(central), "main")
-    yamada = Person(tmp_path, central, "yamada", "山田 花子")
-    sato = Person(tmp_path, central, "sato", "佐藤 一郎")
+def office(make_office, capsys):
+    """(central, 山田, 佐藤): the small plan on a central repository with its hook and
+    access rules, each member of staff with a clone and a workbook read into values."""
+    o = make_office(access=access_yaml(DEPARTMENTS), message="取り込み", staff={"yamada": YAMADA, "sato": SATO})
+    people = Person(o["yamada"], YAMADA), Person(o["sato"], SATO)
     capsys.readouterr()
-    return central, yamada, sato
+    return (o.central, *people)
 
 
 def test_xlwings_is_not_needed():
@@ -182,11 +142,11 @@ def test_push_sends_one_cell_under_the_users_name_and_the_state_follows(office, 
     answer = yamada.press(send.push, monkeypatch)
     assert (answer.alert, answer.critical) == ("1件のセルを送信しました。", False)
     assert central_value(central, "R2", 5, "指導室", "課題") == "人材が足りない。"
-    assert run_git(central, "log", "-1", "--format=%an|%s", "main").strip() == "山田 花子|R2 No.5 指導室: 課題 を更新"
+    assert git(central, "log", "-1", "--format=%an|%s", "main").strip() == "山田 花子|R2 No.5 指導室: 課題 を更新"
     assert yamada.book.get(a) == "人材が足りない。"
     # the state took the sent value: nothing more to send
     assert send.push(yamada.book.given(), yamada.settings).alert.startswith("送信する変更はありません")
-    assert run_git(yamada.root, "status", "--porcelain") == ""
+    assert git(yamada.root, "status", "--porcelain") == ""
 
 
 def test_pull_brings_someone_elses_change_and_keeps_an_unsent_edit(office, monkeypatch):
@@ -209,7 +169,7 @@ def test_pull_brings_someone_elses_change_and_keeps_an_unsent_edit(office, monke
 
 def test_check_and_push_colour_a_wrong_cell_list_it_and_send_nothing(office, monkeypatch):
     central, yamada, _sato = office
-    before = run_git(central, "rev-parse", "main")
+    before = git(central, "rev-parse", "main")
     bad = yamada.book.type("R2", 5, "指導室", "進捗状況", "順調")
     for action in (send.check, send.push):
         answer = yamada.press(action, monkeypatch)
@@ -217,7 +177,7 @@ def test_check_and_push_colour_a_wrong_cell_list_it_and_send_nothing(office, mon
         assert yamada.book.colours[bad] == sm.ERROR_FILL and yamada.book.shown == sm.ERROR_SHEET
         errors = yamada.book.rows(sm.ERROR_SHEET)
         assert errors[3][:2] == [bad, "R2 No.5 指導室 進捗状況"] and "「順調」は選べる値ではありません" in errors[3][2]
-    assert run_git(central, "rev-parse", "main") == before
+    assert git(central, "rev-parse", "main") == before
     yamada.book.type("R2", 5, "指導室", "進捗状況", "計画通りに進んでいない")
     assert yamada.press(send.push, monkeypatch).alert == "1件のセルを送信しました。"
     assert yamada.book.colours[bad] == sm.EDITABLE_FILL
@@ -245,13 +205,13 @@ def test_a_cell_someone_else_changed_is_a_conflict_listed_with_both_values(offic
 
 def test_the_central_refusal_is_placed_on_the_cell_it_names(office, monkeypatch):
     central, yamada, _sato = office
-    before = run_git(central, "rev-parse", "main")
+    before = git(central, "rev-parse", "main")
     other = yamada.book.type("R2", 5, "児童青少年課", "課題", "よその課の課題")
     answer = yamada.press(send.push, monkeypatch)
     assert answer.critical and answer.alert.startswith("中央のリポジトリが受け付けませんでした")
     assert "yamada さんは「児童青少年課」の報告を変更できません" in answer.alert
     assert answer.alert.rstrip().endswith("シートの内容はそのままです。")
-    assert run_git(central, "rev-parse", "main") == before
+    assert git(central, "rev-parse", "main") == before
     assert yamada.book.colours[other] == sm.ERROR_FILL
     errors = yamada.book.rows(sm.ERROR_SHEET)
     assert errors[0][0] == "中央のリポジトリが受け付けなかった内容（送信していません）"

@@ -9,9 +9,6 @@ add-in returns, as xlwings' VBA remote client does."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -20,137 +17,21 @@ import pytest
 import xlwings  # noqa: E402,F401
 
 import xlclient  # noqa: E402
-from conftest import wire_for_git, write_small_repo  # noqa: E402
+from gitrepo import COORDINATOR as COORD  # noqa: E402
+from gitrepo import central_value, clone, git  # noqa: E402
 from shinchoku.cli import main  # noqa: E402
 from shinchoku.sheet import sheetmodel as sm  # noqa: E402
-from shinchoku.store import Author, Store  # noqa: E402
+from shinchoku.store import Author  # noqa: E402
+from workbooks import MAIN, Staff  # noqa: E402
 
-YAMADA = Author("山田 花子", "yamada@city.example")     # 指導室
-SATO = Author("佐藤 一郎", "sato@city.example")         # 児童青少年課
-COORD = Author("協働推進課 調整担当", "kyodo@city.example")
-MAIN = sm.SHEET_NAME
-
-
-ACCESS = """\
-調整担当:
-  - kyodo
-担当:
-  yamada:
-    - 指導室
-    - 協働推進課
-    - 産業振興課
-  sato:
-    - 児童青少年課
-    - 協働推進課
-    - 産業振興課
-  ito:
-    - 指導室
-"""
-
-
-def git(cwd: Path, *args: str, who: Author | None = None, user: str = "kyodo") -> str:
-    env = {k: v for k, v in os.environ.items() if k != "REMOTE_USER"}
-    env.update(SHINCHOKU_PYTHON=sys.executable, REMOTE_USER=user, **(who.env() if who else {}))
-    done = subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-    return done.stdout
-
-
-@pytest.fixture(autouse=True)
-def _remote_engine(monkeypatch):
-    monkeypatch.setenv("XLWINGS_LICENSE_KEY", "noncommercial")
-    monkeypatch.setenv("SHINCHOKU_PYTHON", sys.executable)
-    import xlwings as xw
-
-    try:
-        if "remote" not in xw.engines.engines_by_name:
-            # xlwings registers its remote engine at import time, only when a licence key
-            # is set then; register it now (tests only: noncommercial key).
-            from xlwings.pro import _xlremote
-
-            xw.engines.add(xw.main.Engine(impl=_xlremote.engine))
-            monkeypatch.setattr(xw, "__pro__", True)
-        xw.Book(json=xlclient_payload_probe())
-    except Exception as exc:        # noqa: BLE001
-        pytest.fail(f"xlwings' remote engine cannot load a payload here: {exc}")
-
-
-def xlclient_payload_probe() -> dict:
-    import xlwings as xw
-
-    return {"client": "VBA", "version": xw.__version__, "names": [],
-            "book": {"name": "probe.xlsx", "active_sheet_index": 0, "selection": "A1"},
-            "sheets": [{"name": "Sheet1", "values": [[""]], "pictures": [], "tables": []}]}
-
-
-class Staff:
-    """One staff member: a clone, a config file, a workbook open in the test client."""
-
-    def __init__(self, tmp: Path, central: Path, who: Author, department: str = "", monkeypatch=None):
-        self.who = who
-        self.user = who.email.split("@")[0]
-        self.monkeypatch = monkeypatch
-        self.root = tmp / who.email.split("@")[0]
-        git(tmp, "clone", "-q", str(central), self.root.name)
-        git(self.root, "config", "user.name", who.name)
-        git(self.root, "config", "user.email", who.email)
-        assert main(["install", "--repo", str(self.root)]) == 0
-        self.config = tmp / f"{self.root.name}.toml"
-        lines = [f'name = "{who.name}"', f'email = "{who.email}"', f"repo = '{self.root}'"]
-        if department:
-            lines.append(f'department = "{department}"')
-        self.config.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        book = tmp / f"{self.root.name}.xlsx"
-        assert main(["workbook", str(book), "--repo", str(self.root)]) == 0
-        self.xl = xlclient.Excel(book)
-
-    def press(self, func) -> list[tuple[str, str, str]]:
-        self.monkeypatch.setenv("SHINCHOKU_CONFIG", str(self.config))
-        self.monkeypatch.setenv("REMOTE_USER", self.user)       # who the server sees pushing
-        return self.xl.run(func)
-
-    def addr(self, year: str, no: int, dept: str, field: str) -> str:
-        state = self.xl.sheet(sm.STATE_SHEET)
-        codes = state.values()[sm.STATE_KEY_ROW - 1]
-        col = codes.index(f"edit:{year}:{field}" if f"edit:{year}:{field}" in codes else f"closed:{year}:{field}") + 1
-        main_sheet = self.xl.sheet(MAIN)
-        rows, _c = main_sheet.size()
-        for r in range(sm.FIRST_DATA_ROW, rows + 1):
-            if main_sheet.cells.get((r, 1)) == float(no) and main_sheet.cells.get((r, 3)) == dept:
-                return sm.address(r, col)
-        raise KeyError((no, dept))
-
-    def cell(self, year: str, no: int, dept: str, field: str):
-        return self.xl.sheet(MAIN).get(self.addr(year, no, dept, field))
-
-    def type(self, year: str, no: int, dept: str, field: str, value) -> str:
-        a = self.addr(year, no, dept, field)
-        self.xl.type(MAIN, a, value)
-        return a
-
-
-def central_value(central: Path, year: str, no: int, dept: str, field: str):
-    with Store(central) as s:
-        rec = s.record_at("main", year, no)
-    return next(r for r in rec["報告"] if r["主管課"] == dept).get(field)
+# the buttons need xlwings' remote engine: where it cannot load, every test here fails
+pytestmark = pytest.mark.usefixtures("remote_engine")
 
 
 @pytest.fixture
-def office(tmp_path, monkeypatch, capsys):
-    central = tmp_path / "central.git"
-    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(central))
-    assert main(["server-install", str(central)]) == 0
-    seed = tmp_path / "seed"
-    wire_for_git(write_small_repo(seed))
-    (seed / "records" / "access.yaml").write_text(ACCESS, encoding="utf-8")
-    git(tmp_path, "init", "-q", "-b", "main", str(seed))
-    git(seed, "add", "-A")
-    git(seed, "commit", "-q", "-m", "取り込み", who=COORD)
-    git(seed, "push", "-q", str(central), "main")
-    yamada = Staff(tmp_path, central, YAMADA, monkeypatch=monkeypatch)
-    sato = Staff(tmp_path, central, SATO, monkeypatch=monkeypatch)
-    capsys.readouterr()
-    return central, yamada, sato
+def office(addin_office):
+    """(central, yamada, sato): conftest's ``addin_office``."""
+    return addin_office
 
 
 # -- the action set -------------------------------------------------------------------
@@ -215,7 +96,7 @@ def test_pull_refuses_a_broken_record_upstream_and_leaves_the_sheet(office, tmp_
     # push straight into the repository)
     hook = central / "hooks" / "pre-receive"
     hook.rename(hook.with_name("pre-receive.off"))
-    git(coord, "push", "-q", "origin", "main")
+    git(coord, "push", "-q", "origin", "main", user="kyodo")
     hook.with_name("pre-receive.off").rename(hook)
     before = yamada.cell("R2", 5, "指導室", "実績")
     alerts = yamada.press(addin.pull)
@@ -561,10 +442,7 @@ def test_pull_says_when_the_open_years_changed_since_the_workbook_was_made(offic
     from shinchoku.cli import main as cli
 
     central, yamada, _sato = office
-    coord = tmp_path / "coord"
-    git(tmp_path, "clone", "-q", str(central), "coord")
-    git(coord, "config", "user.name", COORD.name)
-    git(coord, "config", "user.email", COORD.email)
+    coord = clone(central, tmp_path / "coord", COORD, install=False)
     monkeypatch.setenv("REMOTE_USER", "kyodo")
     assert cli(["year", "close", "R2", "--repo", str(coord)]) == 0      # commits and sends it
     alerts = yamada.press(addin.pull)
@@ -606,7 +484,7 @@ def test_records_refused_by_the_checks_after_a_plan_change_are_listed_and_not_se
         records.write_record(coord, rec)
     git(coord, "add", "-A")
     git(coord, "commit", "-q", "-m", "No.5 の主管課を指導室だけにする", who=COORD)
-    git(coord, "push", "-q", "origin", "main")
+    git(coord, "push", "-q", "origin", "main", user="kyodo")
     before = git(central, "rev-parse", "main")
     a = sato.type("R2", 5, "児童青少年課", "備考", "計画から外れた課の備考")
     alerts = sato.press(addin.push)

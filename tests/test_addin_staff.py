@@ -1,19 +1,31 @@
 """Staff's first impressions of the add-in (issue 13): a misspelt department, closed-year
 values Excel would read as numbers, git's English after an unreachable central.  Driven
 through xlwings' remote engine with tests/xlclient.py, on the real repositories of
-test_addin's ``office``."""
+conftest's ``addin_office``."""
 
 from __future__ import annotations
 
 import pytest
 
-pytest.importorskip("xlwings")
+# xlwings is a test dependency (pyproject [test]): without it these tests fail, never skip.
+import xlwings  # noqa: E402,F401
 
 import xlclient  # noqa: E402
 from conftest import edit_report  # noqa: E402
+from gitrepo import COORDINATOR as COORD  # noqa: E402
+from gitrepo import central_value, git  # noqa: E402
 from shinchoku.sheet import sheetmodel as sm  # noqa: E402
 from shinchoku.store import Author  # noqa: E402
-from test_addin import COORD, MAIN, Staff, _remote_engine, central_value, git, office  # noqa: E402,F401
+from workbooks import MAIN, Staff  # noqa: E402
+
+# the buttons need xlwings' remote engine: where it cannot load, every test here fails
+pytestmark = pytest.mark.usefixtures("remote_engine")
+
+
+@pytest.fixture
+def office(addin_office):
+    """(central, yamada, sato): conftest's ``addin_office``."""
+    return addin_office
 
 
 def test_a_misspelt_department_in_the_settings_is_named_with_the_real_ones(office, tmp_path, monkeypatch):

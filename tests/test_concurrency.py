@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import edit_report, wire_for_git, write_small_repo
-from shinchoku.cli import main
+import gitrepo
+from conftest import edit_report
+from gitrepo import Office, access_yaml, git, git_env, run_git
 from shinchoku.model.fields import FieldChange, FieldRef
-from shinchoku.rules import access
 from shinchoku.sharing import history
 from shinchoku.store import Store, repair
 
@@ -29,8 +29,8 @@ def cell_edit(year: str, no: int, department: str, field: str, before: str | Non
     """One cell's edit as 送信 hands it to sync.publish: made against ``before``."""
     return FieldChange(FieldRef(year, no, department, field), before, after)
 
+
 COORDINATOR = ("協働推進課 調整担当", "kyodo@city.example")
-IDENTITY_VARS = ("REMOTE_USER", "GL_USERNAME", "GITEA_PUSHER_NAME", "SHINCHOKU_PYTHON")
 REFUSED = "受け付けませんでした"
 
 # Ten members of staff, each changing a field nobody else changes (R2 is the open year).
@@ -39,56 +39,19 @@ SLOTS = [(no, dept, fld) for no, dept in ((1, "協働推進課"), (5, "指導室
          for fld in ("課題", "備考")]
 
 
-def env_for(user: str | None = None, who: tuple[str, str] | None = None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in IDENTITY_VARS}
-    env["GIT_TERMINAL_PROMPT"] = "0"
-    if user:
-        env["REMOTE_USER"] = user              # the local transport hands it to the hook
-    if who:
-        env.update(GIT_AUTHOR_NAME=who[0], GIT_AUTHOR_EMAIL=who[1],
-                   GIT_COMMITTER_NAME=who[0], GIT_COMMITTER_EMAIL=who[1])
-    return env
-
-
-def git(cwd: Path, *args: str, user: str | None = None, who=None, check: bool = True) -> str:
-    done = subprocess.run(["git", *args], cwd=cwd, env=env_for(user, who), capture_output=True, text=True,
-                          timeout=120)
-    if check:
-        assert done.returncode == 0, done.stderr
-    return done.stdout
-
-
 def run_sync(clone: Path, user: str) -> subprocess.CompletedProcess:
     """`shinchoku sync` as a member of staff runs it: its own process, in the clone."""
-    return subprocess.run([sys.executable, "-m", "shinchoku", "sync"], cwd=clone, env=env_for(user),
+    return subprocess.run([sys.executable, "-m", "shinchoku", "sync"], cwd=clone, env=git_env(user=user),
                           capture_output=True, text=True, timeout=300)
 
 
-def make_office(tmp_path: Path, staff: int) -> tuple[Path, list[tuple[Path, str]]]:
+def staff_office(tmp_path: Path, staff: int) -> tuple[Path, list[tuple[Path, str]]]:
     """A central repository with the real hook and ``staff`` wired clones: [(clone, user)].
     Staff member i reports for the department of SLOTS[i]."""
-    central = tmp_path / "central.git"
-    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(central))
-    assert main(["server-install", str(central)]) == 0
-    seed = tmp_path / "seed"
-    wire_for_git(write_small_repo(seed))
     users = [f"staff{i}" for i in range(staff)]
-    (seed / access.ACCESS_RELPATH).write_text(
-        "調整担当:\n  - kyodo\n担当:\n" + "".join(f"  {u}:\n    - {SLOTS[i][1]}\n" for i, u in enumerate(users)),
-        encoding="utf-8")
-    git(tmp_path, "init", "-q", "-b", "main", str(seed))
-    git(seed, "add", "-A")
-    git(seed, "commit", "-q", "--no-verify", "-m", "計画と記録の取り込み", who=COORDINATOR)
-    git(seed, "push", "-q", str(central), "main", user="kyodo")
-    clones = []
-    for i, user in enumerate(users):
-        path = tmp_path / user
-        git(tmp_path, "clone", "-q", str(central), user)
-        git(path, "config", "user.name", f"職員{i}")
-        git(path, "config", "user.email", f"{user}@city.example")
-        assert main(["install", "--repo", str(path)]) == 0
-        clones.append((path, user))
-    return central, clones
+    office = Office(tmp_path, access=access_yaml({u: [SLOTS[i][1]] for i, u in enumerate(users)}),
+                    staff={u: (f"職員{i}", f"{u}@city.example") for i, u in enumerate(users)})
+    return office.central, [(office[u], u) for u in users]
 
 
 def commit_edit(clone: Path, i: int, value: str) -> None:
@@ -107,7 +70,7 @@ def central_value(central: Path, i: int) -> str | None:
 # -- ten clones pushing at the same moment ----------------------------------------------------
 
 def test_ten_clones_sending_at_the_same_moment_all_land_and_none_is_told_refused(tmp_path, capsys):
-    central, clones = make_office(tmp_path, 10)
+    central, clones = staff_office(tmp_path, 10)
     capsys.readouterr()
     rounds = 5
     retried = 0
@@ -156,7 +119,7 @@ def test_ten_clones_sending_at_the_same_moment_all_land_and_none_is_told_refused
 @pytest.fixture
 def pair(tmp_path):
     """(central, (clone A, user), (clone B, user)): A and B report for different departments."""
-    central, clones = make_office(tmp_path, 2)
+    central, clones = staff_office(tmp_path, 2)
     return central, clones[0], clones[1]
 
 
@@ -180,7 +143,7 @@ def test_a_sync_killed_in_the_merge_step_is_repaired_by_the_next_sync(pair, tmp_
     slow.write_text(f'#!/bin/sh\ntouch "{flag}"\nsleep 60\nexec "{sys.executable}" "$@"\n', encoding="utf-8")
     slow.chmod(0o755)
     proc = subprocess.Popen([sys.executable, "-m", "shinchoku", "sync"], cwd=a,
-                            env={**env_for(ua), "SHINCHOKU_PYTHON": str(slow)},
+                            env=git_env(user=ua, env={"SHINCHOKU_PYTHON": str(slow)}),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
     deadline = time.monotonic() + 60
     while not flag.exists():
@@ -220,7 +183,7 @@ def test_the_state_a_kill_leaves_after_the_merge_a_stale_lock_and_an_own_edit(pa
     git(a, "commit", "-qam", "Aの値", who=("職員0", "staff0@city.example"))
     mine = git(a, "rev-parse", "HEAD").strip()
     git(a, "fetch", "-q")
-    merged = subprocess.run(["git", "merge", "--no-edit", "origin/main"], cwd=a, env=env_for(), capture_output=True)
+    merged = run_git(a, "merge", "--no-edit", "origin/main", check=False)
     assert merged.returncode != 0                             # git's own conflicted merge, left as a kill leaves it
     assert (a / ".git" / "MERGE_HEAD").exists() and git(a, "ls-files", "-u")
     assert "<<<<<<<" in (a / "records/R2/01.yaml").read_text(encoding="utf-8")
@@ -343,11 +306,7 @@ def _fill(mnt: Path) -> Path:
 
 def test_a_full_disk_is_named_as_a_full_disk_and_the_edit_lands_once_there_is_room(small_disk, pair):
     central, (_a, _ua), (b, ub) = pair
-    clone = small_disk / "clone"
-    git(small_disk, "clone", "-q", str(central), str(clone))
-    git(clone, "config", "user.name", "職員0")
-    git(clone, "config", "user.email", "staff0@city.example")
-    assert main(["install", "--repo", str(clone)]) == 0
+    clone = gitrepo.clone(central, small_disk / "clone", ("職員0", "staff0@city.example"))
     commit_edit(clone, 0, "満杯でも残る値")
     commit_edit(b, 1, "Bの値")                               # central moves: the sync has to fetch
     assert run_sync(b, ub).returncode == 0
@@ -370,9 +329,7 @@ def test_a_full_disk_while_publishing_leaves_the_clone_clean(small_disk, pair):
     from shinchoku.store import Author, DiskFull
 
     central, _a, _b = pair
-    clone = small_disk / "clone"
-    git(small_disk, "clone", "-q", str(central), str(clone))
-    assert main(["install", "--repo", str(clone)]) == 0
+    clone = gitrepo.clone(central, small_disk / "clone")
     head = git(clone, "rev-parse", "HEAD")
     filler = _fill(small_disk)
     edit = cell_edit("R2", 1, "協働推進課", "課題", "参加者が少ない。", "空きがない")

@@ -4,30 +4,17 @@ the real commands (year open/close, submit, sendback, approve, progress, export)
 
 from __future__ import annotations
 
-import datetime as dt
-import os
 from pathlib import Path
 
 import pytest
 
-from conftest import edit_report, write_small_repo
+from conftest import edit_report
+from gitrepo import COORDINATOR, access_yaml, git, push, remote_said, run_git, wire
 from shinchoku.cli import main
 from shinchoku.model import records
-from shinchoku.rules import access, cycle
-from test_server import COORDINATOR, git, push, remote_said, run_git
+from shinchoku.rules import cycle
 
-ACCESS = """\
-調整担当:
-  - kyodo
-担当:
-  yamada:
-    - 指導室
-  sato:
-    - 児童青少年課
-    - 協働推進課
-  tanaka:
-    - 産業振興課
-"""
+ACCESS = access_yaml({"yamada": ["指導室"], "sato": ["児童青少年課", "協働推進課"], "tanaka": ["産業振興課"]})
 PEOPLE = {"kyodo": COORDINATOR, "yamada": ("山田 花子", "yamada@city.example"),
           "sato": ("佐藤 一郎", "sato@city.example"), "tanaka": ("田中 三郎", "tanaka@city.example")}
 REASON = "実績に参加人数を書いてください。"
@@ -37,29 +24,11 @@ class Office:
     """The central repository and one clone per user; :meth:`run` runs the real CLI as one
     of them (the local transport hands REMOTE_USER to the server hook)."""
 
-    def __init__(self, tmp_path: Path, monkeypatch):
-        self.tmp, self.mp = tmp_path, monkeypatch
-        self.central = tmp_path / "central.git"
-        git(tmp_path, "init", "-q", "--bare", "-b", "main", str(self.central))
-        assert main(["server-install", str(self.central)]) == 0
-        coord = tmp_path / "kyodo"
-        coord.mkdir()
-        git(coord, "init", "-q", "-b", "main")
-        write_small_repo(coord)
-        (coord / access.ACCESS_RELPATH).write_text(ACCESS, encoding="utf-8")
-        git(coord, "add", "-A")
-        git(coord, "commit", "-q", "-m", "計画と記録の取り込み", who=COORDINATOR)
-        git(coord, "remote", "add", "origin", str(self.central))
-        assert push(coord, "kyodo").returncode == 0
-        git(coord, "fetch", "-q")
-        git(coord, "branch", "-q", "--set-upstream-to=origin/main")
-        for user in PEOPLE:
-            if user != "kyodo":
-                git(tmp_path, "clone", "-q", str(self.central), user)
-        for user, (name, email) in PEOPLE.items():
-            git(self.clone(user), "config", "user.name", name)
-            git(self.clone(user), "config", "user.email", email)
-            assert main(["install", "--repo", str(self.clone(user))]) == 0
+    def __init__(self, make_office, monkeypatch):
+        staff = {user: who for user, who in PEOPLE.items() if user != "kyodo"}
+        office = make_office(access=ACCESS, wired=False, seed_dir="kyodo", staff=staff)
+        self.tmp, self.mp, self.central = office.root, monkeypatch, office.central
+        wire(office.seed, COORDINATOR)           # the coordinator works in the repository they seeded
 
     def clone(self, user: str) -> Path:
         return self.tmp / user
@@ -83,8 +52,8 @@ class Office:
 
 
 @pytest.fixture
-def office(tmp_path, monkeypatch):
-    return Office(tmp_path, monkeypatch)
+def office(make_office, monkeypatch):
+    return Office(make_office, monkeypatch)
 
 
 def fill_in(office: Office, user: str, year: str, no: int, dept: str, text: str) -> None:

@@ -1,15 +1,28 @@
 """The yearly cycle's buttons (提出, 差戻し, 確認, 提出状況) driven through xlwings' remote
-engine on real repositories with the server hook (the harness of tests/test_addin.py)."""
+engine on real repositories with the server hook (the harness of tests/test_addin.py:
+conftest's ``addin_office``)."""
 
 from __future__ import annotations
 
 import pytest
 
-pytest.importorskip("xlwings")
+# xlwings is a test dependency (pyproject [test]): without it these tests fail, never skip.
+import xlwings  # noqa: E402,F401
 
+from gitrepo import COORDINATOR as COORD  # noqa: E402
+from gitrepo import central_value, git  # noqa: E402
 from shinchoku.sheet import progressview as pv  # noqa: E402
 from shinchoku.sheet import sheetmodel as sm  # noqa: E402
-from test_addin import COORD, MAIN, Staff, _remote_engine, central_value, git, office  # noqa: E402,F401
+from workbooks import MAIN, Staff  # noqa: E402
+
+# the buttons need xlwings' remote engine: where it cannot load, every test here fails
+pytestmark = pytest.mark.usefixtures("remote_engine")
+
+
+@pytest.fixture
+def office(addin_office):
+    """(central, yamada, sato): conftest's ``addin_office``."""
+    return addin_office
 
 REASON = "実績に参加人数を書いてください。"
 

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from conftest import small_plan
+from gitrepo import git, git_env, git_http, remote_said, run_git
 from shinchoku.cli import main
 from shinchoku.model import records
 from shinchoku.rules import access
-from test_server import git, http_server, remote_said, run_git  # noqa: F401  (fixture)
 
 COORD = ("協働推進課 鈴木", "kyodo@city.example")
 
@@ -194,12 +194,12 @@ class PC:
         bin_dir.mkdir()
         (bin_dir / "shinchoku").write_text(f'#!/bin/sh\nexec "{sys.executable}" -m shinchoku "$@"\n')
         (bin_dir / "shinchoku").chmod(0o755)
-        drop = ("REMOTE_USER", "GL_USERNAME", "GITEA_PUSHER_NAME", "GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL",
-                "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL", "GIT_DIR", "GIT_WORK_TREE", "SHINCHOKU_PYTHON")
-        self.env = {k: v for k, v in os.environ.items() if k not in drop}
-        self.env.update(HOME=str(self.home), GIT_CONFIG_GLOBAL=str(self.home / ".gitconfig"), GIT_CONFIG_NOSYSTEM="1",
-                        GIT_ASKPASS=str(askpass), GIT_TERMINAL_PROMPT="0",
-                        PATH=f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
+        gone = ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL", "GIT_DIR",
+                "GIT_WORK_TREE")
+        self.env = git_env(env={**dict.fromkeys(gone), "HOME": str(self.home),
+                                "GIT_CONFIG_GLOBAL": str(self.home / ".gitconfig"), "GIT_CONFIG_NOSYSTEM": "1",
+                                "GIT_ASKPASS": str(askpass),
+                                "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"})
 
     def local(self, commands: str, server: Path) -> str:
         """README commands with the example server replaced by this test's: the same URLs
@@ -219,24 +219,10 @@ class PC:
 @pytest.fixture
 def server(tmp_path):
     """`git http-backend` behind Basic auth on loopback, serving tmp_path/srv/git."""
-    import threading
-    from http.server import ThreadingHTTPServer
-
-    from test_server import _GitHTTP
-
     root = tmp_path / "srv" / "git"
     root.mkdir(parents=True)
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _GitHTTP)
-    httpd.root = root
-    httpd.users = {"kyodo-suzuki": "pw-kyodo", "yamada": "pw-yamada"}
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield root, httpd.server_address[1]
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(timeout=10)
+    with git_http(root, {"kyodo-suzuki": "pw-kyodo", "yamada": "pw-yamada"}) as port:
+        yield root, port
 
 
 def test_the_readme_first_day_over_http(tmp_path, server):

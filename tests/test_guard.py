@@ -15,45 +15,18 @@ from pathlib import Path
 
 import pytest
 
-from conftest import edit_report, wire_for_git, write_small_repo
-from shinchoku.cli import main
+from conftest import edit_report
+from gitrepo import git, git_env, refs, remote_said, run_git
 from shinchoku.rules import access
 
 COORDINATOR = ("協働推進課 調整担当", "kyodo@city.example")
 YAMADA = ("山田 花子", "yamada@city.example")      # 指導室
-IDENTITY_VARS = ("REMOTE_USER", "GL_USERNAME", "GITEA_PUSHER_NAME", "SHINCHOKU_PYTHON")
 ACCESS = "調整担当:\n  - kyodo\n担当:\n  yamada:\n    - 指導室\n  sato:\n    - 児童青少年課\n"
 SUMMARY = "さんからの送信を受け付けませんでした"
 
 
-def _env(user: str | None = None, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in IDENTITY_VARS}
-    env["GIT_TERMINAL_PROMPT"] = "0"
-    if user:
-        env["REMOTE_USER"] = user
-    env.update(extra)
-    return env
-
-
-def git(cwd: Path, *args: str, user: str | None = None, check: bool = True, **extra: str):
-    done = subprocess.run(["git", *args], cwd=cwd, env=_env(user, **extra), capture_output=True, text=True,
-                          timeout=120)
-    if check:
-        assert done.returncode == 0, done.stderr
-    return done
-
-
-def out(cwd: Path, *args: str) -> str:
-    return git(cwd, *args).stdout.strip()
-
-
-def refs(repo: Path) -> str:
-    return out(repo, "for-each-ref", "--format=%(objectname) %(refname)")
-
-
-def said(done: subprocess.CompletedProcess) -> str:
-    return "\n".join(line[len("remote: "):].rstrip() for line in done.stderr.splitlines()
-                     if line.startswith("remote: "))
+def out(cwd: Path, *args: str, **kw) -> str:
+    return git(cwd, *args, **kw).strip()
 
 
 def commit(clone: Path, message: str, *extra: str) -> str:
@@ -64,14 +37,14 @@ def commit(clone: Path, message: str, *extra: str) -> str:
 def refused(central: Path, clone: Path, user: str, refspec: str = "HEAD:main", **extra: str) -> str:
     """Push; assert it was refused and the central repository did not change; the hook's words."""
     before = refs(central)
-    done = git(clone, "push", "-q", "origin", refspec, user=user, check=False, **extra)
+    done = run_git(clone, "push", "-q", "origin", refspec, user=user, check=False, env=extra)
     assert done.returncode != 0, f"{user}: accepted {refspec}"
     assert refs(central) == before
-    return said(done)
+    return remote_said(done)
 
 
 def accepted(clone: Path, user: str, refspec: str = "HEAD:main") -> None:
-    done = git(clone, "push", "-q", "origin", refspec, user=user, check=False)
+    done = run_git(clone, "push", "-q", "origin", refspec, user=user, check=False)
     assert done.returncode == 0, done.stderr
 
 
@@ -85,29 +58,10 @@ def set_year_state(root: Path, year: str, state: str) -> None:
 
 
 @pytest.fixture
-def office(tmp_path):
+def office(make_office):
     """(central, kyodo's clone, yamada's clone): all wired as in production."""
-    central = tmp_path / "central.git"
-    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(central))
-    assert main(["server-install", str(central)]) == 0
-    seed = tmp_path / "seed"
-    seed.mkdir()
-    git(seed, "init", "-q", "-b", "main")
-    wire_for_git(write_small_repo(seed))
-    (seed / access.ACCESS_RELPATH).write_text(ACCESS, encoding="utf-8")
-    git(seed, "add", "-A")
-    git(seed, "commit", "-q", "-m", "計画と記録の取り込み", GIT_AUTHOR_NAME=COORDINATOR[0],
-        GIT_AUTHOR_EMAIL=COORDINATOR[1], GIT_COMMITTER_NAME=COORDINATOR[0], GIT_COMMITTER_EMAIL=COORDINATOR[1])
-    git(seed, "push", "-q", str(central), "HEAD:main", user="kyodo")
-    clones = []
-    for name, who in (("kyodo", COORDINATOR), ("yamada", YAMADA)):
-        clone = tmp_path / name
-        git(tmp_path, "clone", "-q", str(central), name)
-        assert main(["install", "--repo", str(clone)]) == 0
-        git(clone, "config", "user.name", who[0])
-        git(clone, "config", "user.email", who[1])
-        clones.append(clone)
-    return central, *clones
+    o = make_office(access=ACCESS, staff={"kyodo": COORDINATOR, "yamada": YAMADA})
+    return o.central, o["kyodo"], o["yamada"]
 
 
 # ------------------------------------------------------------------ 1. crafted merges
@@ -118,7 +72,7 @@ def test_the_crafted_merge_of_the_issue_is_refused(office):
     script = ("e=$(git hash-object -t tree -w /dev/null); r=$(git commit-tree $e -m e)\n"
               "git rm -q records/access.yaml\n"
               "git reset -q --hard $(git commit-tree $(git write-tree) -p HEAD -p $r -m merge)\n")
-    done = subprocess.run(["sh", "-c", script], cwd=yamada, env=_env(), capture_output=True, text=True)
+    done = subprocess.run(["sh", "-c", script], cwd=yamada, env=git_env(), capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     merge = out(yamada, "rev-parse", "--short", "HEAD")
     words = refused(central, yamada, "yamada").splitlines()
@@ -240,11 +194,9 @@ def _tree_with(clone: Path, name: str) -> None:
     """The index's tree with one more top-level folder ``name`` (git itself refuses to
     stage such a name), read back into the index."""
     blob = out(clone, "hash-object", "-w", "records/R2/05.yaml")
-    inner = subprocess.run(["git", "mktree"], cwd=clone, input=f"100644 blob {blob}\tx.yaml\n", text=True,
-                           capture_output=True, check=True).stdout.strip()
+    inner = out(clone, "mktree", input=f"100644 blob {blob}\tx.yaml\n")
     listing = out(clone, "ls-tree", out(clone, "write-tree"))
-    tree = subprocess.run(["git", "mktree"], cwd=clone, input=f"{listing}\n040000 tree {inner}\t{name}\n",
-                          text=True, capture_output=True, check=True).stdout.strip()
+    tree = out(clone, "mktree", input=f"{listing}\n040000 tree {inner}\t{name}\n")
     (clone / ".attack-tree").write_text(tree)
 
 
@@ -346,7 +298,8 @@ def test_the_hook_leaves_no_temporary_folders(office, tmp_path):
     schema_file.write_text(schema_file.read_text(encoding="utf-8").replace('"maxLength": 2000', '"maxLength": 2001'), encoding="utf-8")
     edit_report(kyodo, "R2", 5, "指導室", 備考="スキーマ変更と同時")
     commit(kyodo, "スキーマの説明を変更", "-a")
-    done = git(kyodo, "push", "-q", "origin", "HEAD:main", user="kyodo", check=False, TMPDIR=str(tmpdir))
+    done = run_git(kyodo, "push", "-q", "origin", "HEAD:main", user="kyodo", check=False,
+                   env={"TMPDIR": str(tmpdir)})
     assert done.returncode == 0, done.stderr
     assert not leftover.exists()
     assert list(tmpdir.iterdir()) == []

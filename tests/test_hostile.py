@@ -16,6 +16,7 @@ import pytest
 from openpyxl import Workbook
 
 from conftest import write_small_repo
+from gitrepo import git, records_repo
 from shinchoku.cli import main
 
 TIMEOUT = 60
@@ -188,15 +189,12 @@ def test_a_fifo_or_a_link_to_dev_zero_under_records_is_named_not_read(tmp_path):
 def test_review_of_a_huge_field_with_a_small_edit_ends(tmp_path):
     from conftest import edit_report
 
-    root = write_small_repo(tmp_path / "repo")
-    env = {**os.environ, "GIT_AUTHOR_NAME": "a", "GIT_AUTHOR_EMAIL": "a@b", "GIT_COMMITTER_NAME": "a",
-           "GIT_COMMITTER_EMAIL": "a@b"}
+    root = records_repo(tmp_path / "repo", wired=False)
 
     def commit(message: str) -> None:
-        for args in (["add", "-A"], ["commit", "-q", "--no-verify", "-m", message]):
-            subprocess.run(["git", *args], cwd=root, env=env, check=True)
+        git(root, "add", "-A")
+        git(root, "commit", "-q", "--no-verify", "-m", message, who=("a", "a@b"))
 
-    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=root, check=True)
     commit("作成")
     text = "授業を3回実施した。地域の方と協力した。\n" * 170000            # 3.5 million characters
     edit_report(root, "R2", 5, "指導室", 実績=text)

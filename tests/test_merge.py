@@ -7,7 +7,8 @@ import sys
 
 import pytest
 
-from conftest import small_plan, write_small_repo
+from conftest import small_plan
+from gitrepo import author, git, records_repo, run_git
 from shinchoku.model import records, yamlio
 from shinchoku.rules import validate
 from shinchoku.rules.merge import OURS_MARK, THEIRS_MARK, merge_plan, merge_records
@@ -100,16 +101,9 @@ def test_validator_refuses_unresolved_conflict(small_repo):
 
 # ----------------------------------------------------------------------------- real git
 
-def git(cwd, *args, check=True):
-    return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=check)
-
-
 @pytest.fixture
 def repo(tmp_path):
-    root = write_small_repo(tmp_path / "r")
-    git(root, "init", "-q", "-b", "main")
-    git(root, "config", "user.name", "テスト")
-    git(root, "config", "user.email", "test@example.invalid")
+    root = author(records_repo(tmp_path / "r", wired=False), ("テスト", "test@example.invalid"))
     git(root, "config", "merge.shinchoku.name", "shinchoku field-level merge")
     git(root, "config", "merge.shinchoku.driver", f"{sys.executable} -m shinchoku merge-driver %O %A %B %P")
     git(root, "config", "diff.shinchoku.textconv", f"{sys.executable} -m shinchoku textconv")
@@ -131,7 +125,7 @@ def test_git_merge_of_different_fields_succeeds(repo):
     branch_edit(repo, "a", edit(BASE, "指導室", 実績="授業を2回実施した。"))
     branch_edit(repo, "b", edit(BASE, "児童青少年課", 課題="情報交換が足りない。"))
     git(repo, "merge", "-q", "a")
-    result = git(repo, "merge", "-q", "--no-edit", "b", check=False)
+    result = run_git(repo, "merge", "-q", "--no-edit", "b", check=False)
     assert result.returncode == 0, result.stderr
     data = yamlio.load((repo / "records/R2/05.yaml").read_bytes())
     assert data["報告"][0]["実績"] == "授業を2回実施した。"
@@ -143,7 +137,7 @@ def test_git_merge_of_the_same_field_conflicts_and_keeps_both(repo):
     branch_edit(repo, "a", edit(BASE, "児童青少年課", 課題="協力者が減った。"))
     branch_edit(repo, "b", edit(BASE, "児童青少年課", 課題="協力者との連絡が少ない。"))
     git(repo, "merge", "-q", "a")
-    result = git(repo, "merge", "--no-edit", "b", check=False)
+    result = run_git(repo, "merge", "--no-edit", "b", check=False)
     assert result.returncode != 0
     assert "競合: records/R2/05.yaml 報告[児童青少年課].課題" in result.stderr + result.stdout
     text = (repo / "records/R2/05.yaml").read_text(encoding="utf-8")
@@ -156,7 +150,7 @@ def test_git_merge_of_the_same_field_conflicts_and_keeps_both(repo):
 def test_git_log_shows_field_level_changes(repo):
     (repo / "records/R2/05.yaml").write_text(records.dumps(edit(BASE, "児童青少年課", 課題="新しい課題。")), encoding="utf-8")
     git(repo, "commit", "-q", "-am", "edit")
-    log = git(repo, "log", "-p", "-1", "--", "records/").stdout
+    log = git(repo, "log", "-p", "-1", "--", "records/")
     assert "-報告[児童青少年課].課題: 協力者が少ない。" in log
     assert "+報告[児童青少年課].課題: 新しい課題。" in log
 

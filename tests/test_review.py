@@ -4,7 +4,6 @@ coordinator and two staff members, edits scripted with real git."""
 from __future__ import annotations
 
 import datetime as _dt
-import os
 import shutil
 import subprocess
 from html.parser import HTMLParser
@@ -12,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import edit_report, write_small_repo
+from conftest import edit_report
+from gitrepo import commit_all, git, records_repo
 from shinchoku.cli import main
 from shinchoku.model import records
 from shinchoku.sharing import diffwords
@@ -27,25 +27,6 @@ LONG_AFTER = ("地域に愛着を持ち、積極的に地域活動や協働の�
               "児童・生徒等の子どもたちが地域の事業者とつながり深めることができる授業を年3回実施した。")
 
 
-def git(cwd: Path, *args: str, who: tuple[str, str] | None = None, when: str | None = None) -> str:
-    env = dict(os.environ)
-    if who:
-        env.update(GIT_AUTHOR_NAME=who[0], GIT_AUTHOR_EMAIL=who[1],
-                   GIT_COMMITTER_NAME=who[0], GIT_COMMITTER_EMAIL=who[1])
-    if when:
-        env.update(GIT_AUTHOR_DATE=when, GIT_COMMITTER_DATE=when)
-    done = subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-    return done.stdout
-
-
-def clone(central: Path, path: Path, who: tuple[str, str]) -> Path:
-    git(path.parent, "clone", "-q", str(central), path.name)
-    git(path, "config", "user.name", who[0])
-    git(path, "config", "user.email", who[1])
-    return path
-
-
 def change(root: Path, who, when: str, year: str, no: int, dept: str, **fields: str | None) -> str:
     """A staff member's edit: pull, change the fields, commit as that person, push."""
     git(root, "pull", "-q")
@@ -56,24 +37,14 @@ def change(root: Path, who, when: str, year: str, no: int, dept: str, **fields: 
 
 
 @pytest.fixture
-def office(tmp_path):
+def office(make_office):
     """(central, coordinator, yamada, sato, commits): the small repo on a central server,
     approved once, then edited by two staff members in three commits."""
-    central = tmp_path / "central.git"
-    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(central))
-    coord = tmp_path / "coordinator"
-    coord.mkdir()
-    git(coord, "init", "-q", "-b", "main")
-    git(coord, "config", "user.name", COORDINATOR[0])
-    git(coord, "config", "user.email", COORDINATOR[1])
-    write_small_repo(coord)
-    git(coord, "add", "-A")
-    git(coord, "commit", "-q", "-m", "計画と記録の取り込み", when="2025-04-01T10:00:00+09:00")
-    git(coord, "remote", "add", "origin", str(central))
-    git(coord, "push", "-q", "-u", "origin", "main")
+    o = make_office(hook=False, wired=False, seed_dir="coordinator", when="2025-04-01T10:00:00+09:00")
+    central, coord = o.central, o.seed
     assert main(["review", "--approve", "--note", "取り込み直後", "--repo", str(coord)]) == 0
-    yamada = clone(central, tmp_path / "yamada", YAMADA)
-    sato = clone(central, tmp_path / "sato", SATO)
+    yamada = o.add("yamada", YAMADA, install=False)
+    sato = o.add("sato", SATO, install=False)
     commits = {}
     commits["y1"] = change(yamada, YAMADA, "2025-05-01T09:00:00+09:00", "R2", 5, "指導室", 実績=LONG_BEFORE)
     commits["y2"] = change(yamada, YAMADA, "2025-05-02T09:30:00+09:00", "R2", 5, "指導室", 実績=LONG_AFTER)
@@ -282,12 +253,8 @@ def test_word_diff_marks_only_the_edited_phrase():
 def test_first_review_starts_after_the_repository_was_created(tmp_path, capsys):
     """Without a reviewed/ tag the import that created the repository is the baseline, not
     hundreds of (空欄) → … changes."""
-    repo = tmp_path / "records"
-    repo.mkdir()
-    git(repo, "init", "-q", "-b", "main")
-    write_small_repo(repo)
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", "記録リポジトリを作成", who=COORDINATOR)
+    repo = records_repo(tmp_path / "records", wired=False)
+    commit_all(repo, "記録リポジトリを作成", who=COORDINATOR)
     root = git(repo, "rev-parse", "--short=7", "HEAD").strip()
     assert main(["review", "--repo", str(repo)]) == 0
     assert capsys.readouterr().out.startswith(

@@ -4,33 +4,18 @@ commit on its own finds."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 from pathlib import Path
 
-from conftest import edit_report, write_small_repo
+from conftest import edit_report
+from gitrepo import author, commit_all, git, records_repo
 from shinchoku.sharing import review
 from shinchoku.store import Store
 
 
-def git(cwd: Path, *args: str, when: str | None = None) -> str:
-    env = dict(os.environ)
-    if when:
-        env.update(GIT_AUTHOR_DATE=when, GIT_COMMITTER_DATE=when)
-    done = subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-    return done.stdout
-
-
 def _repo(tmp_path: Path) -> Path:
-    root = tmp_path / "repo"
-    root.mkdir()
-    git(root, "init", "-q", "-b", "main")
-    git(root, "config", "user.name", "山田 花子")
-    git(root, "config", "user.email", "yamada@city.example")
-    write_small_repo(root)
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", "取り込み", when="2025-04-01T10:00:00+09:00")
+    root = author(records_repo(tmp_path / "repo", wired=False), ("山田 花子", "yamada@city.example"))
+    commit_all(root, "取り込み", when="2025-04-01T10:00:00+09:00")
     day = iter(range(2, 28))
 
     def commit(msg: str) -> None:

@@ -4,24 +4,21 @@ members, pushes over the local transport and over HTTP (git http-backend) on loo
 
 from __future__ import annotations
 
-import base64
 import os
 import subprocess
 import sys
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
 from conftest import edit_report, write_small_repo
+from gitrepo import central_repo, git, git_http, push, refs, remote_said, run_git
 from shinchoku.cli import main
 from shinchoku.rules import access, validate
 
 COORDINATOR = ("協働推進課 調整担当", "kyodo@city.example")
 YAMADA = ("山田 花子", "yamada@city.example")      # 指導室
 SATO = ("佐藤 一郎", "sato@city.example")          # 児童青少年課, 協働推進課
-IDENTITY_VARS = ("REMOTE_USER", "GL_USERNAME", "GITEA_PUSHER_NAME", "SHINCHOKU_PYTHON")
 
 ACCESS = """\
 調整担当:
@@ -35,42 +32,9 @@ ACCESS = """\
 """
 
 
-def run_git(cwd: Path, *args: str, who=None, user: str | None = None, check: bool = True,
-            timeout: float = 120) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in IDENTITY_VARS}
-    env["GIT_TERMINAL_PROMPT"] = "0"         # never wait for a password
-    if who:
-        env.update(GIT_AUTHOR_NAME=who[0], GIT_AUTHOR_EMAIL=who[1],
-                   GIT_COMMITTER_NAME=who[0], GIT_COMMITTER_EMAIL=who[1])
-    if user:
-        env["REMOTE_USER"] = user            # the local transport hands it to the hook
-    done = subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
-    if check:
-        assert done.returncode == 0, done.stderr
-    return done
-
-
-def git(cwd: Path, *args: str, **kw) -> str:
-    return run_git(cwd, *args, **kw).stdout
-
-
-def refs(repo: Path) -> str:
-    return git(repo, "for-each-ref", "--format=%(objectname) %(refname)")
-
-
 def commit(root: Path, who, message: str, *extra: str) -> str:
     git(root, "commit", "-q", *extra, "-am", message, who=who)
     return git(root, "rev-parse", "HEAD").strip()
-
-
-def push(root: Path, user: str | None, *refspec: str) -> subprocess.CompletedProcess:
-    return run_git(root, "push", "-q", "origin", *(refspec or ("HEAD:main",)), user=user, check=False)
-
-
-def remote_said(done: subprocess.CompletedProcess) -> str:
-    """The hook's words as git relays them (``remote: `` taken off)."""
-    return "\n".join(line[len("remote: "):].rstrip() for line in done.stderr.splitlines()
-                     if line.startswith("remote: "))
 
 
 def line_of(root: Path, relpath: str, needle: str) -> int:
@@ -79,34 +43,16 @@ def line_of(root: Path, relpath: str, needle: str) -> int:
 
 
 @pytest.fixture
-def office(tmp_path):
+def office(make_office):
     """(central, coordinator, yamada, sato): the small repo with access.yaml on a central
     server whose pre-receive hook was put in by `shinchoku server-install`."""
-    central = tmp_path / "central.git"
-    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(central))
-    assert main(["server-install", str(central)]) == 0
-    coord = tmp_path / "coordinator"
-    coord.mkdir()
-    git(coord, "init", "-q", "-b", "main")
-    write_small_repo(coord)
-    (coord / access.ACCESS_RELPATH).write_text(ACCESS, encoding="utf-8")
-    git(coord, "add", "-A")
-    git(coord, "commit", "-q", "-m", "計画と記録の取り込み", who=COORDINATOR)
-    git(coord, "remote", "add", "origin", str(central))
-    done = push(coord, "kyodo")
-    assert done.returncode == 0, done.stderr
-    git(coord, "fetch", "-q")
-    git(coord, "branch", "-q", "--set-upstream-to=origin/main")
-    clones = []
-    for name in ("yamada", "sato"):
-        git(tmp_path, "clone", "-q", str(central), name)
-        clones.append(tmp_path / name)
-    return central, coord, *clones
+    o = make_office(access=ACCESS, wired=False, seed_dir="coordinator", staff={"yamada": None, "sato": None},
+                    install=False)
+    return o.central, o.seed, o["yamada"], o["sato"]
 
 
 def test_server_install_puts_the_shim_and_the_python(tmp_path, capsys):
-    central = tmp_path / "c.git"
-    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(central))
+    central = central_repo(tmp_path / "c.git", hook=False)
     assert main(["server-install", str(central), "--pusher-env", "X_USER"]) == 0
     hook = central / "hooks" / "pre-receive"
     assert os.access(hook, os.X_OK)
@@ -298,10 +244,8 @@ def test_no_identity_is_refused_when_access_rules_exist(office):
     git(central, "config", "shinchoku.pusherEnv", "GITEA_PUSHER_NAME")
 
     def push_as(gitea_user: str) -> subprocess.CompletedProcess:
-        env = {k: v for k, v in os.environ.items() if k not in IDENTITY_VARS}
-        return subprocess.run(["git", "push", "-q", "origin", "HEAD:main"], cwd=yamada, capture_output=True,
-                              text=True, env={**env, "GITEA_PUSHER_NAME": gitea_user, "REMOTE_USER": "kyodo"},
-                              timeout=120)
+        return run_git(yamada, "push", "-q", "origin", "HEAD:main", user="kyodo",
+                       env={"GITEA_PUSHER_NAME": gitea_user}, check=False)
 
     done = push_as("sato")
     assert done.returncode != 0
@@ -339,9 +283,7 @@ def test_tags_and_branch_deletion(office):
 
 
 def test_without_access_yaml_only_validation_is_enforced(tmp_path):
-    central = tmp_path / "central.git"
-    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(central))
-    assert main(["server-install", str(central)]) == 0
+    central = central_repo(tmp_path / "central.git")
     work = tmp_path / "work"
     work.mkdir()
     git(work, "init", "-q", "-b", "main")
@@ -381,89 +323,11 @@ def test_check_validates_access_yaml(small_repo, capsys):
 
 # --------------------------------------------------------------------------- over HTTP
 
-class _GitHTTP(BaseHTTPRequestHandler):
-    """``git http-backend`` as CGI behind HTTP Basic auth: REMOTE_USER is the user."""
-
-    def log_message(self, *args) -> None:  # keep the test output quiet
-        pass
-
-    def do_GET(self) -> None:
-        self._cgi()
-
-    def do_POST(self) -> None:
-        self._cgi()
-
-    def _body(self) -> bytes:
-        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-            data = b""
-            while True:
-                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
-                if size == 0:
-                    self.rfile.readline()
-                    return data
-                data += self.rfile.read(size)
-                self.rfile.readline()
-        return self.rfile.read(int(self.headers.get("Content-Length") or 0))
-
-    def _cgi(self) -> None:
-        user = None
-        auth = self.headers.get("Authorization", "")
-        if auth.startswith("Basic "):
-            name, _, password = base64.b64decode(auth[6:]).decode("utf-8").partition(":")
-            if self.server.users.get(name) == password:
-                user = name
-        if user is None:
-            self.send_response(401)
-            self.send_header("WWW-Authenticate", 'Basic realm="shinchoku"')
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-            return
-        path, _, query = self.path.partition("?")
-        body = self._body()
-        env = {k: v for k, v in os.environ.items() if k not in IDENTITY_VARS}
-        env.update(GIT_PROJECT_ROOT=str(self.server.root), GIT_HTTP_EXPORT_ALL="1", PATH_INFO=path,
-                   QUERY_STRING=query, REQUEST_METHOD=self.command, REMOTE_USER=user, REMOTE_ADDR="127.0.0.1",
-                   CONTENT_TYPE=self.headers.get("Content-Type", ""), CONTENT_LENGTH=str(len(body)),
-                   GATEWAY_INTERFACE="CGI/1.1", SERVER_PROTOCOL="HTTP/1.1")
-        if self.headers.get("Content-Encoding"):
-            env["HTTP_CONTENT_ENCODING"] = self.headers["Content-Encoding"]
-        if self.headers.get("Git-Protocol"):
-            env["GIT_PROTOCOL"] = self.headers["Git-Protocol"]
-        done = subprocess.run(["git", "http-backend"], input=body, env=env, capture_output=True, timeout=120)
-        head, _, payload = done.stdout.partition(b"\r\n\r\n")
-        status, headers = 200, []
-        for line in head.decode("latin-1").split("\r\n"):
-            key, _, value = line.partition(":")
-            if key.lower() == "status":
-                status = int(value.split()[0])
-            elif key:
-                headers.append((key, value.strip()))
-        self.send_response(status)
-        for key, value in headers:
-            self.send_header(key, value)
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-
 @pytest.fixture
 def http_server(tmp_path):
-    """Serve tmp_path's bare repositories on 127.0.0.1 (a random port); (port, users)."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _GitHTTP)
-    server.root = tmp_path
-    server.users = {"yamada": "pw-y", "kyodo": "pw-k"}
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    stop = threading.Timer(300, server.shutdown)             # stops itself whatever happens
-    stop.daemon = True
-    stop.start()
-    try:
-        yield server.server_address[1]
-    finally:
-        stop.cancel()
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
+    """Serve tmp_path's bare repositories on 127.0.0.1 (a random port): the port."""
+    with git_http(tmp_path, {"yamada": "pw-y", "kyodo": "pw-k"}, stop_after=300) as port:
+        yield port
 
 
 def test_push_over_http_names_the_user_from_basic_auth(office, http_server):

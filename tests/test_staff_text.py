@@ -7,6 +7,8 @@ import re
 
 import pytest
 
+import gitrepo
+from gitrepo import YAMADA, commit_all, git
 from shinchoku.cli import main
 from shinchoku.sharing import settings
 
@@ -41,21 +43,11 @@ def test_choices_are_listed_in_japanese_brackets_not_python_quotes(tmp_path, cap
 def test_sync_to_an_unreachable_central_says_japanese_first_and_sets_gits_english_apart(small_repo, tmp_path, capsys):
     """The command line, like the add-in's alert: git's own lines (fatal: …) only indented
     under a Japanese heading, never on their own."""
-    import subprocess
-
-    def git(cwd, *args):
-        subprocess.run(["git", "-c", "user.name=山田 花子", "-c", "user.email=yamada@city.example", *args],
-                       cwd=cwd, check=True, capture_output=True)
-
     git(small_repo, "init", "-q", "-b", "main")
-    git(small_repo, "add", "-A")
-    git(small_repo, "commit", "-q", "-m", "初期")
+    commit_all(small_repo, "初期", who=YAMADA)
     central = tmp_path / "central.git"
     git(tmp_path, "clone", "-q", "--bare", str(small_repo), str(central))
-    clone = tmp_path / "clone"
-    git(tmp_path, "clone", "-q", str(central), str(clone))
-    git(clone, "config", "user.name", "山田 花子")
-    git(clone, "config", "user.email", "yamada@city.example")
+    clone = gitrepo.clone(central, tmp_path / "clone", YAMADA, install=False)
     central.rename(tmp_path / "moved.git")
 
     assert main(["sync", "--repo", str(clone)]) == 1

@@ -4,64 +4,31 @@ with `shinchoku install` (real pre-commit hook, real merge and diff drivers)."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import SEED, edit_report, wire_for_git, write_small_repo
+from conftest import SEED, edit_report, write_small_repo
+from gitrepo import COORDINATOR as COORD
+from gitrepo import SATO, YAMADA, git, run_git
 from shinchoku.cli import main
 from shinchoku.model import records
 from shinchoku.model.fields import FieldChange, FieldRef
 from shinchoku.sharing import history, sync
-from shinchoku.store import Author, GitError, Store, commit_message
+from shinchoku.store import GitError, Store, commit_message
 
 
 def cell_edit(year: str, no: int, department: str, field: str, before: str | None, after: str | None) -> FieldChange:
     """One cell's edit as 送信 hands it to sync.publish: made against ``before``."""
     return FieldChange(FieldRef(year, no, department, field), before, after)
 
-YAMADA = Author("山田 花子", "yamada@city.example")     # 指導室
-SATO = Author("佐藤 一郎", "sato@city.example")         # 児童青少年課
-COORD = Author("協働推進課 調整担当", "kyodo@city.example")
-
-
-def git(cwd: Path, *args: str, who: Author | None = None, check: bool = True) -> subprocess.CompletedProcess:
-    env = {**os.environ, "SHINCHOKU_PYTHON": sys.executable, **(who.env() if who else {})}
-    done = subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, text=True)
-    if check:
-        assert done.returncode == 0, done.stderr
-    return done
-
-
-def out(cwd: Path, *args: str) -> str:
-    return git(cwd, *args).stdout
-
-
-def clone(central: Path, path: Path, who: Author) -> Path:
-    git(path.parent, "clone", "-q", str(central), path.name)
-    git(path, "config", "user.name", who.name)
-    git(path, "config", "user.email", who.email)
-    assert main(["install", "--repo", str(path)]) == 0
-    return path
-
 
 @pytest.fixture
-def office(tmp_path, capsys):
+def office(make_office, capsys):
     """(central, yamada's clone, sato's clone): the small repo pushed to a bare central repo."""
-    central = tmp_path / "central.git"
-    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(central))
-    seed = tmp_path / "seed"
-    wire_for_git(write_small_repo(seed))
-    git(tmp_path, "init", "-q", "-b", "main", str(seed))
-    git(seed, "add", "-A")
-    git(seed, "commit", "-q", "-m", "取り込み", who=COORD)
-    git(seed, "push", "-q", str(central), "main")
-    yamada = clone(central, tmp_path / "yamada", YAMADA)
-    sato = clone(central, tmp_path / "sato", SATO)
+    o = make_office(hook=False, message="取り込み", staff={"yamada": YAMADA, "sato": SATO})
     capsys.readouterr()
-    return central, yamada, sato
+    return o.central, o["yamada"], o["sato"]
 
 
 def field(root_or_central: Path, year: str, no: int, dept: str, name: str, rev: str = "HEAD"):
@@ -74,14 +41,14 @@ def field(root_or_central: Path, year: str, no: int, dept: str, name: str, rev: 
 
 def test_pre_commit_refuses_an_invalid_record_with_one_line_naming_file_line_and_field(office):
     _central, yamada, _sato = office
-    head = out(yamada, "rev-parse", "HEAD")
+    head = git(yamada, "rev-parse", "HEAD")
     edit_report(yamada, "R2", 5, "児童青少年課", 進捗状況="計画通り")
-    done = git(yamada, "commit", "-qam", "誤り", who=YAMADA, check=False)
+    done = run_git(yamada, "commit", "-qam", "誤り", who=YAMADA, check=False)
     assert done.returncode != 0
     assert ("records/R2/05.yaml:10: 報告[児童青少年課].進捗状況: 「計画通り」は選べる値ではありません"
             in done.stderr), done.stderr
     assert "コミットを止めました: 1件のファイルで1件の問題" in done.stderr
-    assert out(yamada, "rev-parse", "HEAD") == head
+    assert git(yamada, "rev-parse", "HEAD") == head
 
 
 def test_pre_commit_checks_the_index_not_the_working_tree(office):
@@ -89,19 +56,19 @@ def test_pre_commit_checks_the_index_not_the_working_tree(office):
     edit_report(yamada, "R2", 5, "児童青少年課", 進捗状況="計画通り")
     git(yamada, "add", "records/R2/05.yaml")
     edit_report(yamada, "R2", 5, "児童青少年課", 進捗状況="計画通りに進んでいる")   # fixed on disk, not staged
-    assert git(yamada, "commit", "-qm", "x", who=YAMADA, check=False).returncode != 0
+    assert run_git(yamada, "commit", "-qm", "x", who=YAMADA, check=False).returncode != 0
     git(yamada, "add", "records/R2/05.yaml")
-    assert git(yamada, "commit", "-qm", "x", who=YAMADA, check=False).returncode == 0
+    assert run_git(yamada, "commit", "-qm", "x", who=YAMADA, check=False).returncode == 0
 
 
 def test_pre_commit_requires_canonical_form_and_broken_yaml_gets_a_line(office):
     _central, yamada, _sato = office
     path = yamada / "records" / "R2" / "01.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace("'No': 1\n", "'No':    1\n"), encoding="utf-8")
-    done = git(yamada, "commit", "-qam", "x", who=YAMADA, check=False)
+    done = run_git(yamada, "commit", "-qam", "x", who=YAMADA, check=False)
     assert done.returncode != 0 and "records/R2/01.yaml:1: 決められた書式になっていません" in done.stderr
     path.write_text("No: 1\n年度: R2\n報告: [\n", encoding="utf-8")
-    done = git(yamada, "commit", "-qam", "x", who=YAMADA, check=False)
+    done = run_git(yamada, "commit", "-qam", "x", who=YAMADA, check=False)
     assert done.returncode != 0 and "records/R2/01.yaml:" in done.stderr and "YAMLの書き方に誤りがあります" in done.stderr
     assert "Traceback" not in done.stderr
 
@@ -117,7 +84,7 @@ def test_two_staff_edit_different_fields_of_one_record_and_both_land(office):
     assert r1.commit and r2.commit and not r2.conflicts
     assert field(central, "R2", 5, "指導室", "課題") == "人材が足りない。"
     assert field(central, "R2", 5, "児童青少年課", "実績") == "イベントを2回実施した。"
-    log = out(central, "log", "--format=%an|%s", "main").splitlines()
+    log = git(central, "log", "--format=%an|%s", "main").splitlines()
     assert log[:2] == ["佐藤 一郎|R2 No.5 児童青少年課: 実績 を更新", "山田 花子|R2 No.5 指導室: 課題 を更新"]
     with Store(sato) as s:
         assert [(c.author, c.after) for c in history.field_history(s, "R2", 5, "課題", "指導室")] == \
@@ -129,7 +96,7 @@ def test_the_same_field_two_ways_is_a_conflict_and_nothing_is_lost(office):
     central, yamada, sato = office
     with Store(yamada) as s:
         sync.publish(s, [cell_edit("R2", 5, "児童青少年課", "課題", "協力者との情報交換が足りない。", "情報交換の場が少ない。")], YAMADA)
-    central_head = out(central, "rev-parse", "main")
+    central_head = git(central, "rev-parse", "main")
     with Store(sato) as s:
         result = sync.publish(s, [
             cell_edit("R2", 5, "児童青少年課", "課題", "協力者との情報交換が足りない。", "連絡会を月1回にする。"),
@@ -148,13 +115,13 @@ def test_a_conflict_alone_sends_nothing_and_leaves_central_unchanged(office):
     central, yamada, sato = office
     with Store(yamada) as s:
         sync.publish(s, [cell_edit("R2", 9, "協働推進課", "備考", "0回", "1回")], YAMADA)
-    before = out(central, "rev-parse", "main")
+    before = git(central, "rev-parse", "main")
     with Store(sato) as s:
         result = sync.publish(s, [cell_edit("R2", 9, "協働推進課", "備考", "0回", "2回")], SATO)
     assert result.commit is None and len(result.conflicts) == 1 and not result.sent
-    assert out(central, "rev-parse", "main") == before
-    assert out(sato, "rev-parse", "HEAD") == before                  # the clone stands on the central head
-    assert out(sato, "status", "--porcelain") == ""
+    assert git(central, "rev-parse", "main") == before
+    assert git(sato, "rev-parse", "HEAD") == before                  # the clone stands on the central head
+    assert git(sato, "status", "--porcelain") == ""
 
 
 def test_publish_applies_again_when_the_central_repo_moves_meanwhile(office):
@@ -173,9 +140,9 @@ def test_publish_applies_again_when_the_central_repo_moves_meanwhile(office):
     assert raced and result.commit
     assert field(central, "R2", 5, "指導室", "備考") == "先に送った"
     assert field(central, "R2", 5, "児童青少年課", "備考") == "あとから送った"
-    assert out(central, "rev-list", "--count", "main").strip() == "3"        # linear: import, yamada, sato
+    assert git(central, "rev-list", "--count", "main").strip() == "3"        # linear: import, yamada, sato
     # the lost race was applied again and sent: nothing is left over as "unsent"
-    assert out(sato, "for-each-ref", "refs/shinchoku/unsent/") == ""
+    assert git(sato, "for-each-ref", "refs/shinchoku/unsent/") == ""
 
 
 def test_a_push_refused_by_the_server_keeps_the_commit_and_resets_the_clone(office):
@@ -183,37 +150,37 @@ def test_a_push_refused_by_the_server_keeps_the_commit_and_resets_the_clone(offi
     hook = central / "hooks" / "pre-receive"
     hook.write_text("#!/bin/sh\necho 'records/R2/05.yaml: この年度は締め切られています' >&2\nexit 1\n", encoding="utf-8")
     hook.chmod(0o755)
-    before = out(central, "rev-parse", "main")
+    before = git(central, "rev-parse", "main")
     with Store(sato) as s, pytest.raises(GitError) as err:
         sync.publish(s, [cell_edit("R2", 5, "児童青少年課", "備考", None, "送れない")], SATO)
     assert err.value.message == "中央のリポジトリが受け付けませんでした"
     assert "この年度は締め切られています" in err.value.detail
-    assert out(central, "rev-parse", "main") == before
-    assert out(sato, "rev-parse", "HEAD") == before and out(sato, "status", "--porcelain") == ""
-    unsent = out(sato, "for-each-ref", "--format=%(objectname)", "refs/shinchoku/unsent/").split()
+    assert git(central, "rev-parse", "main") == before
+    assert git(sato, "rev-parse", "HEAD") == before and git(sato, "status", "--porcelain") == ""
+    unsent = git(sato, "for-each-ref", "--format=%(objectname)", "refs/shinchoku/unsent/").split()
     assert len(unsent) == 1
-    assert "送れない" in out(sato, "show", f"{unsent[0]}:records/R2/05.yaml")
+    assert "送れない" in git(sato, "show", f"{unsent[0]}:records/R2/05.yaml")
 
 
 def test_an_invalid_value_is_rejected_before_anything_is_committed(office):
     central, _yamada, sato = office
-    before = out(sato, "rev-parse", "HEAD")
+    before = git(sato, "rev-parse", "HEAD")
     with Store(sato) as s, pytest.raises(sync.Rejected) as err:
         sync.publish(s, [cell_edit("R2", 5, "児童青少年課", "進捗状況", "計画通りに進んでいない", "順調")], SATO)
     assert "「順調」は選べる値ではありません" in str(err.value)
-    assert out(sato, "rev-parse", "HEAD") == before == out(central, "rev-parse", "main")
+    assert git(sato, "rev-parse", "HEAD") == before == git(central, "rev-parse", "main")
 
 
 def test_a_held_git_lock_is_explained_and_nothing_changes(office):
     _central, _yamada, sato = office
     (sato / ".git" / "index.lock").write_text("", encoding="utf-8")
-    before = out(sato, "rev-parse", "HEAD")
+    before = git(sato, "rev-parse", "HEAD")
     with Store(sato) as s, pytest.raises(GitError) as err:
         sync.publish(s, [cell_edit("R2", 5, "児童青少年課", "備考", None, "x")], SATO)
     assert "別の git の操作が実行中" in err.value.message
     (sato / ".git" / "index.lock").unlink()
-    assert out(sato, "rev-parse", "HEAD") == before
-    assert out(sato, "status", "--porcelain") == ""          # the file git could not take is put back
+    assert git(sato, "rev-parse", "HEAD") == before
+    assert git(sato, "status", "--porcelain") == ""          # the file git could not take is put back
     with Store(sato) as s:                                    # so the next attempt goes ahead
         assert sync.publish(s, [cell_edit("R2", 5, "児童青少年課", "備考", None, "x")], SATO).commit
 
@@ -243,21 +210,21 @@ def test_sync_stops_on_the_same_field_and_leaves_everything_as_it_was(office, ca
     assert main(["sync", "--repo", str(yamada)]) == 0
     edit_report(sato, "R2", 1, "協働推進課", 課題="佐藤の案")
     git(sato, "commit", "-qam", "b", who=SATO)
-    head, central_head = out(sato, "rev-parse", "HEAD"), out(central, "rev-parse", "main")
+    head, central_head = git(sato, "rev-parse", "HEAD"), git(central, "rev-parse", "main")
     capsys.readouterr()
     assert main(["sync", "--repo", str(sato)]) == 1
     assert "同じ項目を変更しているため、取り込めませんでした（records/R2/01.yaml）" in capsys.readouterr().err
-    assert out(sato, "rev-parse", "HEAD") == head and out(central, "rev-parse", "main") == central_head
-    assert not (sato / ".git" / "MERGE_HEAD").exists() and out(sato, "status", "--porcelain") == ""
+    assert git(sato, "rev-parse", "HEAD") == head and git(central, "rev-parse", "main") == central_head
+    assert not (sato / ".git" / "MERGE_HEAD").exists() and git(sato, "status", "--porcelain") == ""
     # --keep-both merges and keeps both values inside the field, naming it; the hook refuses it as it is
     assert main(["sync", "--keep-both", "--repo", str(sato)]) == 1
     said = capsys.readouterr()
     assert said.out.startswith("records/R2/01.yaml:") and "報告[協働推進課].課題: 競合が解決されていません" in said.out
     assert "どちらかの値に直し、印の行も消してから git commit -a で記録し" in said.err
-    assert (sato / ".git" / "MERGE_HEAD").exists() and out(central, "rev-parse", "main") == central_head
+    assert (sato / ".git" / "MERGE_HEAD").exists() and git(central, "rev-parse", "main") == central_head
     text = (sato / "records" / "R2" / "01.yaml").read_text(encoding="utf-8")
     assert "<<<<<<< 自分の変更\n      佐藤の案\n      =======\n      山田の案\n      >>>>>>> 相手の変更" in text
-    done = git(sato, "commit", "-qam", "merge", who=SATO, check=False)
+    done = run_git(sato, "commit", "-qam", "merge", who=SATO, check=False)
     assert done.returncode != 0 and "競合が解決されていません" in done.stderr
     # choose one value, commit, sync: it lands, and both edits stay in history
     edit_report(sato, "R2", 1, "協働推進課", 課題="佐藤の案（山田の案を反映）")
@@ -301,7 +268,7 @@ def test_git_log_p_shows_field_level_changes(office):
     _central, yamada, _sato = office
     edit_report(yamada, "R2", 5, "児童青少年課", 課題="新しい課題")
     git(yamada, "commit", "-qam", "x", who=YAMADA)
-    diff = out(yamada, "log", "-p", "-1", "--", "records/")
+    diff = git(yamada, "log", "-p", "-1", "--", "records/")
     assert "-報告[児童青少年課].課題: 協力者との情報交換が足りない。" in diff
     assert "+報告[児童青少年課].課題: 新しい課題" in diff
     assert "+    課題:" not in diff                                    # not raw YAML
@@ -317,7 +284,7 @@ def test_commit_messages_say_what_changed():
 
 
 def test_init_from_the_real_sheet_and_history_answers_with_the_import_commit(tmp_path, capsys):
-    git(tmp_path, "config", "--global", "--get", "user.name", check=False)
+    run_git(tmp_path, "config", "--global", "--get", "user.name", check=False)
     repo = tmp_path / "records-repo"
     env_backup = {k: os.environ.get(k) for k in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL")}
     os.environ.update(COORD.env())
@@ -338,7 +305,7 @@ def test_init_from_the_real_sheet_and_history_answers_with_the_import_commit(tmp
     assert "git push -u origin main" in said and "README" not in said
     for part in ("schema/record.schema.json", "hooks/pre-commit", ".gitattributes", "records/plan.yaml"):
         assert (repo / part).is_file(), part
-    assert out(repo, "config", "core.hooksPath").strip() == "hooks"
+    assert git(repo, "config", "core.hooksPath").strip() == "hooks"
     with Store(repo) as s:
         import_commit = s.head()
         recs = s.read_records()
@@ -410,8 +377,8 @@ def test_a_staff_clone_made_from_the_remote_is_wired_and_refuses_a_used_folder(o
     target = tmp_path / "新しいPC" / "records"
     said = repo_setup.clone(str(central), target)
     assert said[0] == f"中央のリポジトリを {target} に複製しました"
-    assert out(target, "config", "core.hooksPath").strip() == "hooks"
-    assert "merge-driver" in out(target, "config", "merge.shinchoku.driver")
+    assert git(target, "config", "core.hooksPath").strip() == "hooks"
+    assert "merge-driver" in git(target, "config", "merge.shinchoku.driver")
     with Store(target) as s:
         assert s.read_records()[("R2", 5)]["No"] == 5
     with pytest.raises(GitError) as err:

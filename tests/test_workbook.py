@@ -15,13 +15,12 @@ from shinchoku.model import schema
 from shinchoku.sharing import settings
 from shinchoku.sheet import published
 from shinchoku.sheet import sheetmodel as sm
+from workbooks import make_workbook
 
 
 @pytest.fixture
 def book(tmp_path, capsys) -> Path:
-    repo = write_small_repo(tmp_path / "repo")
-    out = tmp_path / "入力用.xlsx"
-    assert main(["workbook", str(out), "--repo", str(repo)]) == 0
+    out = make_workbook(write_small_repo(tmp_path / "repo"), tmp_path / "入力用.xlsx")
     assert "入力用.xlsx を作りました（5行）" in capsys.readouterr().out
     return out
 

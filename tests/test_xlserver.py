@@ -23,49 +23,21 @@ from pathlib import Path
 import pytest
 
 import xlclient
-from conftest import wire_for_git, write_small_repo
-from shinchoku.cli import main
+from gitrepo import COORDINATOR as COORD
+from gitrepo import Office, access_yaml, central_value, git
 from shinchoku.sheet import sheetmodel as sm
-from shinchoku.store import Author, Store
+from shinchoku.store import Store
 from shinchoku.xlserver.users import Users
+from workbooks import DEPARTMENTS, excel, make_workbook
 
 MAIN = sm.SHEET_NAME
-COORD = Author("協働推進課 調整担当", "kyodo@city.example")
 PEOPLE = {  # login: (name, email, department shown)
     "yamada": ("山田 花子", "yamada@city.example", ""),
     "ito": ("伊藤 次郎", "ito@city.example", "指導室"),
     "sato": ("佐藤 一郎", "sato@city.example", ""),
 }
 CROWD = [f"u{i:02d}" for i in range(20)]
-ACCESS = """\
-調整担当:
-  - kyodo
-担当:
-  yamada:
-    - 指導室
-    - 協働推進課
-    - 産業振興課
-  sato:
-    - 児童青少年課
-    - 協働推進課
-    - 産業振興課
-  ito:
-    - 指導室
-""" + "".join(f"  {u}:\n    - 指導室\n    - 児童青少年課\n    - 協働推進課\n    - 産業振興課\n" for u in CROWD)
-
-
-def git(cwd: Path, *args: str, who: Author | None = None, user: str = "kyodo") -> str:
-    env = {k: v for k, v in os.environ.items() if k != "REMOTE_USER"}
-    env.update(REMOTE_USER=user, **(who.env() if who else {}))
-    done = subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-    return done.stdout
-
-
-def central_value(central: Path, year: str, no: int, dept: str, field: str):
-    with Store(central) as s:
-        rec = s.record_at("main", year, no)
-    return next(r for r in rec["報告"] if r["主管課"] == dept).get(field)
+ACCESS = access_yaml({**DEPARTMENTS, **{u: ["指導室", "児童青少年課", "協働推進課", "産業振興課"] for u in CROWD}})
 
 
 def free_port() -> int:
@@ -128,7 +100,7 @@ class Desk:
 
     def __init__(self, server: Server, book: Path, token: str | None, client: str = "VBA"):
         self.server, self.token, self.client = server, token, client
-        self.xl = xlclient.Excel(book)
+        self.xl = excel(book)
 
     def press(self, button: str, token: str | None = "mine") -> tuple[int, list[tuple[str, str, str]]]:
         auth = self.token if token == "mine" else token
@@ -147,18 +119,9 @@ class Desk:
 def site(tmp_path_factory):
     """Central repository, server data folder with users, a workbook template, the server."""
     tmp = tmp_path_factory.mktemp("site")
-    central = tmp / "central.git"
-    git(tmp, "init", "-q", "--bare", "-b", "main", str(central))
-    assert main(["server-install", str(central)]) == 0
-    seed = tmp / "seed"
-    wire_for_git(write_small_repo(seed))
-    (seed / "records" / "access.yaml").write_text(ACCESS, encoding="utf-8")
-    git(tmp, "init", "-q", "-b", "main", str(seed))
-    git(seed, "add", "-A")
-    git(seed, "commit", "-q", "-m", "取り込み", who=COORD)
-    git(seed, "push", "-q", str(central), "main")
-    book = tmp / "template.xlsx"
-    assert main(["workbook", str(book), "--repo", str(seed)]) == 0
+    office = Office(tmp, access=ACCESS, message="取り込み")
+    central = office.central
+    book = make_workbook(office.seed, tmp / "template.xlsx")
     data = tmp / "data"
     data.mkdir()
     users = Users(data)
@@ -316,7 +279,7 @@ def test_a_closed_year_is_refused_by_the_server(office, tmp_path):
                                                  encoding="utf-8")
     assert "状態: 締切" in (coord / "records" / "plan.yaml").read_text(encoding="utf-8")
     git(coord, "commit", "-q", "-am", "R2 を締め切り", who=COORD)
-    git(coord, "push", "-q", "origin", "main")
+    git(coord, "push", "-q", "origin", "main", user="kyodo")
     before = head(central)
     status, alerts = yamada.press("push")
     assert status == 200 and alerts[0][2] == "critical" and "締め切られています" in alerts[0][0]

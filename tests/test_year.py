@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from conftest import small_plan
+from gitrepo import author, central_repo, clone, commit_all, git
 from shinchoku.cli import main
 from shinchoku.model import plan as plan_mod
 from shinchoku.model import records, yamlio
@@ -66,42 +67,31 @@ def test_label_spellings(small_repo, capsys):
     assert small_plan()["年度"][-1]["年度"] == "R2"          # the fixture itself is untouched
 
 
-def _git(cwd: Path, *args: str) -> str:
-    import subprocess
-    env = {"GIT_AUTHOR_NAME": "協働推進課 鈴木", "GIT_AUTHOR_EMAIL": "suzuki@city.example",
-           "GIT_COMMITTER_NAME": "協働推進課 鈴木", "GIT_COMMITTER_EMAIL": "suzuki@city.example"}
-    import os
-    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True,
-                          env={**os.environ, **env}).stdout
+SUZUKI = ("協働推進課 鈴木", "suzuki@city.example")
 
 
 def test_close_sends_the_change_even_when_the_central_repository_moved(small_repo, tmp_path, capsys):
     """A member of staff pushed after the coordinator's last fetch: closing the year merges
     that in and sends the close, instead of failing with git's 'rejected'."""
-    central = tmp_path / "central.git"
-    _git(tmp_path, "init", "-q", "--bare", "-b", "main", str(central))
-    _git(small_repo, "init", "-q", "-b", "main")
-    _git(small_repo, "config", "user.name", "協働推進課 鈴木")
-    _git(small_repo, "config", "user.email", "suzuki@city.example")
-    _git(small_repo, "add", "-A")
-    _git(small_repo, "commit", "-q", "-m", "作成")
-    _git(small_repo, "remote", "add", "origin", str(central))
-    _git(small_repo, "push", "-q", "-u", "origin", "main")
-    staff = tmp_path / "staff"
-    _git(tmp_path, "clone", "-q", str(central), str(staff))
+    central = central_repo(tmp_path / "central.git", hook=False)
+    git(small_repo, "init", "-q", "-b", "main")
+    author(small_repo, SUZUKI)
+    commit_all(small_repo, "作成", who=SUZUKI)
+    git(small_repo, "remote", "add", "origin", str(central))
+    git(small_repo, "push", "-q", "-u", "origin", "main")
+    staff = clone(central, tmp_path / "staff", install=False)
     (staff / "notes.txt").write_text("x\n", encoding="utf-8")
-    _git(staff, "add", "-A")
-    _git(staff, "commit", "-q", "-m", "staff")
-    _git(staff, "push", "-q", "origin", "main")
+    commit_all(staff, "staff", who=SUZUKI)
+    git(staff, "push", "-q", "origin", "main")
 
     assert main(["year", "close", "R2", "--repo", str(small_repo)]) == 0
     captured = capsys.readouterr()
     assert "中央のリポジトリへ送りました" in captured.out, captured.err
     assert "rejected" not in captured.err
-    assert _git(central, "rev-parse", "main") == _git(small_repo, "rev-parse", "HEAD")
-    plan = yamlio.load(_git(central, "show", "main:records/plan.yaml").encode("utf-8"))
+    assert git(central, "rev-parse", "main") == git(small_repo, "rev-parse", "HEAD")
+    plan = yamlio.load(git(central, "show", "main:records/plan.yaml").encode("utf-8"))
     assert {y["年度"]: y["状態"] for y in plan["年度"]}["R2"] == "締切"
-    assert _git(central, "show", "main:notes.txt") == "x\n"
+    assert git(central, "show", "main:notes.txt") == "x\n"
 
 
 def test_open_checks_the_year_against_the_plan(small_repo, capsys):
@@ -138,24 +128,15 @@ def test_open_asks_first_and_needs_yes_where_nobody_can_answer(small_repo, capsy
 
 
 def test_an_opened_year_is_undone_as_the_command_says(small_repo, tmp_path, capsys, monkeypatch):
-    import subprocess
-
     from conftest import wire_for_git
-
-    def git(cwd, *args):
-        done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True)
-        assert done.returncode == 0, done.stderr
-        return done.stdout
 
     for k, v in (("GIT_AUTHOR_NAME", "協働推進課"), ("GIT_COMMITTER_NAME", "協働推進課"),
                  ("GIT_AUTHOR_EMAIL", "kyodo@city.example"), ("GIT_COMMITTER_EMAIL", "kyodo@city.example")):
         monkeypatch.setenv(k, v)
-    central = tmp_path / "central.git"
-    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(central))
+    central = central_repo(tmp_path / "central.git", hook=False)
     wire_for_git(small_repo)
     git(small_repo, "init", "-q", "-b", "main")
-    git(small_repo, "config", "user.name", "協働推進課")
-    git(small_repo, "config", "user.email", "kyodo@city.example")
+    author(small_repo, ("協働推進課", "kyodo@city.example"))
     git(small_repo, "add", "-A")
     git(small_repo, "commit", "-q", "--no-verify", "-m", "記録")
     git(small_repo, "remote", "add", "origin", str(central))

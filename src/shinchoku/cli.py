@@ -54,6 +54,16 @@ _JA = {
     "expected one argument": "値を1つ指定してください",
     "invalid %(type)s value: %(value)r": "「%(value)s」は正しい値ではありません",
     "%(prog)s: error: %(message)s\n": "%(prog)s: エラー: %(message)s\n",
+    "not allowed with argument %s": "%s と一緒には指定できません",
+    "one of the arguments %s is required": "%s のどれか1つを指定してください",
+    "ambiguous option: %(option)s could match %(matches)s":
+        "「%(option)s」がどのオプションか決められません（当てはまるもの: %(matches)s）",
+    "expected at least one argument": "値を1つ以上指定してください",
+    "expected at most one argument": "値は1つまでです",
+    "expected %s argument": "値を%s個指定してください",
+    "expected %s arguments": "値を%s個指定してください",
+    "ignored explicit argument %r": "このオプションに値（%s）は付けられません",
+    "unexpected option string: %s": "ここにオプション %s は書けません",
 }
 
 
@@ -61,7 +71,14 @@ def _translate(text: str) -> str:
     return _JA.get(text, text)
 
 
-argparse._ = _translate  # type: ignore[attr-defined]  # argparse looks its strings up through `_`
+def _translate_plural(singular: str, plural: str, n: int) -> str:
+    return _translate(singular if n == 1 else plural)
+
+
+# argparse looks its strings up through `_` and `ngettext`: every one a user can meet is
+# said in Japanese (an untranslated one stays English: add it above).
+argparse._ = _translate  # type: ignore[attr-defined]
+argparse.ngettext = _translate_plural  # type: ignore[attr-defined]
 
 
 class _Formatter(argparse.RawDescriptionHelpFormatter):
@@ -112,9 +129,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def _boundary(run, args: argparse.Namespace) -> int:
     """The one place where a command's outcome becomes an exit code and words: a
-    :class:`~shinchoku.errors.ShinchokuError` says its own Japanese message; a file the
-    command could not read or write is named; anything else is a bug, logged in full,
-    and the user is told where the log is (never an English traceback)."""
+    :class:`~shinchoku.errors.ShinchokuError` says its problems (one a line, on stdout)
+    and then ``shinchoku: <message>`` (git's own words only under a Japanese heading,
+    :func:`shinchoku.words.refusal`); a file the command could not read or write is
+    named; anything else is a bug, logged in full, and the user is told where the log is
+    (never an English traceback).  Commands never write ``shinchoku: …`` themselves."""
     from shinchoku.errors import EXIT_UNEXPECTED, ShinchokuError, log_unexpected
 
     try:
@@ -125,7 +144,12 @@ def _boundary(run, args: argparse.Namespace) -> int:
     except BrokenPipeError:
         return 0
     except ShinchokuError as exc:
-        print(f"shinchoku: {exc}", file=sys.stderr)
+        from shinchoku.words import refusal
+
+        for problem in exc.problems:
+            print(problem)
+        sys.stdout.flush()
+        print(f"shinchoku: {refusal(exc)}", file=sys.stderr)
         return exc.exit_code
     except OSError as exc:
         # A file or folder the command could not read or write: say which, not a traceback.

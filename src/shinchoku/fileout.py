@@ -18,10 +18,17 @@ _WHY = {
 }
 
 
+def reason(exc: OSError) -> str:
+    """Why a file could not be read or written, in Japanese only (the system's own English
+    ``strerror`` never reaches staff; an errno without a sentence is named by number)."""
+    return _WHY.get(exc.errno or 0, f"読み書きできません（システムのエラー番号 {exc.errno}）" if exc.errno
+                    else "読み書きできません")
+
+
 def describe(exc: OSError) -> str:
     """A Japanese sentence for an OSError about a file (the file named)."""
     name = exc.filename or ""
-    why = _WHY.get(exc.errno or 0, f"読み書きできません（{exc.strerror or type(exc).__name__}）")
+    why = reason(exc)
     return f"{name}: {why}" if name else why
 
 

@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Union
 
-from shinchoku.errors import ShinchokuError
+from shinchoku.errors import Kind, ShinchokuError
 from shinchoku.sheet import sheetmodel as sm
+from shinchoku.words import ASK_COORDINATOR, GIT_DETAIL_HEADING, SHEET_UNCHANGED, git_detail
 
 if TYPE_CHECKING:
     from shinchoku.model.plan import Plan
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
     from shinchoku.store import GitError, Store
 
 TITLE = "進捗管理"
-KEPT = "シートの内容はそのままです。"
+KEPT = f"{SHEET_UNCHANGED}。"
 PLAN_PATH = "records/plan.yaml"
 
 Progress = Callable[[str], None]
@@ -115,24 +116,19 @@ def refusal(exc: ShinchokuError) -> str:
     """The alert for a refusal: its Japanese message; for a git failure also that the
     sheet is as it was, then the server's own words (Japanese) when it refused the
     content, otherwise git's own (English) only indented under a Japanese heading, for
-    whoever is asked for help (:func:`shinchoku.hooks.advice.git_failure`)."""
+    whoever is asked for help (:func:`shinchoku.words.git_failure`)."""
     from shinchoku.store import GitError
 
     return git_text(exc) if isinstance(exc, GitError) else str(exc)
 
 
 def git_text(exc: "GitError") -> str:
-    from shinchoku.hooks.advice import GIT_DETAIL_HEADING, git_detail
-
     detail = exc.detail
     if not detail:
         return f"{exc.message}\n\n{KEPT}"
-    if exc.message == REFUSED:
+    if exc.kind is Kind.SERVER_REFUSED:
         return f"{exc.message}\n\n{detail}\n\n{KEPT}"
     return f"{exc.message}\n\n{KEPT}\n\n{GIT_DETAIL_HEADING}\n{git_detail(detail)}"
-
-
-REFUSED = "中央のリポジトリが受け付けませんでした"
 
 
 def now() -> str:
@@ -304,7 +300,7 @@ def read_records(store: "Store", rev: str, since: str = "", *, with_plan: bool =
     if broken:
         shown = "、".join(broken[:3]) + (f" ほか{len(broken) - 3}件" if len(broken) > 3 else "")
         raise Stop(f"中央の記録 {shown} が読めない形になっているため、取り込めませんでした。"
-                   "協働推進課（調整担当）にご連絡ください。シートの内容はそのままです")
+                   f"{ASK_COORDINATOR}。{SHEET_UNCHANGED}")
     return plan, out, only
 
 
@@ -327,7 +323,7 @@ def check_department(wb: Workbook, plan: "Plan | Callable[[], Plan | None] | Non
     problem = sm.unknown_department(plan() if callable(plan) else plan, dept)
     if problem:
         raise Stop(f"{problem}。設定ファイル {wb.settings.path} の department を直してから、"
-                   "もう一度押してください（シートの内容はそのままです）")
+                   f"もう一度押してください（{SHEET_UNCHANGED}）")
 
 
 def update_or_say(store: "Store", what: str) -> str:

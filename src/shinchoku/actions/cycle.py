@@ -13,6 +13,7 @@ from shinchoku.actions.book import (Answer, BookValues, Progress, Stop, Workbook
                                     read_records, update_or_say)
 from shinchoku.sharing.settings import Settings
 from shinchoku.sheet import sheetmodel as sm
+from shinchoku.words import ASK_COORDINATOR
 
 def _quiet(_text: str) -> None:
     pass
@@ -105,7 +106,7 @@ def _cycle(action: str, given: BookValues, settings: Settings, say: Progress) ->
         sync.update(store, author)
         plan = plan_at(store, "HEAD")
         if plan is None:
-            raise Stop("計画（records/plan.yaml）が読めません。協働推進課（調整担当）にご連絡ください")
+            raise Stop(f"計画（records/plan.yaml）が読めません。{ASK_COORDINATOR}")
         try:
             year = cycleops.default_year(plan, None)
         except cycle.CycleError as exc:

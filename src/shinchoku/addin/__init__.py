@@ -29,6 +29,7 @@ import xlwings as xw
 
 from shinchoku.actions.book import TITLE, BookValues, Cells, Colour, Selection, refusal
 from shinchoku.errors import ShinchokuError, log_unexpected
+from shinchoku.words import SHEET_UNCHANGED
 from shinchoku.sheet.sheetmodel import PROGRESS_SHEET, SHEET_NAME, STATE_SHEET  # noqa: F401 - (PROGRESS_SHEET: for callers)
 
 
@@ -53,7 +54,7 @@ def _guarded(work: Callable[[Any], None]) -> Callable[[Any], None]:
             alert(book, refusal(exc), critical=True)
         except Exception as exc:          # noqa: BLE001 - the add-in's one boundary: a bug
             traceback.print_exc(file=sys.stderr)
-            alert(book, log_unexpected(exc, f"button {work.__name__}") + "\nシートの内容はそのままです。",
+            alert(book, log_unexpected(exc, f"button {work.__name__}") + f"\n{SHEET_UNCHANGED}。",
                   critical=True)
         finally:
             _status(book, None)

@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 import sys
 
+from shinchoku.commands import _shared as options
+from shinchoku.errors import UsageError
+
 DESCRIPTION = """\
 年度（または1つの施策）の報告の項目ごとに、最後に変更した人・日時・コミットを表示します。
 
@@ -17,45 +20,44 @@ DESCRIPTION = """\
 """
 
 
+@options.repo
+@options.as_json
 def configure(p) -> None:
     p.add_argument("year", metavar="年度", help="R2、H30 のような年度")
     p.add_argument("no", metavar="No", nargs="?", help="施策の番号（省略するとその年度のすべて）")
-    p.add_argument("--json", action="store_true", help="JSON で出力します（ほかのツール向け）")
-    p.add_argument("--repo", metavar="DIR", help="記録リポジトリの場所（省略すると現在のフォルダから探します）")
 
 
 def run(args) -> int:
     from shinchoku.commands.history import open_store
-    from shinchoku.model.textwidth import clip, ljust, width
     from shinchoku.sharing import history
-    from shinchoku.sharing.yearcycle import YearError, normalise_label
 
-    try:
-        year = normalise_label(args.year)
-    except YearError as exc:
-        print(f"shinchoku: {exc}", file=sys.stderr)
-        return 2
+    year = options.year_label(args.year)
     if args.no is not None and not args.no.strip().isdigit():
-        print(f"shinchoku: 「{args.no}」は施策の番号として読めません", file=sys.stderr)
-        return 2
+        raise UsageError(f"「{args.no}」は施策の番号として読めません")
     no = int(args.no) if args.no is not None else None
-    store, code = open_store(args)
-    if store is None:
-        return code
-    with store:
+    with open_store(args) as store:
         found = history.blame(store, year, no)
-    if args.json:
-        json.dump([c.as_json() for c in found], sys.stdout, ensure_ascii=False, indent=1)
-        sys.stdout.write("\n")
-        return 0
+    sys.stdout.write(render_json(found) if args.json else render_text(found, year, no))
+    return 0
+
+
+def render_json(found) -> str:
+    return json.dumps([c.as_json() for c in found], ensure_ascii=False, indent=1) + "\n"
+
+
+def render_text(found, year: str, no: int | None) -> str:
+    """One line per field: No, department, field, when, commit, who, the commit's subject."""
+    from shinchoku.model.textwidth import clip, ljust, width
+
     if not found:
-        print(f"{year}{f' No.{no}' if no else ''} の記録はありません")
-        return 0
+        return f"{year}{f' No.{no}' if no else ''} の記録はありません\n"
     dept_w = max(len(c.department) for c in found) * 2
     field_w = max(len(c.field) for c in found) * 2
     author_w = max(width(c.author) for c in found)
+    lines = []
     for c in found:
         rec_no = int(c.path.rsplit("/", 1)[-1].split(".")[0])
-        print(f"No {rec_no:>2}  {ljust(c.department, dept_w)}  {ljust(c.field, field_w)}  "
-              f"{c.when.astimezone().strftime('%Y-%m-%d %H:%M')}  {c.commit[:7]}  {ljust(c.author, author_w)}  {clip(c.subject, 60)}")
-    return 0
+        lines.append(f"No {rec_no:>2}  {ljust(c.department, dept_w)}  {ljust(c.field, field_w)}  "
+                     f"{c.when.astimezone().strftime('%Y-%m-%d %H:%M')}  {c.commit[:7]}  {ljust(c.author, author_w)}  "
+                     f"{clip(c.subject, 60)}")
+    return "\n".join(lines) + "\n"

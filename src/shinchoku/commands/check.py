@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
+
+from shinchoku.commands import _shared as options
 
 DESCRIPTION = """\
 記録（records/<年度>/<No>.yaml）と計画（records/plan.yaml）を、スキーマ（schema/）と
@@ -19,39 +20,22 @@ DESCRIPTION = """\
 """
 
 
+@options.option("--canonical", action="store_true", help="決められた書式になっているかも確認します")
+@options.targeted
 def configure(p) -> None:
-    p.add_argument("paths", nargs="*", metavar="PATH", help="確認するファイル（省略するとリポジトリ全体）")
-    p.add_argument("--repo", metavar="DIR", help="記録リポジトリの場所（省略すると現在のフォルダから探します）")
-    p.add_argument("--canonical", action="store_true", help="決められた書式になっているかも確認します")
+    pass
 
 
 def run(args) -> int:
     from shinchoku.model import records
     from shinchoku.rules import validate
 
-    root = records.find_root(Path(args.repo) if args.repo else None)
-    if not (root / records.RECORDS / "plan.yaml").is_file() and not args.paths:
-        print(f"shinchoku: 記録リポジトリが見つかりません（{root} に records/plan.yaml がありません）", file=sys.stderr)
-        return 2
-    paths = None
-    if args.paths:
-        paths = []
-        for name in args.paths:
-            p = Path(name)
-            if p.is_dir():
-                paths.extend(sorted(q for q in p.rglob("*.yaml")))
-            elif not p.exists():
-                print(f"shinchoku: ファイルがありません: {name}", file=sys.stderr)
-                return 2
-            else:
-                paths.append(p)
-        root = records.find_root(paths[0].resolve().parent) if paths else root
-        outside = [p for p in paths if not validate.relpath_of(root, p).startswith(f"{records.RECORDS}/")]
-        if outside:
-            # Only records/ holds what check knows; saying 問題はありません about them would mislead.
-            print(f"shinchoku: 注意: records/ の外のファイルは確認していません: {'、'.join(str(p) for p in outside)}",
-                  file=sys.stderr)
-            paths = [p for p in paths if p not in outside]
+    root, paths = options.files(args)
+    outside = [p for p in paths or [] if not validate.relpath_of(root, p).startswith(f"{records.RECORDS}/")]
+    if outside:
+        # Only records/ holds what check knows; saying 問題はありません about them would mislead.
+        options.note(f"records/ の外のファイルは確認していません: {'、'.join(str(p) for p in outside)}")
+        paths = [p for p in paths if p not in outside]
     problems, checked = validate.check_repository(root, paths, canonical=args.canonical)
     files = report(problems)
     if problems:

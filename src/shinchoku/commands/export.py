@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
+
+from shinchoku.commands import _shared as options
 
 DESCRIPTION = """\
 記録を書き出します。
@@ -32,33 +33,25 @@ DESCRIPTION = """\
 KINDS = ("xlsx", "pdf", "csv", "jsonl")
 
 
+@options.repo
+@options.option("--all", action="store_true", dest="all_states",
+                help="確認済でない報告（未提出・提出済・差戻し）も書き出します（内部での確認用）")
+@options.option("--years", metavar="年度", help="書き出す年度（例: R1,R2。省略すると記録のある年度すべて）")
 def configure(p) -> None:
     p.add_argument("kind", choices=KINDS, metavar="形式", help="xlsx・pdf・csv・jsonl のどれか")
     p.add_argument("out", metavar="OUT", help="書き出すファイル")
-    p.add_argument("--years", metavar="年度", help="書き出す年度（例: R1,R2。省略すると記録のある年度すべて）")
-    p.add_argument("--all", action="store_true", dest="all_states",
-                   help="確認済でない報告（未提出・提出済・差戻し）も書き出します（内部での確認用）")
-    p.add_argument("--repo", metavar="DIR", help="記録リポジトリの場所（省略すると現在のフォルダから探します）")
 
 
 def run(args) -> int:
-    from shinchoku.model import records
     from shinchoku.publish import export
 
-    root = records.find_root(Path(args.repo) if args.repo else None)
     out = Path(args.out)
-    if out.suffix.lower() != f".{args.kind}":
-        print(f"shinchoku: 注意: 書き出すファイル名の拡張子が .{args.kind} ではありません（{out.name}）", file=sys.stderr)
-    try:
-        count, warnings = export.export(root, args.kind, out, export.parse_years(args.years), args.all_states)
-    except export.ExportError as exc:
-        print(f"shinchoku: {exc}", file=sys.stderr)
-        return 1
-    except PermissionError:
-        print(f"shinchoku: {out} に書き込めません（Excel などで開いていれば閉じてから、もう一度実行してください）", file=sys.stderr)
-        return 1
+    options.output_suffix(out, f".{args.kind}", "書き出すファイル名")
+    with options.writing(out):
+        count, warnings = export.export(options.root_of(args), args.kind, out, export.parse_years(args.years),
+                                        args.all_states)
     for w in warnings:
-        print(f"注意: {w}", file=sys.stderr)
+        options.note(w)
     unit = "行" if args.kind in ("csv", "jsonl") else "件の記録"
     print(f"{out} に書き出しました（{count}{unit}）")
     return 0

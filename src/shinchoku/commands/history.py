@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
+
+from shinchoku.commands import _shared as options
+from shinchoku.errors import ShinchokuError, UsageError
 
 DESCRIPTION = """\
 1つの施策・年度の1つの項目（課題・実績など）が、いつ、誰に、どう変更されたかを
@@ -19,13 +21,13 @@ DESCRIPTION = """\
 """
 
 
+@options.repo
+@options.as_json
+@options.option("--department", metavar="課", help="この主管課の報告だけを表示します")
 def configure(p) -> None:
     p.add_argument("no", metavar="No", help="施策の番号（5 など）")
     p.add_argument("year", metavar="年度", help="R2、H30 のような年度")
     p.add_argument("field", metavar="項目", help="進捗状況・実績・課題・次年度へ向けた取組・備考")
-    p.add_argument("--department", metavar="課", help="この主管課の報告だけを表示します")
-    p.add_argument("--json", action="store_true", help="JSON で出力します（ほかのツール向け）")
-    p.add_argument("--repo", metavar="DIR", help="記録リポジトリの場所（省略すると現在のフォルダから探します）")
 
 
 def parse_target(no: str, year: str) -> tuple[int, str] | None:
@@ -42,16 +44,14 @@ def parse_target(no: str, year: str) -> tuple[int, str] | None:
 
 
 def open_store(args):
-    """(store, None) or (None, exit code) after saying why, for the git-reading commands."""
-    from shinchoku.model import records
+    """The records' git repository, for the commands that read its history (a refusal
+    saying where to run them when there is none)."""
     from shinchoku.store import GitError, Store
 
-    root = records.find_root(Path(args.repo) if args.repo else None)
     try:
-        return Store(root), None
+        return Store(options.root_of(args))
     except GitError as exc:
-        print(f"shinchoku: {exc.message}（git で管理された記録リポジトリの中で実行してください）", file=sys.stderr)
-        return None, 1
+        raise ShinchokuError(f"{exc.message}（git で管理された記録リポジトリの中で実行してください）") from None
 
 
 def _not_in_plan(store, no: int, department: str | None) -> str | None:
@@ -130,41 +130,45 @@ def _revert_reasons(store, changes) -> dict[str, str]:
 
 def _run(args, started) -> int:
     from shinchoku.model import schema
-    from shinchoku.model.textwidth import clip
     from shinchoku.sharing import history
 
     target = parse_target(args.no, args.year)
     if target is None:
-        print(f"shinchoku: 「{args.no} {args.year}」を No と年度として読めません（例: shinchoku history 5 R2 課題）",
-              file=sys.stderr)
-        return 2
+        raise UsageError(f"「{args.no} {args.year}」を No と年度として読めません（例: shinchoku history 5 R2 課題）")
     no, year = target
     fields = [f for f in schema.report_fields() if f != "主管課"]
     if args.field not in fields:
-        print(f"shinchoku: 「{args.field}」という項目はありません（選べる項目: {'・'.join(fields)}）", file=sys.stderr)
-        return 2
-    store, code = open_store(args)
-    if store is None:
-        return code
-    with store:
+        raise UsageError(f"「{args.field}」という項目はありません（選べる項目: {'・'.join(fields)}）")
+    with open_store(args) as store:
         changes = history.field_history(store, year, no, args.field, args.department, started=started)
         reasons = _revert_reasons(store, changes)
         unknown = None if changes else _not_in_plan(store, no, args.department)
         hint = "" if changes or unknown else _why_nothing(store, year, no, args.department)
         talk = _cycle_lines(store, year, no, args.department)
     if unknown:                     # the plan has no such No or 課: a mistyped question
-        print(f"shinchoku: {unknown}", file=sys.stderr)
-        return 1
+        raise ShinchokuError(unknown)
     if hint:
         # 0件 for a record missing this year would read as "nobody ever changed it".
-        print(f"shinchoku: 注意: {hint}", file=sys.stderr)
+        options.note(hint)
     if args.json:
-        json.dump([{**c.as_json(), **({"reason": reasons[c.commit]} if c.commit in reasons else {})}
-                   for c in changes], sys.stdout, ensure_ascii=False, indent=1)
-        sys.stdout.write("\n")
-        return 0
-    who = f"（{args.department}）" if args.department else ""
-    lines = [f"{year} No.{no} {args.field}{who}の変更: {len(changes)}件（新しい順）"]
+        sys.stdout.write(render_json(changes, reasons))
+    else:
+        sys.stdout.write(render_text(changes, reasons, talk, f"{year} No.{no} {args.field}", args.department))
+    return 0
+
+
+def render_json(changes, reasons: dict[str, str]) -> str:
+    return json.dumps([{**c.as_json(), **({"reason": reasons[c.commit]} if c.commit in reasons else {})}
+                       for c in changes], ensure_ascii=False, indent=1) + "\n"
+
+
+def render_text(changes, reasons: dict[str, str], talk: list[str], what: str, department: str | None) -> str:
+    """The changes, newest first (before, after, the commit's subject and a revert's
+    reason), then the report's state and comments."""
+    from shinchoku.model.textwidth import clip
+
+    who = f"（{department}）" if department else ""
+    lines = [f"{what}{who}の変更: {len(changes)}件（新しい順）"]
     for c in changes:
         lines += ["", f"{c.when.astimezone().strftime('%Y-%m-%d %H:%M')}  {c.author}  {c.commit[:7]}  {c.department}"]
         for label, value in (("変更前", c.before), ("変更後", c.after)):
@@ -176,8 +180,7 @@ def _run(args, started) -> int:
             lines.append(f"  理由:   {clip(reasons[c.commit], 200)}")
     if talk:
         lines += ["", "提出状況とコメント（やりとり）:", *talk]
-    sys.stdout.write("\n".join(lines) + "\n")
-    return 0
+    return "\n".join(lines) + "\n"
 
 
 def _cycle_lines(store, year: str, no: int, department: str | None) -> list[str]:

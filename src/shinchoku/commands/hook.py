@@ -5,6 +5,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from shinchoku.errors import EXIT_OK, ShinchokuError, UsageError
+from shinchoku.fileout import describe
+from shinchoku.words import NOT_MAILED
+
 DESCRIPTION = """\
 git のフック（hooks/ のスクリプト）から呼び出されます。直接使うことはあまりありません。
 
@@ -51,9 +55,11 @@ def _post_receive() -> int:
     try:
         with Store(Path(os.environ.get("GIT_DIR") or ".").resolve(), bare=True) as store:
             return notify.post_receive(store, sys.stdin, sys.stderr)
-    except (GitError, OSError) as exc:
-        print(f"shinchoku: 送信は受け付けましたが、お知らせのメールは送れませんでした（{exc}）", file=sys.stderr)
-        return 0
+    except GitError as exc:
+        raise ShinchokuError(f"{NOT_MAILED}（{exc.message}）", kind=exc.kind, detail=exc.detail,
+                             exit_code=EXIT_OK) from None
+    except OSError as exc:
+        raise ShinchokuError(f"{NOT_MAILED}（{describe(exc)}）", exit_code=EXIT_OK) from None
 
 
 def _pre_commit() -> int:
@@ -64,8 +70,8 @@ def _pre_commit() -> int:
     try:
         store = Store(Path.cwd())
     except GitError as exc:
-        print(f"shinchoku: {exc}（pre-commit フックは git のリポジトリの中で git commit から呼ばれます）", file=sys.stderr)
-        return 2
+        raise UsageError(f"{exc.message}（pre-commit フックは git のリポジトリの中で git commit から呼ばれます）",
+                         kind=exc.kind, detail=exc.detail) from None
     problems, checked = precommit.check_index(store)
     if not problems:
         return 0

@@ -36,105 +36,26 @@ def configure(p) -> None:
 
 
 def run(args) -> int:
-    from shinchoku.importing import importer, importreport
-    from shinchoku.model import records
-    from shinchoku.rules import validate
+    from shinchoku.importing import sheetimport
 
-    src = Path(args.file)
-    if not src.is_file():
-        print(f"shinchoku: ファイルがありません: {src}", file=sys.stderr)
-        return 2
-    if src.suffix.lower() in (".xlsx", ".xlsm") and args.overrides:
-        print("shinchoku: --overrides はタブ区切りテキストの取り込みで使います（Excel のブックは列の見出しどおりに読むため不要です）",
-              file=sys.stderr)
-        return 2
-    if src.suffix.lower() in (".xlsx", ".xlsm"):
-        try:
-            from shinchoku.importing import xlsxgrid  # the published layout, written by `shinchoku export xlsx`
-        except ImportError:
-            print("shinchoku: この版では .xlsx の取り込みに対応していません", file=sys.stderr)
-            return 1
-        import zipfile
+    done = sheetimport.import_sheet(Path(args.file), Path(args.repo),
+                                    overrides=Path(args.overrides) if args.overrides else None,
+                                    force=args.force, allow_removal=args.allow_removal, dry_run=args.dry_run)
+    return report(done)
 
-        from shinchoku.importing.xlsxguard import Refused
 
-        try:
-            result = xlsxgrid.import_xlsx(src)
-        except Refused as exc:
-            print(f"shinchoku: {exc}（何も書き込んでいません）", file=sys.stderr)
-            return 1
-        except (zipfile.BadZipFile, KeyError, OSError, ValueError):
-            print(f"shinchoku: {src} を Excel のブック（.xlsx）として開けません（壊れているか、別の形式のファイルです）", file=sys.stderr)
-            return 1
-    else:
-        from shinchoku.importing import importoverrides
+def report(done) -> int:
+    """What the import did (or, for a dry run, would do); 1 when the written records have
+    problems (listed, one a line)."""
+    from shinchoku.importing.sheetimport import removed_list
 
-        given = Path(args.overrides) if args.overrides else Path(args.repo) / importoverrides.RELPATH
-        if args.overrides and not given.is_file():
-            print(f"shinchoku: 取り込みの指定のファイルがありません: {given}", file=sys.stderr)
-            return 2
-        try:
-            overrides = importoverrides.load(given, Path(args.repo)) if given.is_file() else []
-            result = importer.import_file(src, overrides)
-        except importoverrides.OverrideError as exc:
-            print(f"shinchoku: 取り込みの指定を使えません: {exc}", file=sys.stderr)
-            return 1
-        except importer.SheetError as exc:
-            print(f"shinchoku: {exc}", file=sys.stderr)
-            return 1
-    if not result.records or not result.plan:
-        print(f"shinchoku: {src} から施策を読み取れませんでした（進行管理シートの形になっているか確かめてください）", file=sys.stderr)
-        return 1
-    root = Path(args.repo)
-    existing = list(records.iter_record_files(root))
-    if existing and not args.force and not args.dry_run:
-        print(f"shinchoku: {root / records.RECORDS} にはすでに記録が{len(existing)}件あります。"
-              "上書きするときは --force を付けてください（git で管理していれば元に戻せます）", file=sys.stderr)
-        return 1
-    removed = _removed(root, existing, result.records)
-    if removed and not args.dry_run and not args.allow_removal:
-        _list_removed(removed, root)
-        print(f"shinchoku: 取り込むと、シートにない既存の記録 {len(removed)}件が消えます（上の一覧）。"
-              "シートが途中で切れていないか確かめてください。消してよいときは --force --allow-removal を付けて"
-              "もう一度実行してください（何も書き込んでいません）", file=sys.stderr)
-        return 1
-    report = importreport.render(result)
-    unplaced = sum(1 for e in result.ledger.entries.values() if e.kind == "unplaced")
-    summary = (f"施策 {len({r['No'] for r in result.records})} 件・記録 {len(result.records)} 件を読み取りました"
-               f"（空でないセル {result.cell_count} 件のうち、置き場所が決められなかったもの {unplaced} 件）")
-    if args.dry_run:
-        print(summary)
-        if removed:
-            _list_removed(removed, root)
-            print(f"取り込むと、シートにない既存の記録 {len(removed)}件が消えます（--force --allow-removal が必要です）")
+    print(done.summary)
+    if not done.written:
+        if done.removed:
+            print(removed_list(done.removed), file=sys.stderr)
+            print(f"取り込むと、シートにない既存の記録 {len(done.removed)}件が消えます（--force --allow-removal が必要です）")
         return 0
-    base = root / records.RECORDS
-    base.mkdir(parents=True, exist_ok=True)
-    (base / "plan.yaml").write_text(records.dumps_plan(result.plan, root), encoding="utf-8", newline="\n")
-    for path in existing:
-        path.unlink()
-    for rec in result.records:
-        records.write_record(root, rec)
-    (base / "IMPORT_REPORT.md").write_text(report, encoding="utf-8", newline="\n")
-    print(summary)
-    print(f"詳しくは {base / 'IMPORT_REPORT.md'} を確かめてください")
-    problems = validate.check_paths(root)
-    for p in problems:
+    print(f"詳しくは {done.report_path} を確かめてください")
+    for p in done.problems:
         print(p)
-    return 1 if problems else 0
-
-
-def _removed(root: Path, existing: list[Path], new_records: list[dict]) -> list[Path]:
-    """The existing record files the import would not write again (it would delete them)."""
-    from shinchoku.model import records
-
-    kept = {records.record_relpath(r["年度"], int(r["No"])) for r in new_records}
-    return [p for p in existing if p.relative_to(root).as_posix() not in kept]
-
-
-def _list_removed(removed: list[Path], root: Path, shown: int = 30) -> None:
-    print("シートにないため消える記録:", file=sys.stderr)
-    for p in removed[:shown]:
-        print(f"  {p.relative_to(root).as_posix()}", file=sys.stderr)
-    if len(removed) > shown:
-        print(f"  ほか{len(removed) - shown}件", file=sys.stderr)
+    return 1 if done.problems else 0

@@ -6,6 +6,9 @@ import shutil
 import sys
 from pathlib import Path
 
+from shinchoku.errors import ShinchokuError, UsageError
+from shinchoku.words import no_such_file
+
 DESCRIPTION = """\
 新しい記録リポジトリを作ります。スキーマ（schema/）、計画（records/plan.yaml）、
 フック（hooks/）、.gitattributes、利用者の決まりのひな形（records/access.yaml）を置き、
@@ -38,17 +41,17 @@ def configure(p) -> None:
                    help="調整担当（協働推進課）がサーバーにログインするときの利用者名（例: kyodo-suzuki）")
 
 
-def coordinator_name(given: str | None) -> tuple[str | None, str | None]:
-    """(name, None), or (None, the Japanese usage error): from ``--coordinator`` or, on a
-    terminal, asked for."""
+def coordinator_name(given: str | None) -> str:
+    """The coordinator's server login: ``--coordinator`` or, on a terminal, asked for; a
+    usage error when there is none to be had or it cannot be a login name."""
     from shinchoku.store.repo_setup import USER_NAME
 
     name = given
     if name is None:
         if not (sys.stdin.isatty() and sys.stdout.isatty()):
-            return None, ("調整担当（協働推進課）のサーバーの利用者名を --coordinator で指定してください"
-                          "（例: shinchoku init shinchoku-records --sheet 進行管理シート.xlsx --coordinator kyodo-suzuki）。"
-                          "この利用者名で最初の送信をします")
+            raise UsageError("調整担当（協働推進課）のサーバーの利用者名を --coordinator で指定してください"
+                             "（例: shinchoku init shinchoku-records --sheet 進行管理シート.xlsx --coordinator kyodo-suzuki）。"
+                             "この利用者名で最初の送信をします")
         try:
             name = input("調整担当（協働推進課）が中央のサーバーにログインするときの利用者名を入力してください"
                          "（例: kyodo-suzuki）: ")
@@ -56,59 +59,55 @@ def coordinator_name(given: str | None) -> tuple[str | None, str | None]:
             name = ""
     name = name.strip()
     if not name:
-        return None, "調整担当の利用者名が空です。--coordinator kyodo-suzuki のように指定してください"
+        raise UsageError("調整担当の利用者名が空です。--coordinator kyodo-suzuki のように指定してください")
     if not USER_NAME.match(name):
-        return None, (f"利用者名「{name}」は使えません（空白や制御文字を含まない、100文字までの名前にしてください。"
-                      "サーバーにログインするときの名前です）")
-    return name, None
+        raise UsageError(f"利用者名「{name}」は使えません（空白や制御文字を含まない、100文字までの名前にしてください。"
+                         "サーバーにログインするときの名前です）")
+    return name
 
 
 def run(args) -> int:
-    from shinchoku.cli import main
+    from shinchoku.importing import sheetimport
     from shinchoku.store import GitError, Store, repo_setup
 
     root = Path(args.dir).resolve()
     if root.exists() and any(root.iterdir()):
-        print(f"shinchoku: {root} は空ではありません。新しいフォルダを指定してください", file=sys.stderr)
-        return 2
+        raise UsageError(f"{root} は空ではありません。新しいフォルダを指定してください")
     for given in (args.sheet, args.plan):
         if given and not Path(given).is_file():
-            print(f"shinchoku: ファイルがありません: {given}", file=sys.stderr)
-            return 2
-    coordinator, problem = coordinator_name(args.coordinator)
-    if problem:
-        print(f"shinchoku: {problem}", file=sys.stderr)
-        return 2
+            raise UsageError(no_such_file(given))
+    coordinator = coordinator_name(args.coordinator)
     root.mkdir(parents=True, exist_ok=True)
     repo_setup.scaffold(root)
     if args.plan:
         shutil.copyfile(args.plan, root / "records" / "plan.yaml")
-    elif main(["import-sheet", args.sheet, "--repo", str(root)]) != 0:
-        print("shinchoku: シートの取り込みで問題が見つかりました（上の行を確かめてください）", file=sys.stderr)
-        return 1
+    else:
+        from shinchoku.commands.import_sheet import report
+
+        if report(sheetimport.import_sheet(Path(args.sheet), root)) != 0:
+            raise ShinchokuError("シートの取り込みで問題が見つかりました（上の行を確かめてください）")
     repo_setup.write_access(root, coordinator)
-    try:
-        Store.create(root).close()
-    except GitError as exc:
-        print(f"shinchoku: {exc.message}（{exc.detail}）", file=sys.stderr)
-        return 1
+    Store.create(root).close()                     # GitError: git's words under cli's Japanese heading
     for line in repo_setup.install(root):
         print(line)
-    try:
-        with Store(root) as store:
+    with Store(root) as store:
+        try:
             author = store.author_from_config()
+        except GitError:
+            print(f"{root} を作りました。最初のコミットはまだです（git の名前とメールアドレスが設定されていません）。\n"
+                  "次のように設定してから、コミットしてください:\n"
+                  f"  cd {root}\n"
+                  '  git config user.name "氏名"\n'
+                  '  git config user.email "メールアドレス"\n'
+                  "  git add -A\n"
+                  '  git commit -m "記録リポジトリを作成"')
+            return 0
+        try:
             store.git("add", "-A")
             store.git("commit", "-q", "-m", "記録リポジトリを作成", env=author.env())
-    except GitError as exc:
-        reason = exc.message.split("（")[0]
-        print(f"{root} を作りました。最初のコミットはまだです（{reason}）。\n"
-              "次のように設定してから、コミットしてください:\n"
-              f"  cd {root}\n"
-              '  git config user.name "氏名"\n'
-              '  git config user.email "メールアドレス"\n'
-              "  git add -A\n"
-              '  git commit -m "記録リポジトリを作成"')
-        return 0
+        except GitError as exc:
+            raise ShinchokuError(f"{root} を作りましたが、最初のコミットができませんでした（{exc.message}）",
+                                 kind=exc.kind, detail=exc.detail) from None
     print(f"{root} を作り、最初のコミットをしました。")
     print(f"records/access.yaml には、調整担当として {coordinator} だけを書きました"
           f"（最初の送信は、サーバーに {coordinator} としてログインして行ってください）")

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
+
+from shinchoku.errors import ShinchokuError
 
 DESCRIPTION = """\
 記録リポジトリの複製（clone）に、コミット前の確認（フック）と、項目ごとのマージ・
@@ -24,18 +25,13 @@ def configure(p) -> None:
 
 
 def run(args) -> int:
-    from shinchoku.store import GitError, Store, repo_setup
+    from shinchoku.store import Store, repo_setup
 
     root = Path(args.repo or ".").resolve()
-    try:
-        with Store(root) as store:
-            problem = repo_setup.checkout_problem(store)
-        if problem:
-            print(f"shinchoku: 設定しませんでした。{problem}", file=sys.stderr)
-            return 1
-        for line in repo_setup.install(root):
-            print(line)
-    except GitError as exc:
-        print(f"shinchoku: {exc.message}", file=sys.stderr)
-        return 1
+    with Store(root) as store:
+        problem = repo_setup.checkout_problem(store)
+    if problem:
+        raise ShinchokuError(f"設定しませんでした。{problem}")
+    for line in repo_setup.install(root):
+        print(line)
     return 0

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
-from pathlib import Path
+
+from shinchoku.commands import _shared as options
 
 DESCRIPTION = """\
 年度ごと・主管課ごとに、報告の提出状況（未提出・提出済・差戻し・確認済の件数）を表示し、
@@ -22,69 +24,43 @@ DESCRIPTION = """\
 """
 
 
+@options.scoped
+@options.option("--today", metavar="日付", help=argparse.SUPPRESS)
+@options.as_json
 def configure(p) -> None:
-    p.add_argument("--year", action="append", metavar="年度", help="年度（くり返し指定できます。省略すると受付中の年度）")
-    p.add_argument("--department", metavar="課", help="この主管課の報告だけ")
-    p.add_argument("--json", action="store_true", help="報告ごとに1行の JSON で出力します")
-    p.add_argument("--today", metavar="日付", help=argparse_suppress())
-    p.add_argument("--repo", metavar="DIR", help="記録リポジトリの場所（省略すると現在のフォルダから探します）")
-
-
-def argparse_suppress():
-    import argparse
-
-    return argparse.SUPPRESS
+    pass
 
 
 def run(args) -> int:
     import datetime as dt
-    import json
 
-    from shinchoku.model import plan as plan_mod
+    from shinchoku.errors import UsageError
     from shinchoku.model import records
     from shinchoku.rules import cycle
-    from shinchoku.sharing.yearcycle import YearError, normalise_label
 
-    root = records.find_root(Path(args.repo) if args.repo else None)
-    plan = plan_mod.load_repository(root)          # PlanUnavailable: said by cli's boundary
-    years = []
-    for text in args.year or []:
-        try:
-            label = normalise_label(text)
-        except YearError as exc:
-            print(f"shinchoku: {exc}", file=sys.stderr)
-            return 2
-        if label not in plan.year_labels:
-            print(f"shinchoku: 年度「{label}」は計画にありません（{'・'.join(plan.year_labels)}）", file=sys.stderr)
-            return 2
-        years.append(label)
+    root, plan, years, department = options.scope(args)
+    years = years or [y.label for y in plan.years if y.open]
     if not years:
-        years = [y.label for y in plan.years if y.open]
-        if not years:
-            print("受付中の年度がありません（締め切った年度は --year で指定してください）")
-            return 0
-    if args.department and args.department not in plan.departments():
-        print(f"shinchoku: 「{args.department}」は計画の主管課にありません（{'・'.join(plan.departments())}）", file=sys.stderr)
-        return 2
+        print("受付中の年度がありません（締め切った年度は --year で指定してください）")
+        return 0
     try:
         today = cycle.parse_date(args.today) if args.today else dt.date.today()
     except cycle.CycleError as exc:
-        print(f"shinchoku: {exc}", file=sys.stderr)
-        return 2
+        raise UsageError(str(exc)) from None
     recs, unreadable = records.load_keyed(root)
-    found = cycle.progress(plan, recs, years, args.department, today)
-    if args.json:
-        for yp in found:
-            for dp in yp.departments:
-                for i in dp.items:
-                    print(json.dumps({"年度": i.year, "No": i.no, "施策名": i.name, "主管課": i.department,
-                                      "状態": i.state, "変更者": i.changed_by, "日時": i.changed_at,
-                                      "差戻しの理由": i.reason, "期限超過": i.overdue}, ensure_ascii=False))
-    else:
-        sys.stdout.write(render_text(found, today))
-    for line in unreadable:
-        print(f"読めない記録があり、集計に入れていません: {line}", file=sys.stderr)
-    return 1 if unreadable else 0
+    found = cycle.progress(plan, recs, years, department, today)
+    sys.stdout.write(render_json(found) if args.json else render_text(found, today))
+    return options.left_out(unreadable)
+
+
+def render_json(found) -> str:
+    """One JSON object a line, one per report."""
+    import json
+
+    return "".join(json.dumps({"年度": i.year, "No": i.no, "施策名": i.name, "主管課": i.department,
+                               "状態": i.state, "変更者": i.changed_by, "日時": i.changed_at,
+                               "差戻しの理由": i.reason, "期限超過": i.overdue}, ensure_ascii=False) + "\n"
+                   for yp in found for dp in yp.departments for i in dp.items)
 
 
 def deadline_text(yp, today) -> str:

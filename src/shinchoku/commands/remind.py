@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
+
+from shinchoku.commands import _shared as options
+from shinchoku.errors import UsageError
 
 DESCRIPTION = """\
 受付中の年度の締切日が近づいたとき（締切日の N 日前）と締切日当日に、未提出・差戻しの
@@ -39,33 +41,25 @@ def run(args) -> int:
 
     from shinchoku.rules import cycle
     from shinchoku.sharing import notify, sync
-    from shinchoku.store import GitError, Store
+    from shinchoku.store import Store
 
     repo = Path(args.repo) if args.repo else Path.cwd()
     try:
         today = cycle.parse_date(args.today) if args.today else dt.date.today()
     except cycle.CycleError as exc:
-        print(f"shinchoku: {exc}", file=sys.stderr)
-        return 2
-    try:
-        bare = (repo / "HEAD").is_file() and (repo / "objects").is_dir()
-        with Store(repo, bare=bare) as store:
-            if not bare and store.has_remote():
-                sync.update(store)
-            days = args.days
-            if days is None:
-                text = store.config("shinchoku.remindDays") or "3"
-                days = int(text) if text.isdigit() else 3
-            settings = notify.SmtpSettings.from_store(store)
-            due, skipped, warnings = notify.remind(store, today, days, settings, dry_run=args.dry_run)
-    except (notify.NotifyError, cycle.CycleError) as exc:
-        print(f"shinchoku: {exc}", file=sys.stderr)
-        return 1
-    except GitError as exc:
-        print(f"shinchoku: {exc.message}", file=sys.stderr)
-        return 1
+        raise UsageError(str(exc)) from None
+    bare = (repo / "HEAD").is_file() and (repo / "objects").is_dir()
+    with Store(repo, bare=bare) as store:
+        if not bare and store.has_remote():
+            sync.update(store)
+        days = args.days
+        if days is None:
+            text = store.config("shinchoku.remindDays") or "3"
+            days = int(text) if text.isdigit() else 3
+        settings = notify.SmtpSettings.from_store(store)
+        due, skipped, warnings = notify.remind(store, today, days, settings, dry_run=args.dry_run)
     for w in warnings:
-        print(f"注意: {w}", file=sys.stderr)
+        options.note(w)
     for m in due:
         print(f"{'送る予定' if args.dry_run else '送りました'}: {', '.join(m.to)}「{m.subject}」")
     for m in skipped:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
+
+from shinchoku.commands import _shared as options
 
 DESCRIPTION = """\
 進捗状況のダッシュボードを1つの HTML ファイルに書き出します（ブラウザーで開くだけで見られ、
@@ -23,25 +24,17 @@ DESCRIPTION = """\
 """
 
 
+@options.repo
+@options.option("--years", metavar="年度", help="対象の年度（例: R1,R2。省略すると記録のある年度すべて）")
 def configure(p) -> None:
     p.add_argument("--html", metavar="FILE", required=True, help="書き出す HTML ファイル")
-    p.add_argument("--years", metavar="年度", help="対象の年度（例: R1,R2。省略すると記録のある年度すべて）")
-    p.add_argument("--repo", metavar="DIR", help="記録リポジトリの場所（省略すると現在のフォルダから探します）")
 
 
 def run(args) -> int:
-    from shinchoku.model import records
     from shinchoku.publish import export, report
 
-    root = records.find_root(Path(args.repo) if args.repo else None)
     out = Path(args.html)
-    try:
-        n = report.write(root, out, export.parse_years(args.years))
-    except export.ExportError as exc:
-        print(f"shinchoku: {exc}", file=sys.stderr)
-        return 1
-    except PermissionError:
-        print(f"shinchoku: {out} に書き込めません", file=sys.stderr)
-        return 1
+    with options.writing(out):
+        n = report.write(options.root_of(args), out, export.parse_years(args.years))
     print(f"{out} にダッシュボードを書き出しました（{n}年度分）")
     return 0

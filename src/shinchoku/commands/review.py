@@ -5,6 +5,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from shinchoku.commands import _shared as options
+from shinchoku.errors import ShinchokuError, UsageError
+
 DESCRIPTION = """\
 前回の確認（reviewed/年-月-日 の印）のあとに各課が変更した内容を、主管課・施策ごとに
 まとめて表示します。年度・項目・変更前 → 変更後・変更した人・日時・コミットを示し、
@@ -22,80 +25,66 @@ DESCRIPTION = """\
 """
 
 
+@options.repo
+@options.option("--no-fetch", action="store_true", help="中央のリポジトリを確認せずに表示します")
+@options.option("--note", metavar="TEXT", help="承認のメモ、または取り消しの理由（--revert には必須）")
+@options.option("--revert", metavar="COMMIT", help="このコミットの変更を取り消す新しいコミットを作ります")
+@options.option("--approve", action="store_true", help="今の状態までを確認済みにする印を付け、中央のリポジトリへ送ります")
+@options.as_json
 def configure(p) -> None:
     p.add_argument("--since", metavar="REF|DATE", help="この印・コミット・日付（2025-04-01）より後の変更を表示します")
     p.add_argument("--html", metavar="FILE", help="ブラウザーで見るページ（HTML）に書き出します")
-    p.add_argument("--json", action="store_true", help="変更を JSON で出力します（ほかのツール向け）")
-    p.add_argument("--approve", action="store_true", help="今の状態までを確認済みにする印を付け、中央のリポジトリへ送ります")
-    p.add_argument("--revert", metavar="COMMIT", help="このコミットの変更を取り消す新しいコミットを作ります")
-    p.add_argument("--note", metavar="TEXT", help="承認のメモ、または取り消しの理由（--revert には必須）")
-    p.add_argument("--no-fetch", action="store_true", help="中央のリポジトリを確認せずに表示します")
-    p.add_argument("--repo", metavar="DIR", help="記録リポジトリの場所（省略すると現在のフォルダから探します）")
-
-
-def _store(root: Path):
-    from shinchoku.store import Store
-
-    return Store(root)
 
 
 def run(args) -> int:
-    from shinchoku.model import records
     from shinchoku.sharing import review
-    from shinchoku.store import GitError
+    from shinchoku.store import Store
 
-    root = records.find_root(Path(args.repo) if args.repo else None)
     if sum(bool(x) for x in (args.approve, args.revert, args.html or args.json)) > 1:
-        print("shinchoku: --approve・--revert・表示（--html/--json）は1つずつ実行してください", file=sys.stderr)
-        return 2
+        raise UsageError("--approve・--revert・表示（--html/--json）は1つずつ実行してください")
     if args.revert and not (args.note and args.note.strip()):
-        print("shinchoku: 取り消しには理由が必要です（--note \"理由\" を付けてください）", file=sys.stderr)
-        return 2
-    if args.since:
-        problem = _bad_date(args.since)
-        if problem:
-            print(f"shinchoku: --since {problem}", file=sys.stderr)
-            return 2
+        raise UsageError("取り消しには理由が必要です（--note \"理由\" を付けてください）")
+    problem = _bad_date(args.since) if args.since else None
+    if problem:
+        raise UsageError(f"--since {problem}")
+    root = options.root_of(args)
     if not (root / ".git").exists():
-        print(f"shinchoku: {root} は git で管理された記録リポジトリではありません", file=sys.stderr)
-        return 1
-    store = _store(root)
-    try:
+        raise ShinchokuError(f"{root} は git で管理された記録リポジトリではありません")
+    with Store(root) as store:
         if args.revert:
             return _revert(store, args.revert, args.note)
         target, compared, behind = _fetch(store, fetch=not args.no_fetch, approving=args.approve)
         if args.approve:
-            if behind:
-                raise review.ReviewError(
-                    f"この PC には、中央のリポジトリのコミットのうち、まだ取り込んでいないものが{behind}件あります。"
-                    "見ていない変更を承認しないよう、承認の印は付けませんでした。shinchoku sync で取り込み、"
-                    "shinchoku review で確かめてから、もう一度承認してください")
-            result = review.collect(store)
-            tag, count = review.approve(store, args.note)
-            pushed = "中央のリポジトリへ送りました" if review._has_remote(store) else "中央のリポジトリがないため、この PC にだけ付けました"
-            print(f"{compared}を、{review.base_text(result)}から比べました")
-            print(f"確認済みの印 {tag} を付けました（変更 {count}件）。{pushed}")
-            return 0
+            return _approve(store, compared, behind, args.note)
         result = review.collect(store, args.since, target)
-        result.compared = f"{compared}を、{review.base_text(result)}から比べました"
-    except review.ReviewError as exc:
-        print(f"shinchoku: {exc}", file=sys.stderr)
-        return 1
-    except GitError as exc:
-        print(f"shinchoku: {exc.message}", file=sys.stderr)
-        return 1
+    result.compared = f"{compared}を、{review.base_text(result)}から比べました"
     if args.json:
         print(result.compared, file=sys.stderr)
         sys.stdout.write(review.to_json(result) + "\n")
-        return 0
-    if args.html:
+    elif args.html:
         out = Path(args.html)
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(review.render_html(result), encoding="utf-8", newline="\n")
         print(f"{out} に書き出しました（{review.summary_line(result)}）")
         print(result.compared)
-        return 0
-    sys.stdout.write(review.render_text(result, color=sys.stdout.isatty()))
+    else:
+        sys.stdout.write(review.render_text(result, color=sys.stdout.isatty()))
+    return 0
+
+
+def _approve(store, compared: str, behind: int, note: str | None) -> int:
+    from shinchoku.sharing import review
+
+    if behind:
+        raise review.ReviewError(
+            f"この PC には、中央のリポジトリのコミットのうち、まだ取り込んでいないものが{behind}件あります。"
+            "見ていない変更を承認しないよう、承認の印は付けませんでした。shinchoku sync で取り込み、"
+            "shinchoku review で確かめてから、もう一度承認してください")
+    result = review.collect(store)
+    tag, count = review.approve(store, note)
+    pushed = "中央のリポジトリへ送りました" if review._has_remote(store) else "中央のリポジトリがないため、この PC にだけ付けました"
+    print(f"{compared}を、{review.base_text(result)}から比べました")
+    print(f"確認済みの印 {tag} を付けました（変更 {count}件）。{pushed}")
     return 0
 
 
@@ -143,7 +132,7 @@ def _fetch(store, fetch: bool = True, approving: bool = False) -> tuple[str, str
             if approving:
                 raise review.ReviewError("中央のリポジトリに接続できないため、承認できません"
                                          "（ネットワークをご確認のうえ、もう一度実行してください）") from None
-            print("注意: 中央のリポジトリに接続できなかったため、この PC にある内容で表示します", file=sys.stderr)
+            options.note("中央のリポジトリに接続できなかったため、この PC にある内容で表示します")
             return "HEAD", local + "（中央のリポジトリに接続できなかったため）", 0
     upstream = store.upstream()
     central = store.rev(upstream)
@@ -154,11 +143,10 @@ def _fetch(store, fetch: bool = True, approving: bool = False) -> tuple[str, str
     checked = "" if fetch else "、最後に取得した時点"
     label = f"中央のリポジトリ（{upstream}、{central[:7]}{checked}）"
     if behind and not approving:
-        print(f"注意: この PC には、まだ取り込んでいない中央のコミットが{behind}件あります。"
-              "表示は中央のリポジトリの内容です（この PC に取り込むには shinchoku sync）", file=sys.stderr)
+        options.note(f"この PC には、まだ取り込んでいない中央のコミットが{behind}件あります。"
+                     "表示は中央のリポジトリの内容です（この PC に取り込むには shinchoku sync）")
     if ahead and not approving:
-        print(f"注意: この PC には、中央のリポジトリへまだ送っていないコミットが{ahead}件あります（表示には含まれません）",
-              file=sys.stderr)
+        options.note(f"この PC には、中央のリポジトリへまだ送っていないコミットが{ahead}件あります（表示には含まれません）")
     return upstream, label, behind
 
 
@@ -173,4 +161,5 @@ def _revert(store, sha: str, note: str) -> int:
         print(f"  {c.year} No {c.no} {c.department} {c.field}")
     from shinchoku.commands.sync import send_commit
 
-    return send_commit(store, author, "取り消しのコミット")
+    send_commit(store, author, "取り消しのコミット")
+    return 0

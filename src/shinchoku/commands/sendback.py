@@ -25,15 +25,12 @@ def configure(p) -> None:
 
 
 def run(args) -> int:
-    import sys
-
     from shinchoku.commands._cycle import run_action
+    from shinchoku.errors import UsageError
     from shinchoku.sharing import cycleops
 
     if not args.reason.strip():
-        print("shinchoku: 差戻しには理由が必要です（--reason \"直してほしいこと\" を付けてください）", file=sys.stderr)
-        return 2
+        raise UsageError("差戻しには理由が必要です（--reason \"直してほしいこと\" を付けてください）")
     if not args.department:
-        print("shinchoku: 差し戻す課を --department で指定してください", file=sys.stderr)
-        return 2
+        raise UsageError("差し戻す課を --department で指定してください")
     return run_action(args, cycleops.SENDBACK, text=args.reason)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 DESCRIPTION = """\
@@ -62,31 +61,27 @@ def run(args) -> int:
 
 def _token(args) -> int:
     from shinchoku.xlserver import workspace
-    from shinchoku.xlserver.users import Users, UsersError
+    from shinchoku.xlserver.users import Users
 
     data = _data(args)
     users = Users(data)
-    try:
-        if args.token_command == "add":
-            token = users.add(args.login, args.name, args.email, args.department)
-            print(f"利用者 {args.login}（{args.name}）のアクセスキーを発行しました。本人に渡してください"
-                  "（このキーは二度と表示されません。サーバーには控え（ハッシュ）だけが残ります）:")
-            print(f"  {token}")
-            _warn_access(data, args.login, workspace)
-        elif args.token_command == "revoke":
-            n = users.revoke(args.login)
-            print(f"利用者 {args.login} のアクセスキー {n}件を使えなくしました（次の操作から受け付けません）")
-        else:
-            rows = users.all()
-            if not rows:
-                print("登録されている利用者はいません")
-            for u in rows:
-                state = f"アクセスキー {len(u.tokens)}件" if u.tokens else "アクセスキーなし（取り消し済み）"
-                print(f"{u.login}\t{u.name}\t{u.email}\t{u.department or '（すべての課）'}\t{state}")
-    except UsersError as exc:
-        print(f"shinchoku: {exc}", file=sys.stderr)
-        return 2
-    return 0
+    if args.token_command == "add":
+        token = users.add(args.login, args.name, args.email, args.department)
+        print(f"利用者 {args.login}（{args.name}）のアクセスキーを発行しました。本人に渡してください"
+              "（このキーは二度と表示されません。サーバーには控え（ハッシュ）だけが残ります）:")
+        print(f"  {token}")
+        _warn_access(data, args.login, workspace)
+    elif args.token_command == "revoke":
+        n = users.revoke(args.login)
+        print(f"利用者 {args.login} のアクセスキー {n}件を使えなくしました（次の操作から受け付けません）")
+    else:
+        rows = users.all()
+        if not rows:
+            print("登録されている利用者はいません")
+        for u in rows:
+            state = f"アクセスキー {len(u.tokens)}件" if u.tokens else "アクセスキーなし（取り消し済み）"
+            print(f"{u.login}\t{u.name}\t{u.email}\t{u.department or '（すべての課）'}\t{state}")
+    return 0                                   # UsersError is a UsageError: said by cli's boundary
 
 
 def _warn_access(data: Path, login: str, workspace) -> None:
@@ -118,21 +113,12 @@ def _warn_access(data: Path, login: str, workspace) -> None:
 def _serve(args) -> int:
     import os
 
-    from shinchoku.store import GitError
     from shinchoku.xlserver import environ, workspace
     from shinchoku.xlserver.users import Users
 
     data = _data(args)
-    try:
-        environ.configure(data)
-    except environ.LicenceMissing as exc:
-        print(str(exc), file=sys.stderr)
-        return 1
-    try:
-        central, made = workspace.ensure_central(data)
-    except GitError as exc:
-        print(f"shinchoku: {exc.message}" + (f"\n{exc.detail}" if exc.detail else ""), file=sys.stderr)
-        return 1
+    environ.configure(data)                         # LicenceMissing, GitError: said by cli's boundary
+    central, made = workspace.ensure_central(data)
     users = Users(data)
     first = data / f"{workspace.FIRST_USER}-token.txt"
     if not users.all():

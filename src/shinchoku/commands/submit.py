@@ -27,13 +27,11 @@ def configure(p) -> None:
 
 
 def run(args) -> int:
-    import sys
-
     from shinchoku.commands._cycle import run_action
+    from shinchoku.errors import UsageError
     from shinchoku.rules import cycle
     from shinchoku.sharing import cycleops
 
     if not args.department:
-        print("shinchoku: 提出する課を --department で指定してください", file=sys.stderr)
-        return 2
+        raise UsageError("提出する課を --department で指定してください")
     return run_action(args, cycleops.SUBMIT, text=args.comment, only_states=cycle.WAITING if not args.nos else ())

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+from shinchoku.commands import _shared as options
+from shinchoku.errors import Kind, ShinchokuError
+from shinchoku.words import git_failure, sent
 
 DESCRIPTION = """\
 中央のリポジトリの変更を項目ごとに取り込み（マージ）、この PC でコミットした変更を確認して
@@ -27,73 +28,67 @@ shinchoku sync を実行してください（やめるときは git merge --abor
 """
 
 
+@options.repo
+@options.option("--keep-both", action="store_true",
+                help="競合した項目に両方の値を残して止まります（直してからコミットし、もう一度実行します）")
 def configure(p) -> None:
-    p.add_argument("--keep-both", action="store_true",
-                   help="競合した項目に両方の値を残して止まります（直してからコミットし、もう一度実行します）")
-    p.add_argument("--repo", metavar="DIR", help="記録リポジトリの場所（省略すると現在のフォルダから探します）")
+    pass
 
 
-def send_commit(store, author, what: str = "コミット") -> int:
-    """After a command committed ``what`` in this clone: send it like ``shinchoku sync``,
-    or say it stays on this PC and how to send it later.  Returns the exit code."""
+def not_sent(exc, why: str, after: str = "") -> ShinchokuError:
+    """The refusal for a send that did not land: ``why`` (the sentence for invalid
+    records, whose problems are listed), or git's own failure (the server's reasons or
+    git's words under a heading) followed by ``after``."""
+    from shinchoku.sharing import sync
+
+    if isinstance(exc, sync.Rejected):
+        return ShinchokuError(why, kind=Kind.INVALID, problems=exc.problems)
+    text = git_failure(exc.message, exc.detail, server_refused=exc.kind is Kind.SERVER_REFUSED)
+    return ShinchokuError(f"{text}\n{after}" if after else text, kind=exc.kind)
+
+
+def send_commit(store, author, what: str = "コミット") -> None:
+    """After a command committed ``what`` in this clone: send it like ``shinchoku sync``
+    (a refusal says it stays on this PC and how to send it later)."""
     from shinchoku.sharing import sync
     from shinchoku.store import GitError
 
     if not store.has_remote():
-        return 0
+        return
     try:
-        done = sync.sync(store, author, progress=lambda m: print(m, file=sys.stderr))
+        done = sync.sync(store, author, progress=options.progress)
     except sync.Rejected as exc:
-        for p in exc.problems:
-            print(p)
-        print(f"shinchoku: 記録に問題があるため、{what}を中央のリポジトリへ送りませんでした。"
-              "直してから shinchoku sync で送ってください", file=sys.stderr)
-        return 1
+        raise not_sent(exc, f"記録に問題があるため、{what}を中央のリポジトリへ送りませんでした。"
+                            "直してから shinchoku sync で送ってください") from None
     except GitError as exc:
-        print(f"shinchoku: {what}はこの PC にあります。中央のリポジトリへは送れませんでした"
-              f"（{exc.message}）。原因を解消してから shinchoku sync で送ってください", file=sys.stderr)
-        return 1
-    print(f"中央のリポジトリへ送りました（{done.head[:7]}）")
-    return 0
+        raise ShinchokuError(f"{what}はこの PC にあります。中央のリポジトリへは送れませんでした"
+                             f"（{exc.message}）。原因を解消してから shinchoku sync で送ってください",
+                             kind=exc.kind, detail=exc.detail) from None
+    print(sent(done.head))
 
 
 def run(args) -> int:
-    from shinchoku.model import records
+    from shinchoku.hooks.advice import client_advice
     from shinchoku.sharing import sync
-    from shinchoku.store import GitError, PushRefused, Store
+    from shinchoku.store import GitError, Store
 
-    root = records.find_root(Path(args.repo) if args.repo else None)
     try:
-        with Store(root) as store:
+        with Store(options.root_of(args)) as store:
             if not store.has_remote():
-                print("shinchoku: 中央のリポジトリ（origin）が設定されていません", file=sys.stderr)
-                return 1
+                raise ShinchokuError("中央のリポジトリ（origin）が設定されていません")
             done = sync.sync(store, store.author_from_config(), keep_both=args.keep_both,
-                             progress=lambda m: print(m, file=sys.stderr))
+                             progress=options.progress)
     except sync.Conflicted as exc:
-        for p in exc.problems:
-            print(p)
-        print(f"中央の変更と同じ項目を変更しています（{len(exc.problems)}件）。上の項目に両方の値を残しました"
-              "（<<<<<<< 自分の変更 と >>>>>>> 相手の変更 の間）。どちらかの値に直し、印の行も消してから"
-              " git commit -a で記録し、もう一度 shinchoku sync を実行してください"
-              "（取り込みをやめるときは git merge --abort）", file=sys.stderr)
-        return 1
-    except sync.Rejected as exc:
-        for p in exc.problems:
-            print(p)
-        print("記録に問題があるため送りませんでした。直してからもう一度実行してください", file=sys.stderr)
-        return 1
-    except GitError as exc:
-        from shinchoku.hooks.advice import git_failure
-
-        print(f"shinchoku: {git_failure(exc.message, exc.detail, server_refused=isinstance(exc, PushRefused))}",
-              file=sys.stderr)
-        if isinstance(exc, PushRefused):
-            # The refused commit stays here and would be refused again; the server checks
-            # every commit, so a later fix on top does not help: take the commit back.
-            from shinchoku.hooks.advice import client_advice
-
-            print(client_advice(exc.detail), file=sys.stderr)
-        return 1
+        raise ShinchokuError(
+            f"中央の変更と同じ項目を変更しています（{len(exc.problems)}件）。上の項目に両方の値を残しました"
+            "（<<<<<<< 自分の変更 と >>>>>>> 相手の変更 の間）。どちらかの値に直し、印の行も消してから"
+            " git commit -a で記録し、もう一度 shinchoku sync を実行してください"
+            "（取り込みをやめるときは git merge --abort）", kind=Kind.CONFLICT, problems=exc.problems) from None
+    except (sync.Rejected, GitError) as exc:
+        # A refused commit stays here and would be refused again; the server checks every
+        # commit, so a later fix on top does not help: the advice says to take it back.
+        raise not_sent(exc, "記録に問題があるため送りませんでした。直してからもう一度実行してください",
+                       client_advice(exc.detail) if isinstance(exc, GitError)
+                       and exc.kind is Kind.SERVER_REFUSED else "") from None
     print(f"中央から{done.received}件のコミットを取り込み、{done.pushed}件を送りました（{done.head[:7]}）")
     return 0

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
+
+from shinchoku.commands import _shared as options
+from shinchoku.errors import UsageError
 
 DESCRIPTION = """\
 各課が Excel で入力するためのブック（入力用の進行管理シート）を作ります。
@@ -22,37 +24,25 @@ DESCRIPTION = """\
 """
 
 
+@options.repo
+@options.option("--department", metavar="課", default="", help="この課の行だけのブックにします")
 def configure(p) -> None:
     p.add_argument("out", nargs="?", default="進行管理シート_入力用.xlsx", metavar="OUT.xlsx",
                    help="作るブック（省略すると 進行管理シート_入力用.xlsx）")
-    p.add_argument("--department", metavar="課", default="", help="この課の行だけのブックにします")
-    p.add_argument("--repo", metavar="DIR", help="記録リポジトリの場所（省略すると現在のフォルダから探します）")
 
 
 def run(args) -> int:
-    from shinchoku.model import records, yamlio
     from shinchoku.sheet import workbook
 
-    root = records.find_root(Path(args.repo) if args.repo else None)
     out = Path(args.out)
-    if out.suffix.lower() != ".xlsx":
-        print(f"shinchoku: 注意: ファイル名の拡張子が .xlsx ではありません（{out.name}）", file=sys.stderr)
+    options.output_suffix(out, ".xlsx")
     try:
-        rows, base = workbook.from_repository(root, out, args.department.strip())
-    except FileNotFoundError as exc:
-        print(f"shinchoku: {exc}", file=sys.stderr)
-        return 1
+        with options.writing(out):
+            rows, base = workbook.from_repository(options.root_of(args), out, args.department.strip())
     except workbook.UnknownDepartment as exc:
-        print(f"shinchoku: {exc}。--department の課名を確かめてください（ブックは作っていません）", file=sys.stderr)
-        return 2
-    except yamlio.YamlError as exc:
-        print(f"shinchoku: 計画を読めないため、ブックを作っていません: records/plan.yaml:{exc.line}: {exc.message}", file=sys.stderr)
-        return 1
-    except PermissionError:
-        print(f"shinchoku: {out} に書き込めません（Excel などで開いていれば閉じてから、もう一度実行してください）", file=sys.stderr)
-        return 1
+        raise UsageError(f"{exc}。--department の課名を確かめてください（ブックは作っていません）") from None
     if rows == 0:
-        print(f"shinchoku: 注意: 「{args.department}」が主管課の施策がありません", file=sys.stderr)
+        options.note(f"「{args.department}」が主管課の施策がありません")
     where = f"（コミット {base[:7]} の記録）" if base else ""
     print(f"{out} を作りました（{rows}行）{where}")
     return 0

@@ -5,6 +5,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from shinchoku.commands import _shared as options
+from shinchoku.errors import UsageError
+from shinchoku.words import committed
+
 DESCRIPTION = """\
 年度の受付を始める・締め切る。
 
@@ -28,55 +32,31 @@ open は、計画期間の年度か、計画にある最後の年度の次の年
 """
 
 
+@options.repo
+@options.option("--yes", "-y", action="store_true", help="確認せずに受付を始めます（open）")
+@options.option("--no-commit", action="store_true", help="ファイルを書き換えるだけで、コミットしません")
 def configure(p) -> None:
     p.add_argument("action", choices=("open", "close"), metavar="open|close",
                    help="open（受付を始める）または close（締め切る）")
     p.add_argument("year", metavar="年度", help="R3、H30 のような年度")
     p.add_argument("--deadline", metavar="日付",
                    help="open のとき: 報告の締切日（例: 2026-05-31。受付中の年度に付け直すこともできます）")
-    p.add_argument("--no-commit", action="store_true", help="ファイルを書き換えるだけで、コミットしません")
-    p.add_argument("--yes", "-y", action="store_true", help="確認せずに受付を始めます（open）")
-    p.add_argument("--repo", metavar="DIR", help="記録リポジトリの場所（省略すると現在のフォルダから探します）")
 
 
 def run(args) -> int:
-    from shinchoku.model import records
     from shinchoku.sharing import yearcycle
 
-    root = records.find_root(Path(args.repo) if args.repo else None)
+    root = options.root_of(args)
     action = yearcycle.open_year if args.action == "open" else yearcycle.close_year
-    try:
-        yearcycle.normalise_label(args.year)
-    except yearcycle.YearError as exc:        # not a year at all: a usage error
-        print(f"shinchoku: {exc}", file=sys.stderr)
-        return 2
-    day = None
-    if args.deadline:                          # a bad date is a usage error before anything is written
-        from shinchoku.rules import cycle
-
-        if args.action != "open":
-            print("shinchoku: --deadline は open のときに指定します", file=sys.stderr)
-            return 2
-        try:
-            day = cycle.parse_date(args.deadline)
-        except cycle.CycleError as exc:
-            print(f"shinchoku: {exc}", file=sys.stderr)
-            return 2
+    options.year_label(args.year)              # not a year at all: a usage error
+    day = _deadline(args)                      # a bad date is a usage error before anything is written
     if args.action == "open":
-        try:
-            label, becomes_open, missing = yearcycle.check_open(root, args.year)
-        except yearcycle.YearError as exc:
-            print(f"shinchoku: {exc}", file=sys.stderr)
+        label, becomes_open, missing = yearcycle.check_open(root, args.year)
+        if (becomes_open or missing) and not args.yes and not _confirmed(root, label, becomes_open, missing,
+                                                                          args.no_commit):
+            print("何も変えずに終わりました")
             return 1
-        if (becomes_open or missing) and not args.yes:
-            code = _confirm(root, label, becomes_open, missing, args.no_commit)
-            if code is not None:
-                return code
-    try:
-        outcome = action(root, args.year)
-    except yearcycle.YearError as exc:
-        print(f"shinchoku: {exc}", file=sys.stderr)
-        return 1
+    outcome = action(root, args.year)
     if day is not None:
         _set_deadline(root, outcome, day)
     if args.action == "close" and outcome.plan_changed:
@@ -85,6 +65,20 @@ def run(args) -> int:
     if outcome.paths and not args.no_commit and (root / ".git").exists():
         return _commit(root, outcome, args.action)
     return 0
+
+
+def _deadline(args):
+    """``--deadline`` as a date (None without it); a usage error when it cannot be one."""
+    from shinchoku.rules import cycle
+
+    if not args.deadline:
+        return None
+    if args.action != "open":
+        raise UsageError("--deadline は open のときに指定します")
+    try:
+        return cycle.parse_date(args.deadline)
+    except cycle.CycleError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _keep_states(root: Path, outcome) -> None:
@@ -129,8 +123,8 @@ def _set_deadline(root: Path, outcome, day) -> None:
         if rel not in outcome.paths:
             outcome.paths.insert(0, rel)
     outcome.message += f"。締切日は {day.isoformat()} です"
-def _confirm(root: Path, label: str, becomes_open: bool, missing: int, no_commit: bool) -> int | None:
-    """Ask before opening a year (None: go on; else the exit code)."""
+def _confirmed(root: Path, label: str, becomes_open: bool, missing: int, no_commit: bool) -> bool:
+    """Ask before opening a year; a usage error where nobody can be asked (no terminal)."""
     from shinchoku.model.plan import western_year
 
     parts = [f"{label}年度（{western_year(label)}年度）を受付中にし"] if becomes_open else []
@@ -146,21 +140,18 @@ def _confirm(root: Path, label: str, becomes_open: bool, missing: int, no_commit
         parts[-1] += "ます"
     summary = "、".join(parts)
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
-        print(f"shinchoku: {summary}。よければ --yes を付けて、もう一度実行してください"
-              "（確認を求められない場面では --yes が必要です）", file=sys.stderr)
-        return 2
+        raise UsageError(f"{summary}。よければ --yes を付けて、もう一度実行してください"
+                         "（確認を求められない場面では --yes が必要です）")
     try:
         answer = input(f"{summary}。よろしいですか？ [y/N]: ")
     except EOFError:
         answer = ""
-    if answer.strip().lower() not in ("y", "yes", "はい"):
-        print("何も変えずに終わりました")
-        return 1
-    return None
+    return answer.strip().lower() in ("y", "yes", "はい")
 
 
 def _commit(root: Path, outcome, action: str) -> int:
     from shinchoku.commands.sync import send_commit
+    from shinchoku.errors import ShinchokuError
     from shinchoku.sharing import yearcycle
     from shinchoku.store import GitError, Store
 
@@ -168,13 +159,14 @@ def _commit(root: Path, outcome, action: str) -> int:
         try:
             sha = yearcycle.commit(store, outcome, action)
         except GitError as exc:     # the files stay written; say how to finish by hand
-            print(f"shinchoku: 変更をコミットできませんでした（{exc.message}）。"
-                  "ファイルは書き換えてあります", file=sys.stderr)
-            return 1
+            raise ShinchokuError(f"変更をコミットできませんでした（{exc.message}）。ファイルは書き換えてあります",
+                                 kind=exc.kind, detail=exc.detail) from None
         if sha:
-            print(f"コミットしました（{sha[:7]}）")
-        code = send_commit(store, store.author_from_config())
-        if sha and action == "open":
-            print(f"間違えて受付を始めたときは、元に戻せます: git revert --no-edit {sha[:7]} のあと shinchoku sync"
-                  "（記録が入力される前に。入力された記録も消えるため、revert の内容を確かめてください）")
-        return code
+            print(committed(sha))
+        try:
+            send_commit(store, store.author_from_config())
+        finally:
+            if sha and action == "open":
+                print(f"間違えて受付を始めたときは、元に戻せます: git revert --no-edit {sha[:7]} のあと shinchoku sync"
+                      "（記録が入力される前に。入力された記録も消えるため、revert の内容を確かめてください）")
+        return 0

@@ -5,19 +5,23 @@ wrong value, not a user the access file does not know (nothing to fix in the rec
 the coordinator registers the user, and the same commit goes through), nor a closed year
 or another department's report (the change must be taken back, not fixed).  Both the
 hook's closing line (:func:`server_closing`) and the client's advice after a refusal
-(:func:`client_advice`) are chosen here from the problem messages.
+(:func:`client_advice`) are chosen here: on the server from the problems' kinds, on the
+client from the lines the server sent back (all it has).
 """
 
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Any, Iterable
 
-UNKNOWN_USER = "unknown-user"
-CLOSED_YEAR = "closed-year"
-OTHER_DEPARTMENT = "other-department"
-COORDINATOR_ONLY = "coordinator-only"
-CONTENT = "content"
+from shinchoku.errors import Kind
+from shinchoku.words import ASK_COORDINATOR
 
+UNKNOWN_USER, CLOSED_YEAR, OTHER_DEPARTMENT, COORDINATOR_ONLY, CONTENT = (
+    Kind.UNKNOWN_USER, Kind.CLOSED_YEAR, Kind.OTHER_DEPARTMENT, Kind.COORDINATOR_ONLY, Kind.INVALID)
+_ORDER = (UNKNOWN_USER, CLOSED_YEAR, OTHER_DEPARTMENT, COORDINATOR_ONLY, CONTENT)
+
+# Only for what reaches us as text: the server's refusal read by the client (``git push``
+# relays it as lines), and a problem its producer gave no kind.
 _MARKS = (
     (UNKNOWN_USER, ("に登録されていない", "に登録されていません")),
     (CLOSED_YEAR, ("の受付は締め切られています",)),
@@ -26,28 +30,32 @@ _MARKS = (
 )
 
 
-def causes(messages: Iterable[str]) -> list[str]:
-    """The kinds of problem among ``messages``, in a stable order (CONTENT for the rest)."""
-    found: set[str] = set()
-    for message in messages:
-        kind = next((k for k, marks in _MARKS if any(m in message for m in marks)), CONTENT)
+def causes(problems: Iterable[Any]) -> list[Kind]:
+    """The kinds of problem among ``problems``, in a stable order (CONTENT for the rest):
+    a problem's own ``kind`` where it has one (:class:`shinchoku.rules.validate.Problem`),
+    else what its text says (a line of the server's refusal)."""
+    found: set[Kind] = set()
+    for problem in problems:
+        kind = getattr(problem, "kind", None)
+        if kind not in _ORDER:
+            text = problem if isinstance(problem, str) else getattr(problem, "message", str(problem))
+            kind = next((k for k, marks in _MARKS if any(m in text for m in marks)), CONTENT)
         found.add(kind)
-    order = [UNKNOWN_USER, CLOSED_YEAR, OTHER_DEPARTMENT, COORDINATOR_ONLY, CONTENT]
-    return [k for k in order if k in found]
+    return [k for k in _ORDER if k in found]
 
 
 _SERVER = {
     UNKNOWN_USER: "協働推進課（調整担当）に records/access.yaml への登録を頼んでください。登録されれば、同じ内容をそのまま送れます",
-    CLOSED_YEAR: "締め切られた年度の変更は元に戻してください（直す必要があるときは協働推進課（調整担当）にご連絡ください）",
+    CLOSED_YEAR: f"締め切られた年度の変更は元に戻してください（直す必要があるときは{ASK_COORDINATOR}）",
     OTHER_DEPARTMENT: "自分の課ではない報告の変更は元に戻してください（その課の担当者が送ります）",
     COORDINATOR_ONLY: "その変更は協働推進課（調整担当）に依頼してください",
     CONTENT: "内容を直してから、もう一度送ってください",
 }
 
 
-def server_closing(messages: Iterable[str]) -> str:
+def server_closing(problems: Iterable[Any]) -> str:
     """The hook's last sentence: what to do, for each kind of problem found."""
-    return "。".join(_SERVER[k] for k in causes(messages) or [CONTENT]) + "。中央のリポジトリは変わっていません"
+    return "。".join(_SERVER[k] for k in causes(problems) or [CONTENT]) + "。中央のリポジトリは変わっていません"
 
 
 def client_advice(detail: str) -> str:
@@ -67,27 +75,3 @@ def client_advice(detail: str) -> str:
     return ("送れなかったコミットは、この PC に残っています。git reset origin/main でコミットを取り消すと、"
             "変更した内容はファイルに残ります。" + "、".join(what) + "てからもう一度コミットし、shinchoku sync を実行してください")
 
-
-# ----------------------------------------------------------------------------- git's words
-
-#: Heading under which git's own (English) lines are shown, for whoever is asked for help.
-GIT_DETAIL_HEADING = "（git からの詳細。協働推進課に問い合わせるときにお伝えください）"
-
-
-def git_detail(detail: str, limit: int = 6) -> str:
-    """git's message lines, indented (at most ``limit`` of them)."""
-    lines = [ln.strip() for ln in detail.splitlines() if ln.strip()]
-    more = [f"（ほか{len(lines) - limit}行）"] if len(lines) > limit else []
-    return "\n".join("　　" + ln for ln in lines[:limit] + more)
-
-
-def git_failure(message: str, detail: str, *, server_refused: bool) -> str:
-    """A git failure for a person, in the order they need it: the Japanese sentence; then
-    the server's own reasons when it refused the content (they are Japanese, written by
-    the hook); otherwise git's own lines only indented under a Japanese heading — never
-    git's English on its own.  Used by the commands and the add-in alike."""
-    if not detail:
-        return message
-    if server_refused:
-        return f"{message}\n{detail}"
-    return f"{message}\n{GIT_DETAIL_HEADING}\n{git_detail(detail)}"

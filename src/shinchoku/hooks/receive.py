@@ -618,7 +618,7 @@ def report(found: dict[str, list[Problem]], user: str | None, out: TextIO) -> No
     scope = f"コミット{commits}件で" if commits else ""
     from shinchoku.hooks.advice import server_closing
 
-    closing = server_closing(p.message for problems in found.values() for p in problems)
+    closing = server_closing(p for problems in found.values() for p in problems)
     out.write(f"{who}送信を受け付けませんでした: {scope}{total}件の問題があります。{closing}\n")
     out.flush()
 

@@ -4,5 +4,6 @@
 clerk would (``importrules``), honours the coordinator's corrections
 (``importoverrides``) and writes ``IMPORT_REPORT.md`` (``importreport``); ``xlsxgrid``
 reads an ``.xlsx`` in the published layout, after ``xlsxguard`` has checked that it is
-safe to open.
+safe to open; ``sheetimport`` is the whole import into a repository (what
+``shinchoku import-sheet`` and ``shinchoku init --sheet`` call).
 """

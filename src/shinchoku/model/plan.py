@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
-from shinchoku.errors import ShinchokuError
+from shinchoku import words
+from shinchoku.errors import Kind, ShinchokuError
 from shinchoku.model import yamlio
 
 PLAN_FILE = "plan.yaml"
@@ -175,18 +176,31 @@ def load(records_dir: Path) -> Plan:
 
 
 class PlanUnavailable(ShinchokuError):
-    """The repository has no readable plan (message in Japanese, with file:line)."""
+    """The repository has no readable plan: ``kind`` is ``NO_REPOSITORY`` (no
+    records/plan.yaml there) or ``PLAN_UNREADABLE`` (message with file:line)."""
+
+
+def require_repository(root: Path, *, exit_code: int | None = None) -> Path:
+    """``records/plan.yaml`` of the repository at ``root``; :class:`PlanUnavailable`
+    (``NO_REPOSITORY``, exit 1 unless ``exit_code``) when there is none."""
+    path = root / "records" / PLAN_FILE
+    if not path.is_file():
+        raise PlanUnavailable(words.no_repository(root), kind=Kind.NO_REPOSITORY, exit_code=exit_code)
+    return path
+
+
+def unreadable(exc: yamlio.YamlError) -> PlanUnavailable:
+    """The one wording for a plan that cannot be read (``PLAN_UNREADABLE``)."""
+    return PlanUnavailable(words.plan_unreadable(exc.line, exc.message), kind=Kind.PLAN_UNREADABLE)
 
 
 def load_repository(root: Path) -> Plan:
     """The plan of the records repository at ``root``, or :class:`PlanUnavailable`
     saying that there is no repository there or on which line its plan cannot be read."""
     try:
-        return load(root / "records")
-    except FileNotFoundError:
-        raise PlanUnavailable(f"記録リポジトリが見つかりません（{root} に records/plan.yaml がありません）") from None
+        return load_text(require_repository(root).read_bytes())
     except yamlio.YamlError as exc:
-        raise PlanUnavailable(f"records/plan.yaml:{exc.line}: {exc.message}") from None
+        raise unreadable(exc) from None
 
 
 def western_year(label: str) -> int:

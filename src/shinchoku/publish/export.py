@@ -21,7 +21,7 @@ from typing import Any
 
 from shinchoku.errors import ShinchokuError
 from shinchoku.model import plan as plan_mod
-from shinchoku.model import records, schema, yamlio
+from shinchoku.model import records, schema
 from shinchoku.sheet import published
 
 
@@ -32,13 +32,7 @@ class ExportError(ShinchokuError):
 def load(root: Path) -> tuple[plan_mod.Plan, dict[tuple[str, int], dict[str, Any]]]:
     """The plan and every record of the repository at ``root``; an unreadable record is
     an error (a published sheet silently missing one would look complete)."""
-    plan_path = root / records.RECORDS / plan_mod.PLAN_FILE
-    if not plan_path.is_file():
-        raise ExportError(f"記録リポジトリが見つかりません（{root} に records/plan.yaml がありません）")
-    try:
-        plan = plan_mod.load(root / records.RECORDS)
-    except yamlio.YamlError as exc:
-        raise ExportError(f"計画を読めないため、書き出していません: {records.RECORDS}/{plan_mod.PLAN_FILE}:{exc.line}: {exc.message}") from None
+    plan = plan_mod.load_repository(root)          # PlanUnavailable: no repository, or its line
     found, unreadable = records.load_keyed(root)
     if unreadable:
         raise ExportError("読めない記録があるため、書き出していません（直してから、もう一度実行してください）\n  "

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from shinchoku import PACKAGE_DIR
-from shinchoku.errors import ShinchokuError
+from shinchoku.errors import Kind, ShinchokuError
 from shinchoku.model import records, schema, yamlio
 from shinchoku.model.plan import Plan
 from shinchoku.rules import fielddiff
@@ -77,6 +77,7 @@ def unknown_user_message(user: str) -> str:
 # ----------------------------------------------------------------------------- judging a change
 
 PLAN_RELPATH = f"{records.RECORDS}/plan.yaml"
+ONLY = Kind.COORDINATOR_ONLY        # the kind of a change only the coordinator may make (hooks.advice)
 
 
 def judge(old: Mapping[str, bytes | None], new: Mapping[str, bytes | None], user: str | None,
@@ -102,10 +103,10 @@ def judge(old: Mapping[str, bytes | None], new: Mapping[str, bytes | None], user
         if before == after:
             continue
         if not records.is_record_path(path):
-            out.append(Problem(path, 0, "", _only_coordinators(path)))
+            out.append(Problem(path, 0, "", _only_coordinators(path), ONLY))
             continue
         if after is None:
-            out.append(Problem(path, 0, "", "記録のファイルを削除できるのは調整担当だけです"))
+            out.append(Problem(path, 0, "", "記録のファイルを削除できるのは調整担当だけです", ONLY))
             continue
         if before is None:
             out.append(Problem(path, 0, "", "記録のファイルを新しく作れるのは調整担当だけです"
@@ -123,15 +124,17 @@ def judge(old: Mapping[str, bytes | None], new: Mapping[str, bytes | None], user
         if y is None or not y.open:
             why = (f"{year}年度の受付は締め切られています（変更できるのは調整担当だけです）" if y is not None
                    else f"{year}年度は受付中の年度ではありません（変更できるのは調整担当だけです）")
-            out += [Problem(path, line_of(path, after, where), label, why) for label, _dept, where in changed]
-            out += [Problem(path, line_of(path, after, (key,)), key, why) for key in top]
+            kind = Kind.CLOSED_YEAR if y is not None else ONLY
+            out += [Problem(path, line_of(path, after, where), label, why, kind) for label, _dept, where in changed]
+            out += [Problem(path, line_of(path, after, (key,)), key, why, kind) for key in top]
             continue
         mine = "・".join(rules.departments(name)) or "なし"
         for label, dept, where in changed:
             if not rules.may_edit(name, dept):
                 out.append(Problem(path, line_of(path, after, where), label,
-                                   f"{name} さんは「{dept}」の報告を変更できません（変更できる課: {mine}）"))
-        out += [Problem(path, line_of(path, after, (key,)), key, f"記録の「{key}」を変更できるのは調整担当だけです")
+                                   f"{name} さんは「{dept}」の報告を変更できません（変更できる課: {mine}）",
+                                   Kind.OTHER_DEPARTMENT))
+        out += [Problem(path, line_of(path, after, (key,)), key, f"記録の「{key}」を変更できるのは調整担当だけです", ONLY)
                 for key in top]
     return out
 

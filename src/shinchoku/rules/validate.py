@@ -8,10 +8,11 @@ working tree (``shinchoku check``), the index (pre-commit) and pushed commits
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
+from shinchoku.errors import Kind
 from shinchoku.model import records, schema, yamlio
 from shinchoku.model.fields import FieldRef
 from shinchoku.model.plan import Plan
@@ -33,6 +34,7 @@ class Problem:
     line: int
     field: str
     message: str
+    kind: Kind | None = field(default=None, compare=False)   # for code that must tell problems apart
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path
@@ -198,8 +200,8 @@ class Checker:
         if conflicts:
             # An unresolved merge: say so once per field, not also "not an allowed value".
             findings = [f for f in findings if not any(f[0][: len(c)] == c for c in conflicts)]
-            findings += [(c, "競合が解決されていません（自分の変更と相手の変更の両方が入っています。どちらかに直してから保存してください）")
-                         for c in conflicts]
+            findings += [(c, "競合が解決されていません（自分の変更と相手の変更の両方が入っています。どちらかに直してから保存してください）",
+                          Kind.CONFLICT) for c in conflicts]
         if is_plan:
             findings.extend(integrity.plan_findings(Plan(data)))
         else:
@@ -219,9 +221,9 @@ class Checker:
             return []
         root = yamlio.compose(content.decode("utf-8"))
         out = set()
-        for path, message in findings:
+        for path, message, *kind in findings:
             line = yamlio.line_of(root, path) if root is not None else 0
-            out.add(Problem(relpath, line, field_name(path, data), message))
+            out.add(Problem(relpath, line, field_name(path, data), message, *kind))
         return sorted(out, key=lambda p: (p.line, p.field, p.message))
 
 

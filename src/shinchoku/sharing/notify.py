@@ -37,10 +37,12 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from shinchoku.errors import ShinchokuError
+from shinchoku.fileout import describe
 from shinchoku.model import records, yamlio
 from shinchoku.model.plan import Plan
 from shinchoku.rules import cycle, sidefiles
 from shinchoku.rules.sidefiles import CONTACTS_FILE, CONTACTS_RELPATH  # noqa: E402  (where they were)
+from shinchoku.words import NOT_MAILED, refusal
 
 SENT_LOG = "remind-sent.json"
 
@@ -231,7 +233,8 @@ def send(settings: SmtpSettings, mails: list[Mail], after_each=None) -> int:
                     after_each(mail)
             return count
     except (OSError, smtplib.SMTPException) as exc:
-        raise NotifyError(f"メールを送れませんでした（{settings.host}:{settings.port}、{type(exc).__name__}: {exc}）") from None
+        raise NotifyError(f"メールを送れませんでした（メールサーバー {settings.host}:{settings.port}）",
+                          detail=f"{type(exc).__name__}: {exc}") from None
 
 
 # ----------------------------------------------------------------------------- on the server
@@ -280,7 +283,8 @@ def post_receive(store, lines: Iterable[str], out) -> int:
             if sent:
                 out.write(f"shinchoku: お知らせのメールを{sent}通送りました\n")
         except (NotifyError, yamlio.YamlError) as exc:
-            out.write(f"shinchoku: 送信は受け付けましたが、お知らせのメールは送れませんでした（{exc}）\n")
+            head, _, rest = refusal(exc).partition("\n")         # the mail server's words under a heading
+            out.write(f"shinchoku: {NOT_MAILED}（{head}）\n" + (f"{rest}\n" if rest else ""))
     return 0
 
 
@@ -325,7 +329,8 @@ def _read_log(path: Path) -> dict[str, list[str]]:
     except FileNotFoundError:
         return {}
     except (OSError, ValueError) as exc:
-        raise NotifyError(f"催促の送信記録 {path} が読めません（{exc}）。中身を確かめるか、消してから実行してください") from None
+        raise NotifyError(f"催促の送信記録 {path} が読めません。中身を確かめるか、消してから実行してください",
+                          detail=describe(exc) if isinstance(exc, OSError) else str(exc)) from None
     return data if isinstance(data, dict) else {}
 
 

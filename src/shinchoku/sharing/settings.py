@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from shinchoku.errors import ShinchokuError
+from shinchoku.fileout import reason
 
 ENV = "SHINCHOKU_CONFIG"
 # Settings given by the caller instead of a file: xlwings Server (``shinchoku serve``)
@@ -103,6 +104,16 @@ def given(settings: "Settings"):
         _GIVEN.reset(token)
 
 
+def _toml_line(exc: tomllib.TOMLDecodeError) -> int | None:
+    """The line tomllib stopped at; None when it ran off the end of the document (the
+    only other place it names).  Python 3.14 says it as ``lineno``; before, only inside
+    its English message, which is read for the number alone and never shown."""
+    if isinstance(getattr(exc, "lineno", None), int):           # Python 3.14+
+        return exc.lineno if exc.pos < len(exc.doc) else None
+    found = re.search(r"\bline (\d+)", str(exc))
+    return int(found.group(1)) if found else None
+
+
 def load(path: Path | None = None) -> Settings:
     """Read the settings; :class:`SettingsError` when the file is missing or invalid."""
     if path is None and _GIVEN.get() is not None:
@@ -113,17 +124,15 @@ def load(path: Path | None = None) -> Settings:
     except FileNotFoundError:
         raise SettingsError(f"設定ファイル {path} がありません。name・email・repo を書いたファイルを作成してください") from None
     except OSError as exc:
-        raise SettingsError(f"設定ファイル {path} を読めません（{exc.strerror}）") from None
+        raise SettingsError(f"設定ファイル {path} を読めません（{reason(exc)}）") from None
     try:
         data = tomllib.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError:
         raise SettingsError(f"設定ファイル {path} が UTF-8 で保存されていません") from None
     except tomllib.TOMLDecodeError as exc:
         # the parser's own text is English: say only where
-        at = re.search(r"at line (\d+), column (\d+)", str(exc))
-        where = f"{at.group(1)}行目の" if at else ""
-        if at is None and "end of document" in str(exc):
-            where = "最後の行の"
+        line = _toml_line(exc)
+        where = f"{line}行目の" if line else "最後の行の"
         raise SettingsError(f"設定ファイル {path} の{where}書き方に誤りがあります。"
                             "値は \"山田 花子\" のように引用符で囲み、"
                             "フォルダの場所のように \\ を含む値は 'C:\\Users\\…' のように一重引用符で囲んでください") from None

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from shinchoku.errors import ShinchokuError
+from shinchoku.errors import Kind, ShinchokuError
 from shinchoku.model import records, yamlio
 from shinchoku.model.fields import FieldChange, Record, text_or_none
 from shinchoku.model.plan import Plan
@@ -294,7 +294,7 @@ def _conflicts_left(store: Store, paths: list[str]) -> list[validate.Problem]:
             content = (root / path).read_bytes()
         except OSError:
             content = b""
-        found = [p for p in checker.check(path, content) if p.message.startswith("競合が解決されていません")]
+        found = [p for p in checker.check(path, content) if p.kind is Kind.CONFLICT]
         out += found or [validate.Problem(path, 0, "", "ファイル全体について、両方の版を残しました（<<<<<<< と >>>>>>> の間）")]
     return out
 

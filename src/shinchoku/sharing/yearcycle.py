@@ -23,7 +23,7 @@ from typing import Any
 
 from shinchoku.errors import ShinchokuError
 from shinchoku.model import plan as plan_mod
-from shinchoku.model import records, yamlio
+from shinchoku.model import records
 
 OPEN, CLOSED = "受付中", "締切"
 _LABEL = re.compile(r"^([HR])([0-9]{1,2})$")
@@ -53,16 +53,8 @@ def normalise_label(text: str) -> str:
 
 
 def _load_plan(root: Path) -> dict[str, Any]:
-    path = root / records.RECORDS / plan_mod.PLAN_FILE
-    if not path.is_file():
-        raise YearError(f"記録リポジトリが見つかりません（{root} に records/plan.yaml がありません）")
-    try:
-        data = yamlio.load(path.read_bytes())
-    except yamlio.YamlError as exc:
-        raise YearError(f"records/plan.yaml:{exc.line}: {exc.message}") from None
-    if not isinstance(data, dict):
-        raise YearError("records/plan.yaml が計画の形になっていません")
-    return data
+    """The plan's data as it is written (PlanUnavailable when there is none to read)."""
+    return plan_mod.load_repository(root).data
 
 
 def with_state(plan_data: dict[str, Any], label: str, state: str, add: bool) -> tuple[dict[str, Any], bool]:

@@ -335,8 +335,9 @@ def _wanted(item: dict[str, Any], department: str) -> bool:
 def from_repository(root: Path, out: Path, department: str = "") -> tuple[int, str]:
     """Write the workbook from the records repository at ``root`` (at HEAD when it is a
     git clone, else from the files); (rows, base commit or "")."""
+    from shinchoku.model import plan as plan_mod
     from shinchoku.model import records as records_mod
-    from shinchoku.model.plan import load_text
+    from shinchoku.model import yamlio
     from shinchoku.rules import validate
 
     if (root / ".git").exists():
@@ -346,12 +347,13 @@ def from_repository(root: Path, out: Path, department: str = "") -> tuple[int, s
             head = store.head() or ""
             if head:
                 raw = store.read_blob(head, validate.PLAN_RELPATH)
-                plan = load_text(raw or b"")
+                try:
+                    plan = plan_mod.load_text(raw or b"")
+                except yamlio.YamlError as exc:        # PlanUnavailable: the one wording
+                    raise plan_mod.unreadable(exc) from None
                 recs = store.read_records(head)
                 return write(out, plan, recs, base=head, department=department, root=root), head
-    plan, _problems = validate.load_plan_for_check(root, check=False)
-    if plan is None:
-        raise FileNotFoundError(f"{root} に records/plan.yaml がありません")
+    plan = plan_mod.load_repository(root)          # PlanUnavailable: no repository, or its line
     recs = {(r["年度"], int(r["No"])): r for _p, r in records_mod.load_all(root)
             if isinstance(r.get("年度"), str) and isinstance(r.get("No"), int)}
     return write(out, plan, recs, base="", department=department, root=root), ""

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
-from shinchoku.errors import ShinchokuError
+from shinchoku.errors import Kind, ShinchokuError
 
 RECORDS = "records"          # = records.RECORDS; the store imports the record modules lazily so
                              # that a command can start git before the heavier imports
@@ -44,6 +44,8 @@ UNSENT_PREFIX = "refs/shinchoku/unsent/"
 
 class GitError(ShinchokuError):
     """A git operation that failed: ``message`` for staff (Japanese), ``detail`` from git."""
+
+    kind = Kind.GIT
 
     def __init__(self, message: str, detail: str = ""):
         super().__init__(message)
@@ -72,6 +74,8 @@ class DiskFull(GitError):
 
 class PushRefused(GitError):
     """The server refused the content; ``detail`` holds the server's own reasons."""
+
+    kind = Kind.SERVER_REFUSED
 
     def __init__(self, said: str):
         super().__init__("中央のリポジトリが受け付けませんでした", said)
@@ -590,7 +594,7 @@ class Store:
             # Leave the index as HEAD has it; the files stay written.
             self.try_git("reset", "-q", "--", *paths)
             msg = "記録をコミットできませんでした"
-            if "pre-commit" in exc.detail or exc.detail:
+            if verify and exc.detail:                    # the pre-commit hook said why
                 msg += "（入力内容の確認で問題が見つかりました）"
             raise GitError(msg, exc.detail) from None
         return self.head()

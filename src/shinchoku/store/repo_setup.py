@@ -1,4 +1,5 @@
-"""Setting up records repositories: a new one (``init``), a clone (``install``).
+"""Setting up records repositories: a new one (``init``), a clone (``install``), the
+central bare repository's hooks (:func:`server_install`).
 
 A clone is wired by configuration only: ``core.hooksPath`` points at the repository's
 own ``hooks/`` (thin shims calling this package), ``shinchoku.python`` names the Python
@@ -11,6 +12,7 @@ from __future__ import annotations
 import re
 import shutil
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from shinchoku import PACKAGE_DIR
@@ -186,3 +188,113 @@ def write_access(root: Path, coordinator: str) -> None:
         departments = []
     path = root / "records" / "access.yaml"
     path.write_text(access_text(coordinator, departments), encoding="utf-8", newline="\n")
+
+
+# ----------------------------------------------------------------------------- the central repository
+
+SERVER_HOOK = "pre-receive"
+DEFAULT_PUSHER_ENV = "GL_USERNAME GITEA_PUSHER_NAME REMOTE_USER"
+
+
+@dataclass
+class ServerInstalled:
+    """What :func:`server_install` did (its lines say it in Japanese)."""
+
+    hook: Path
+    python: str
+    notify: str                 # what was done about the post-receive hook
+    pusher_env: list[str]
+    head_note: str              # :func:`central_head`'s finding ("" when HEAD names main)
+    has_access: bool            # records/access.yaml is on the central branch already
+
+    def lines(self) -> list[str]:
+        out = [f"フックを入れました: {self.hook}", f"  使う Python: {self.python}", f"  {self.notify}",
+               f"  送った人の利用者名: {'・'.join(self.pusher_env)} から読みます"]
+        if self.head_note:
+            out.append(f"  {self.head_note}")
+        if not self.has_access:
+            out.append("  records/access.yaml はまだありません。最初の送信に access.yaml があれば、その送信から"
+                       "その決まりで確認します（shinchoku init --coordinator で指定した利用者名で送ってください）")
+        return out
+
+
+def server_install(repo: Path, *, python: str | None = None, pusher_env: list[str] | None = None,
+                   hooks_dir: Path | None = None, force: bool = False) -> ServerInstalled:
+    """Put the pre-receive hook (and the post-receive mail hook) into the bare central
+    repository at ``repo``, record the Python that runs them and where the pusher's name
+    is read from, and point an empty repository's HEAD at main.  A refusal
+    (:class:`ShinchokuError`) changes nothing: not a bare repository, a Python without
+    shinchoku, another pre-receive hook in the way (without ``force``)."""
+    import os
+
+    from shinchoku.errors import ShinchokuError
+
+    with Store(repo) as store:
+        if not store.bare:
+            raise ShinchokuError(f"{repo} は bare リポジトリではありません"
+                                 "（中央のリポジトリは git init --bare で作ったものを指定してください）")
+        python = python or os.environ.get("SHINCHOKU_PYTHON") or sys.executable
+        if not has_shinchoku(python):
+            raise ShinchokuError(f"{python} では shinchoku を読み込めません"
+                                 "（shinchoku を入れた Python を --python で指定してください）")
+        if hooks_dir is not None:
+            hooks = hooks_dir if hooks_dir.is_absolute() else repo / hooks_dir
+        else:
+            hooks = Path(store.git("rev-parse", "--git-path", "hooks").strip())   # core.hooksPath too
+            hooks = hooks if hooks.is_absolute() else Path(store.root) / hooks
+        target = hooks / SERVER_HOOK
+        shim = (hooks_dir_source() / SERVER_HOOK).read_bytes()
+        if target.exists() and target.read_bytes() != shim and not force:
+            raise ShinchokuError(f"{target} には別の pre-receive フックがあります。"
+                                 "置き換えるときは --force を付けてください")
+        _put_shim(target, shim)
+        notify = _put_post_receive(hooks, force)
+        store.git("config", "shinchoku.python", python)
+        if pusher_env:
+            store.git("config", "shinchoku.pusherEnv", " ".join(v for arg in pusher_env for v in arg.replace(",", " ").split()))
+        names = store.config("shinchoku.pusherEnv") or DEFAULT_PUSHER_ENV
+        head_note = central_head(store)
+        has_access = store.head() is not None and store.read_blob("HEAD", "records/access.yaml") is not None
+    return ServerInstalled(target, python, notify, names.split(), head_note, has_access)
+
+
+def hooks_dir_source() -> Path:
+    """The server's hook shims: the package copy when installed, else the checkout's
+    (FileNotFoundError naming the hook when neither has it)."""
+    source = hooks_dir()
+    if not (source / SERVER_HOOK).is_file():
+        raise FileNotFoundError(SERVER_HOOK)
+    return source
+
+
+def _put_shim(target: Path, shim: bytes) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(target.name + ".tmp")
+    tmp.write_bytes(shim)
+    tmp.chmod(0o755)
+    tmp.replace(target)
+
+
+def _put_post_receive(hooks: Path, force: bool) -> str:
+    """The post-receive shim (the cycle's e-mail, shinchoku.sharing.notify); another hook of that
+    name is kept unless ``force``.  Returns what was done, in Japanese."""
+    source = hooks_dir() / "post-receive"
+    if not source.is_file():
+        return "お知らせのメールのフック（post-receive）が見つからないため、入れていません"
+    target = hooks / "post-receive"
+    shim = source.read_bytes()
+    if target.exists() and target.read_bytes() != shim and not force:
+        return f"{target} には別のフックがあるため、お知らせのメールのフックは入れていません（--force で置き換えます）"
+    _put_shim(target, shim)
+    return "お知らせのメール（post-receive）: git config shinchoku.smtpHost を設定すると送ります"
+
+
+def has_shinchoku(python: str) -> bool:
+    """Whether ``python`` can import the server hook (it runs with that Python)."""
+    import subprocess
+
+    try:
+        done = subprocess.run([python, "-I", "-c", "import shinchoku.hooks.receive"], capture_output=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return done.returncode == 0

@@ -21,6 +21,7 @@ from shinchoku.errors import ShinchokuError, log_unexpected
 from shinchoku.sharing import settings as settings_mod
 from shinchoku.store import environment
 from shinchoku.xlserver import workspace
+from shinchoku.words import SHEET_UNCHANGED
 from shinchoku.xlserver.users import User, Users
 
 log = logging.getLogger("shinchoku.xlserver")
@@ -65,7 +66,7 @@ def press(control_id: str, book, current_user: Any) -> None:
         return
     if user is None:
         addin.alert(book, "サーバーの利用者一覧にあなたが登録されていないため、実行できません。"
-                           "管理者に登録を依頼してください。シートの内容はそのままです。", critical=True)
+                           f"管理者に登録を依頼してください。{SHEET_UNCHANGED}。", critical=True)
         return
     log.info("%s pressed %s", user.login, control_id)
     try:
@@ -76,9 +77,9 @@ def press(control_id: str, book, current_user: Any) -> None:
                 _fresh(clone)
                 button(book)
     except ShinchokuError as exc:       # a clone that could not be made or brought up to date
-        addin.alert(book, f"{exc}\nシートの内容はそのままです。", critical=True)
+        addin.alert(book, f"{exc}\n{SHEET_UNCHANGED}。", critical=True)
     except Exception as exc:      # noqa: BLE001 - the boundary of a server request: logged, said in Japanese
-        addin.alert(book, log_unexpected(exc, f"serve {control_id} ({user.login})") + "\nシートの内容はそのままです。",
+        addin.alert(book, log_unexpected(exc, f"serve {control_id} ({user.login})") + f"\n{SHEET_UNCHANGED}。",
                      critical=True)
 
 

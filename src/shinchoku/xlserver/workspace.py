@@ -97,8 +97,6 @@ def ensure_central(data: Path) -> tuple[str, bool]:
     if source is None:
         raise GitError("中央のリポジトリがまだありません。SHINCHOKU_CENTRAL に既存の中央のリポジトリを指定するか、"
                        "記録（records/）のあるチェックアウトから shinchoku serve を実行してください")
-    from shinchoku.cli import main
-
     with tempfile.TemporaryDirectory(prefix="shinchoku-seed-") as tmp:
         seed = Path(tmp) / "seed"
         seed.mkdir()
@@ -118,8 +116,7 @@ def ensure_central(data: Path) -> tuple[str, bool]:
         building = central.with_name(central.name + ".new")
         shutil.rmtree(building, ignore_errors=True)
         Store.create(building, bare=True).close()
-        if main(["server-install", str(building), "--pusher-env", "REMOTE_USER"]) != 0:
-            raise GitError(f"{building} にフックを入れられませんでした")
+        repo_setup.server_install(building, pusher_env=["REMOTE_USER"])
         with Store(seed) as store, environment(REMOTE_USER=FIRST_USER):
             store.git("push", "-q", str(building), "main")
         os.replace(building, central)
