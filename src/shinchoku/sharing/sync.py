@@ -37,7 +37,6 @@ from shinchoku.model import records, yamlio
 from shinchoku.model.fields import FieldChange, Record, text_or_none
 from shinchoku.model.plan import Plan
 from shinchoku.rules import validate
-from shinchoku.sharing import history
 from shinchoku.store import Author, GitError, PushRace, Store, repair
 
 Progress = Callable[[str], None]
@@ -152,6 +151,8 @@ def _plan_at(store: Store, rev: str) -> Plan:
 
 def _conflict(store: Store, edit: FieldChange, theirs: str | None) -> Conflict:
     """``edit`` in conflict with ``theirs``, and the newest commit that put it there."""
+    from shinchoku.sharing import history         # (only a conflict reads the field's history)
+
     ref = edit.ref
     for change in history.field_history(store, ref.year, ref.no, ref.field, ref.department):
         if change.after == theirs:
