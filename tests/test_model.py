@@ -132,3 +132,32 @@ def test_lines_that_are_no_problem_are_not_read_as_one():
 
     for line in ("remote: 受け付けませんでした", "To /srv/central.git", "", "! [remote rejected] main -> main"):
         assert Problem.parse(line) is None
+
+
+# Values as documents hold them, with the keys of the record and plan schemas mixed in
+# (in any order, with unknown ones) so that the schema order has something to do.
+_keys = st.sampled_from(["No", "年度", "報告", "主管課", "進捗状況", "実績", "課題", "提出状況", "状態", "コメント",
+                         "日時", "本文", "計画名", "推進方策", "目標", "施策", "番号", "名称", "事業内容", "計画",
+                         "感想", "x"])
+_documents = st.recursive(st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=5)),
+                          lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_keys, inner, max_size=6),
+                          max_leaves=25)
+
+
+@given(data=_documents, kind=st.sampled_from([schema.RECORD, schema.PLAN]))
+def test_the_compiled_canonical_order_is_the_reference_order(data, kind):
+    whole = schema.load(kind)
+    got, want = schema.canonical(data, kind), schema.ordered(data, whole, whole)
+    assert got == want
+    assert json.dumps(got, ensure_ascii=False) == json.dumps(want, ensure_ascii=False)      # the key order too
+
+
+def test_the_bundled_records_are_in_the_reference_order():
+    from shinchoku.model import records, yamlio
+
+    for path in [PROJECT / "records" / "plan.yaml", *records.iter_record_files(PROJECT)]:
+        kind = schema.PLAN if path.name == "plan.yaml" else schema.RECORD
+        data = yamlio.load(path.read_bytes())
+        whole = schema.load(kind)
+        assert json.dumps(schema.canonical(data, kind), ensure_ascii=False) == \
+            json.dumps(schema.ordered(data, whole, whole), ensure_ascii=False)

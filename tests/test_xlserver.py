@@ -24,7 +24,7 @@ import pytest
 
 import xlclient
 from gitrepo import COORDINATOR as COORD
-from gitrepo import Office, access_yaml, central_value, git
+from gitrepo import Office, access_yaml, central_value, git, git_env
 from shinchoku.sheet import sheetmodel as sm
 from shinchoku.store import Store
 from shinchoku.xlserver.users import Users
@@ -57,9 +57,10 @@ class Server:
     def start(self) -> "Server":
         port = free_port()
         self.url = f"http://127.0.0.1:{port}"
-        env = {k: v for k, v in os.environ.items() if k not in ("REMOTE_USER", "DOTENV_PATH")}
-        env.update(XLWINGS_LICENSE_KEY="noncommercial", SHINCHOKU_CENTRAL=str(self.central),
-                   SHINCHOKU_PYTHON=sys.executable, PYTHONUNBUFFERED="1")
+        # as any test git: no pusher name of the test runner's (GL_USERNAME, …) reaches the server's pushes
+        env = git_env(env={"DOTENV_PATH": None, "XLWINGS_LICENSE_KEY": "noncommercial",
+                                   "SHINCHOKU_CENTRAL": str(self.central), "SHINCHOKU_PYTHON": sys.executable,
+                                   "PYTHONUNBUFFERED": "1"})
         self.log = open(self.data.parent / f"server-{port}.log", "wb")
         self.proc = subprocess.Popen([sys.executable, "-m", "shinchoku", "serve", "--port", str(port),
                                       "--data", str(self.data)], env=env, stdout=self.log,

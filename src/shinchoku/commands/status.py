@@ -32,13 +32,13 @@ def run(args) -> int:
 
     root, plan, years, department = options.scope(args)
     recs, unreadable = records.load_keyed(root)
-    statuses = schema.status_values(root)
-    summaries = status.summarise(plan, recs, statuses, years or None, department)
-    sys.stdout.write(render_text(plan, statuses, summaries, department))
+    shape = schema.shape(root)
+    summaries = status.summarise(plan, recs, shape, years or None, department)
+    sys.stdout.write(render_text(plan, shape, summaries, department))
     return options.left_out(unreadable)
 
 
-def render_text(plan, statuses: list[str], summaries, department: str | None) -> str:
+def render_text(plan, shape, summaries, department: str | None) -> str:
     """The counts per 推進方策 and year, then every initiative behind plan with its 課題."""
     from shinchoku.model.textwidth import clip, ljust, rjust, width
     from shinchoku.publish import status
@@ -49,7 +49,7 @@ def render_text(plan, statuses: list[str], summaries, department: str | None) ->
         title += f"　主管課：{department}"
     out.append(title + "\n")
     out.append("件数は報告ごと（施策 × 主管課）です。\n\n")
-    columns = [*statuses, status.NOT_REPORTED]
+    columns = [*shape.statuses, status.NOT_REPORTED]
     strategies = [(s["番号"], s["名称"]) for s in plan.strategies()]
     name_w = max(width(f"{n}. {clip(t, 24)}") for n, t in strategies) + 2
     col_w = [max(width(c), 4) + 2 for c in columns]
@@ -65,7 +65,7 @@ def render_text(plan, statuses: list[str], summaries, department: str | None) ->
         totals = [summary.total(c) for c in columns]
         out.append(ljust("合計", name_w) + "".join(rjust(str(n), w) for n, w in zip(totals, col_w))
                    + rjust(str(sum(totals)), 6) + "\n\n")
-    out.append(f"■ {statuses[1]}施策\n")
+    out.append(f"■ {shape.behind}施策\n")
     behind = [(summary.year, *b) for summary in summaries for b in summary.behind]
     for year, no, name, dept, issue in behind:
         out.append(f"{year}　No.{no} {name}（{dept}）\n")

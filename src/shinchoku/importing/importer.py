@@ -31,9 +31,11 @@ silently and nothing is guessed without being reported.
 
 from __future__ import annotations
 
+import enum
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -41,18 +43,19 @@ from shinchoku.errors import ShinchokuError
 from shinchoku.importing import importrules as rules
 from shinchoku.importing.importrules import Note, NoteKind, Rule, SetAside
 from shinchoku.model import plan as plan_mod
+from shinchoku.model import schema
+from shinchoku.model.fields import DEPARTMENT, NO, REPORTS, YEAR, FieldRef
+from shinchoku.sheet import published
 
 # ----------------------------------------------------------------------------- vocab
 
+# The field names, their order and the statuses are the schema's (schema.shape: the
+# bundled schema, whose words the sheet uses); the column layout and the headings are
+# the published sheet's (shinchoku.sheet.published).  Only what the export got wrong
+# is this module's own: the statuses the PDF extraction misread.
 STATUS_FIX = {"計画通りに入っている": "計画通りに進んでいる", "計画通りに入っていない": "計画通りに進んでいない"}
-FIXED = ["No", "施策名", "主管課", "関係課", "事業内容"]
-_DEFAULT_FIELDS = ["実績", "課題", "次年度へ向けた取組", "備考"]
-FIELD_ALIASES = {"進捗状況": "進捗状況", "実績": "実績", "課題": "課題", "次年度へ向けた取組": "次年度へ向けた取組", "備考": "備考"}
-_YEAR_LABEL = re.compile(r"^(?:H|R)[0-9]{1,2}$")
-_NEXT_YEAR = re.compile(r"^(?:H|R)[0-9]{1,2}年度へ向けた取組$")
-_STRATEGY = re.compile(r"^推進方策\s*([0-9０-９]+)\s*(.*)$")
-_GOAL = re.compile(r"^目標\s*[(（]\s*([0-9０-９]+)\s*[)）]\s*(.*)$")
-_TITLE = re.compile(r"^(?P<name>.+?)[(（](?P<period>[^)）]*)[)）]\s*進行管理シート\s*$")
+FIXED = published.FIXED_KEYS          # No 施策名 主管課 関係課 事業内容
+PLAN = published.PLAN_HEADER          # the 計画 columns (one per plan year)
 _SENTENCE_END = tuple("。．.」）)！!？?】")
 _DEPT = re.compile(r"^[^\s、。,]{1,15}(?:課|室|局|部|係|センター)$")
 
@@ -61,8 +64,25 @@ _UNPLACED = 7.0       # leaving a cell out costs as much as a 7-column shift
 _RIGHT_SHIFT = 1.25   # a cell found right of its column (rarer than dropped cells)
 
 
-def _int(text: str) -> int:
-    return int(text.translate(str.maketrans("０１２３４５６７８９", "0123456789")))
+@lru_cache(maxsize=None)
+def _shape() -> schema.Shape:
+    return schema.shape()
+
+
+@lru_cache(maxsize=None)
+def _vocabulary() -> tuple[frozenset[str], "re.Pattern[str]"]:
+    """(every text that is a status, misread ones included; how a year label is written)."""
+    shape = _shape()
+    return frozenset((*shape.statuses, *STATUS_FIX)), re.compile(shape.year_pattern or r"^(?:H|R)[0-9]{1,2}$")
+
+
+def _year_label(text: str) -> bool:
+    return _vocabulary()[1].match(text) is not None
+
+
+def target(ref: FieldRef) -> str:
+    """``records/R2/05.yaml 報告[指導室].課題``: where a cell went, as the ledger says it."""
+    return f"{ref.relpath} {ref.path}"
 
 
 @dataclass(frozen=True)
@@ -76,12 +96,31 @@ class Cell:
         return f"{self.line}行目・{self.col + 1}列目"
 
 
+class Placement(enum.StrEnum):
+    """What became of a source cell."""
+
+    PLACED = "placed"        # its text is in a record or the plan
+    HEADING = "heading"      # a title or column heading (read for the layout, not stored)
+    UNPLACED = "unplaced"    # set aside (Note.reason says why)
+
+
+@dataclass(frozen=True)
+class PageNote:
+    """Something the importer decided about a page (``page`` 0: about the whole sheet or a row)."""
+
+    text: str
+    page: int = 0
+
+    def __str__(self) -> str:
+        return f"{self.page}ページ目: {self.text}" if self.page else self.text
+
+
 @dataclass
 class Entry:
     """What happened to one non-empty source cell."""
 
     cell: Cell
-    kind: str          # placed | heading | unplaced
+    kind: Placement
     target: str = ""   # e.g. "records/R2/05.yaml 報告[指導室].課題" or "plan.yaml No 5 事業内容"
     notes: list[Note] = field(default_factory=list)   # guessed / normalised / cut short / set aside …
 
@@ -94,19 +133,19 @@ class Entry:
         return next((n.reason for n in self.notes if n.reason is not None), None)
 
 
-def _as_note(note: Note | str, kind: str) -> Note:
+def _as_note(note: Note | str, kind: Placement) -> Note:
     """A note as given, or a plain sentence: the reason of an unplaced cell, else a remark."""
     if isinstance(note, Note):
         return note
-    return rules.set_aside(note, SetAside.UNKNOWN) if kind == "unplaced" else Note(NoteKind.INFO, note)
+    return rules.set_aside(note, SetAside.UNKNOWN) if kind is Placement.UNPLACED else Note(NoteKind.INFO, note)
 
 
 @dataclass
 class Ledger:
     entries: dict[tuple[int, int], Entry] = field(default_factory=dict)
-    page_notes: list[str] = field(default_factory=list)
+    page_notes: list[PageNote] = field(default_factory=list)
 
-    def put(self, cell: Cell, kind: str, target: str = "", *notes: Note | str) -> Entry:
+    def put(self, cell: Cell, kind: Placement, target: str = "", *notes: Note | str) -> Entry:
         entry = Entry(cell, kind, target, [_as_note(n, kind) for n in notes if n])
         self.entries[(cell.line, cell.col)] = entry
         return entry
@@ -134,10 +173,7 @@ def read_cells(text: str) -> list[list[Cell]]:
 
 
 def is_status(text: str) -> bool:
-    return text in STATUS_FIX or text in _STATUSES
-
-
-_STATUSES = ("計画通りに進んでいる", "計画通りに進んでいない", "完了(目標を達成)", "計画を変更して実施している")
+    return text in _vocabulary()[0]
 
 
 # ----------------------------------------------------------------------------- headers
@@ -147,7 +183,7 @@ _STATUSES = ("計画通りに進んでいる", "計画通りに進んでいな�
 class Block:
     year: str
     start: int
-    fields: list[str]          # 進捗状況 first
+    fields: list[str]          # the status (進捗状況) first
 
     @property
     def end(self) -> int:      # exclusive
@@ -166,12 +202,13 @@ class Page:
 
 
 def _field_row_blocks(cells: list[Cell]) -> list[list[str]]:
+    shape = _shape()
     blocks: list[list[str]] = []
     for c in cells:
-        name = "次年度へ向けた取組" if _NEXT_YEAR.match(c.text) else FIELD_ALIASES.get(c.text)
+        name = published.parse_field(c.text, shape.reported)
         if name is None:
             continue
-        if name == "進捗状況":
+        if name == shape.status:
             blocks.append([name])
         elif blocks:
             blocks[-1].append(name)
@@ -184,8 +221,9 @@ def _parse_header(number: int, header_rows: list[list[Cell]]) -> tuple[list[str]
     The year row reads e.g. ``R1 R2 R3 H29 H30 R1 R2``: the 計画 years, then the
     fiscal years of the blocks; the blocks' years start where the years go back.
     """
-    field_row = next((r for r in header_rows if sum(c.text == "進捗状況" for c in r) >= 2), [])
-    tokens = [c.text for r in header_rows if r is not field_row for c in r if _YEAR_LABEL.match(c.text)]
+    status = _shape().status
+    field_row = next((r for r in header_rows if sum(c.text == status for c in r) >= 2), [])
+    tokens = [c.text for r in header_rows if r is not field_row for c in r if _year_label(c.text)]
     split = 0
     for k in range(1, len(tokens)):
         if plan_mod.western_year(tokens[k]) <= plan_mod.western_year(tokens[k - 1]):
@@ -200,19 +238,19 @@ def _parse_header(number: int, header_rows: list[list[Cell]]) -> tuple[list[str]
 # Column kinds of the fixed part and what may sit in them.
 def _fits(kind: str, text: str) -> bool:
     status = is_status(text)
-    if kind == "進捗状況":
+    if kind == _shape().status:
         return status
     if status:
         return False
-    if kind == "No":
+    if kind == NO:
         return bool(re.fullmatch(r"[0-9０-９]{1,3}", text))
-    if kind in ("主管課",):
+    if kind == DEPARTMENT:
         return all(_DEPT.match(p) for p in text.split())
     if kind == "関係課":
         return len(text) <= 20 and "。" not in text
     if kind == "施策名":
         return len(text) <= 40 and "。" not in text and not re.fullmatch(r"[0-9０-９]{1,3}", text)
-    if kind == "計画":
+    if kind == PLAN:
         return len(text) <= 12 and "。" not in text
     if kind == "事業内容":
         return len(text) > 12 or "。" in text
@@ -222,14 +260,14 @@ def _fits(kind: str, text: str) -> bool:
 @dataclass(frozen=True)
 class Slot:
     col: int
-    kind: str            # No 施策名 主管課 関係課 事業内容 計画 進捗状況 or a text field
+    kind: str            # a FIXED column, 計画 (PLAN), or a report field (the status or a text)
     year: str = ""       # plan year (計画) or fiscal year (block fields)
 
 
 def _fixed_slots(page: Page) -> list[Slot]:
     """The columns before the year blocks: No 施策名 主管課 関係課 事業内容 計画(R1…)."""
     slots = [Slot(i, k) for i, k in enumerate(FIXED)]
-    slots += [Slot(len(FIXED) + i, "計画", y) for i, y in enumerate(page.plan_years)]
+    slots += [Slot(len(FIXED) + i, PLAN, y) for i, y in enumerate(page.plan_years)]
     return slots
 
 
@@ -330,14 +368,14 @@ class SheetImporter:
             if not row:
                 continue
             first = row[0].text
-            m = _TITLE.match(first) if len(row) == 1 else None
-            if m:
-                self.plan_name = self.plan_name or m.group("name").strip()
-                self.period = self.period or m.group("period").strip()
-                self.ledger.put(row[0], "heading", "plan.yaml 計画名・計画期間")
+            titled = published.parse_title(first) if len(row) == 1 else None
+            if titled:
+                self.plan_name = self.plan_name or titled[0].strip()
+                self.period = self.period or titled[1].strip()
+                self.ledger.put(row[0], Placement.HEADING, "plan.yaml 計画名・計画期間")
                 page = None
                 continue
-            if first == "No" and any(c.text == "推進方策・目標・施策" for c in row):
+            if first == published.HEADERS[NO] and any(c.text == published.HEADERS["施策名"] for c in row):
                 header_rows = [row]
                 in_header = True
                 page = Page(len(self.pages) + 1, [], [], [])
@@ -354,20 +392,20 @@ class SheetImporter:
                 in_header = False
             if page is None:
                 for c in row:
-                    self.ledger.put(c, "unplaced", "", rules.set_aside("表の外にあるセルです（見出しより前）", SetAside.OUTSIDE))
+                    self.ledger.put(c, Placement.UNPLACED, "", rules.set_aside("表の外にあるセルです（見出しより前）", SetAside.OUTSIDE))
                 continue
             page.rows.append(row)
 
     @staticmethod
     def _is_header_token(text: str) -> bool:
-        return bool(_YEAR_LABEL.match(text) or _NEXT_YEAR.match(text)) or text in FIELD_ALIASES or text in (
-            "計画", "No", "推進方策・目標・施策", "主管課", "関係課", "事業内容")
+        return (_year_label(text) or published.parse_field(text, _shape().reported) is not None
+                or text == PLAN or text in published.HEADERS.values())
 
     def _finish_header(self, page: Page, header_rows: list[list[Cell]]) -> None:
         for r in header_rows:
             for c in r:
                 page.header_cells.append(c)
-                self.ledger.put(c, "heading", f"{page.number}ページ目の見出し")
+                self.ledger.put(c, Placement.HEADING, f"{page.number}ページ目の見出し")
         page.plan_years, page.block_years, page.block_fields = _parse_header(page.number, header_rows)
 
     def _settle_blocks(self) -> None:
@@ -384,15 +422,15 @@ class SheetImporter:
                     usual[y][tuple(f)] += 1
         for p in self.pages:
             if p.plan_years != plan_years:
-                self.ledger.page_notes.append(
-                    f"{p.number}ページ目: 見出しの計画年度が読み取れなかったため、ほかのページと同じ（{'・'.join(plan_years)}）としました")
+                self.ledger.page_notes.append(PageNote(
+                    f"見出しの計画年度が読み取れなかったため、ほかのページと同じ（{'・'.join(plan_years)}）としました", p.number))
                 p.plan_years = list(plan_years)
             fields = p.block_fields
             if len(fields) != len(p.block_years):
-                fields = [list(usual[y].most_common(1)[0][0]) if usual[y] else ["進捗状況", *_DEFAULT_FIELDS]
+                fields = [list(usual[y].most_common(1)[0][0]) if usual[y] else list(_shape().reported)
                           for y in p.block_years]
-                self.ledger.page_notes.append(
-                    f"{p.number}ページ目: 見出しの項目名が年度の数だけそろっていないため、各年度の項目はほかのページの見出しに合わせました")
+                self.ledger.page_notes.append(PageNote(
+                    "見出しの項目名が年度の数だけそろっていないため、各年度の項目はほかのページの見出しに合わせました", p.number))
             else:
                 fields = [self._complete_fields(p, y, list(f), usual) for y, f in zip(p.block_years, fields)]
             start = len(FIXED) + len(p.plan_years)
@@ -408,9 +446,9 @@ class SheetImporter:
         if not longer:
             return fields
         best = max(longer, key=len)
-        self.ledger.page_notes.append(
-            f"{page.number}ページ目: {year}の見出しに「{'・'.join(best[len(fields):])}」の列がないため、"
-            "同じ並びのほかのページの見出しに合わせて加えました")
+        self.ledger.page_notes.append(PageNote(
+            f"{year}の見出しに「{'・'.join(best[len(fields):])}」の列がないため、"
+            "同じ並びのほかのページの見出しに合わせて加えました", page.number))
         return best
 
     def _calibrate(self, page: Page) -> None:
@@ -436,9 +474,9 @@ class SheetImporter:
                 if col != b.start:
                     b.start, moved = col, True
         if moved:
-            self.ledger.page_notes.append(
-                f"{page.number}ページ目: 各年度の進捗状況がそろっている行から、年度の列位置を補正しました（"
-                + "、".join(f"{b.year}は{b.start + 1}列目から" for b in page.blocks) + "）")
+            self.ledger.page_notes.append(PageNote(
+                f"各年度の進捗状況がそろっている行から、年度の列位置を補正しました（"
+                + "、".join(f"{b.year}は{b.start + 1}列目から" for b in page.blocks) + "）", page.number))
 
     def _split_row(self, page: Page, row: list[Cell]) -> tuple[int, list[Slot | None], list[Cell]]:
         """(offset, placement of the leading cells on the fixed columns, the remaining cells)."""
@@ -459,9 +497,9 @@ class SheetImporter:
         column 3, a title (No lost) in column 2; other rows are aligned as they are.
         """
         first = row[0]
-        if _fits("No", first.text) and first.col <= 2:
+        if _fits(NO, first.text) and first.col <= 2:
             return [first.col]
-        if _fits("主管課", first.text) and len(row) > 1 and not is_status(first.text):
+        if _fits(DEPARTMENT, first.text) and len(row) > 1 and not is_status(first.text):
             return [first.col - 2]
         if _fits("施策名", first.text) and first.col <= 2:
             return [first.col - 1]
@@ -472,12 +510,12 @@ class SheetImporter:
         if len(row) != 1:
             return None
         text = row[0].text.strip()
-        m = _STRATEGY.match(text)
-        if m:
-            return ("推進方策", _int(m.group(1)), m.group(2).strip())
-        m = _GOAL.match(text)
-        if m:
-            return ("目標", _int(m.group(1)), m.group(2).strip())
+        strategy = published.parse_strategy(text)
+        if strategy:
+            return (plan_mod.STRATEGIES, *strategy)
+        goal = published.parse_goal(text)
+        if goal:
+            return (plan_mod.GOALS, *goal)
         return None
 
     # -- the run -------------------------------------------------------------------------
@@ -497,24 +535,24 @@ class SheetImporter:
                 if sec is not None:
                     kind, number, name = sec
                     cell = row[0]
-                    if kind == "推進方策":
+                    if kind == plan_mod.STRATEGIES:
                         if strategies and strategies[-1]["番号"] == number:
-                            self.ledger.put(cell, "unplaced", "", rules.set_aside("同じ推進方策の行が繰り返されています（2回目以降は使いません）", SetAside.DUPLICATE_ROW))
+                            self.ledger.put(cell, Placement.UNPLACED, "", rules.set_aside("同じ推進方策の行が繰り返されています（2回目以降は使いません）", SetAside.DUPLICATE_ROW))
                             continue
                         strategies.append({"番号": number, "名称": name, "目標": []})
                         current_goal = None
-                        self.ledger.put(cell, "placed", f"plan.yaml 推進方策{number} 名称")
+                        self.ledger.put(cell, Placement.PLACED, f"plan.yaml 推進方策{number} 名称")
                     else:
                         if not strategies:
-                            self.ledger.put(cell, "unplaced", "", "推進方策より前に目標の行があります")
+                            self.ledger.put(cell, Placement.UNPLACED, "", "推進方策より前に目標の行があります")
                             continue
                         goals = strategies[-1]["目標"]
                         if current_goal is not None and current_goal["番号"] == number:
-                            self.ledger.put(cell, "unplaced", "", rules.set_aside(f"同じ目標({number})の行が繰り返されています（2回目以降は使いません）", SetAside.DUPLICATE_ROW))
+                            self.ledger.put(cell, Placement.UNPLACED, "", rules.set_aside(f"同じ目標({number})の行が繰り返されています（2回目以降は使いません）", SetAside.DUPLICATE_ROW))
                             continue
                         current_goal = {"番号": number, "名称": name, "施策": []}
                         goals.append(current_goal)
-                        self.ledger.put(cell, "placed", f"plan.yaml 推進方策{strategies[-1]['番号']} 目標({number}) 名称",
+                        self.ledger.put(cell, Placement.PLACED, f"plan.yaml 推進方策{strategies[-1]['番号']} 目標({number}) 名称",
                                         *([rules.guessed("列がずれていました", Rule.ROW_SHIFT)] if cell.col != 0 else []))
                     continue
                 last = self._row(page, row, current_goal, initiatives, values, last)
@@ -531,30 +569,30 @@ class SheetImporter:
         for cell, slot in zip(lead, placement):
             if slot is not None:
                 by_kind[slot.kind].append((cell, slot))
-        no_cells = by_kind.get("No", [])
+        no_cells = by_kind.get(NO, [])
         name_cells = by_kind.get("施策名", [])
-        dept_cells = by_kind.get("主管課", [])
+        dept_cells = by_kind.get(DEPARTMENT, [])
         shift_note = f"行全体が{offset}列右にずれていたため補正しました" if offset > 0 else (
             f"行全体が{-offset}列左にずれていたため補正しました" if offset < 0 else "")
         shifted = rules.guessed(shift_note, Rule.ROW_SHIFT) if shift_note else None
 
         def unplaced_all(reason: str, why: SetAside = SetAside.UNKNOWN) -> None:
             for c in row:
-                self.ledger.put(c, "unplaced", "", rules.set_aside(reason, why))
+                self.ledger.put(c, Placement.UNPLACED, "", rules.set_aside(reason, why))
 
         initiative: dict[str, Any] | None
         department: str | None = None
         restored = None
         if no_cells:
-            no = _int(no_cells[0][0].text)
-            if any(i["No"] == no for i in initiatives):
+            no = published.parse_number(no_cells[0][0].text)
+            if any(i[NO] == no for i in initiatives):
                 unplaced_all(f"No {no} の行が2回あります（2回目は使いません）", SetAside.DUPLICATE_ROW)
                 return last
             initiative = self._new_initiative(no, goal, initiatives)
             if initiative is None:
                 unplaced_all("目標の行より前に施策の行があります")
                 return last
-            self.ledger.put(no_cells[0][0], "placed", f"plan.yaml No {no}", shifted)
+            self.ledger.put(no_cells[0][0], Placement.PLACED, f"plan.yaml No {no}", shifted)
         elif name_cells and not rest:
             # A stray row repeating a title (and maybe a department), with no data.
             title = name_cells[0][0].text
@@ -562,7 +600,7 @@ class SheetImporter:
             return last
         elif name_cells and dept_cells and rest:
             # An initiative whose No was lost: the next number after the previous one.
-            no = (last["No"] + 1) if last else 1
+            no = (last[NO] + 1) if last else 1
             initiative = self._new_initiative(no, goal, initiatives)
             if initiative is None:
                 unplaced_all("目標の行より前に施策の行があります")
@@ -574,58 +612,58 @@ class SheetImporter:
                 unplaced_all("どの施策の行か分かりません")
                 return last
             initiative = last
-            depts = initiative["主管課"]
+            depts = initiative[DEPARTMENT]
             if dept_cells:
                 department = dept_cells[0][0].text
                 if department not in depts:
                     depts.append(department)
             else:
-                reported = {d for (n, d, _y) in values if n == initiative["No"]}
+                reported = {d for (n, d, _y) in values if n == initiative[NO]}
                 pending = [d for d in depts if d not in reported]
                 if not pending:
-                    unplaced_all(f"No {initiative['No']} の続きの行のようですが、主管課がすべて埋まっているため置き場所がありません")
+                    unplaced_all(f"No {initiative[NO]} の続きの行のようですが、主管課がすべて埋まっているため置き場所がありません")
                     return last
                 department = pending[0]
-        no = initiative["No"]
+        no = initiative[NO]
         for cell, slot in zip(lead, placement):
             if slot is None:
-                self.ledger.put(cell, "unplaced", "", f"No {no} の行にありますが、列の並びからどの項目か決められませんでした")
+                self.ledger.put(cell, Placement.UNPLACED, "", f"No {no} の行にありますが、列の並びからどの項目か決められませんでした")
         # ---- fixed columns
         for cell, slot in zip(lead, placement):
-            if slot is None or slot.kind == "No":
+            if slot is None or slot.kind == NO:
                 continue
             note = [shifted] if shifted else []
             if cell.col - offset != slot.col:
                 note.append(rules.guessed(f"列がずれていたため「{slot.kind}」とみなしました", Rule.COLUMN))
             if slot.kind == "施策名":
                 initiative["施策名"] = cell.text
-                self.ledger.put(cell, "placed", f"plan.yaml No {no} 施策名", restored, *note)
-            elif slot.kind == "主管課":
+                self.ledger.put(cell, Placement.PLACED, f"plan.yaml No {no} 施策名", restored, *note)
+            elif slot.kind == DEPARTMENT:
                 names = cell.text.split()
-                if not initiative["主管課"]:
-                    initiative["主管課"].extend(names)
+                if not initiative[DEPARTMENT]:
+                    initiative[DEPARTMENT].extend(names)
                 department = department or names[0]
                 extra = rules.guessed("2つの課名が1つのセルに入っていたため、2つの主管課に分けました", Rule.SPLIT_DEPARTMENTS) if len(names) > 1 else None
-                self.ledger.put(cell, "placed", f"plan.yaml No {no} 主管課", extra, *note)
+                self.ledger.put(cell, Placement.PLACED, f"plan.yaml No {no} 主管課", extra, *note)
             elif slot.kind == "関係課":
                 initiative["関係課"].extend(cell.text.split())
-                self.ledger.put(cell, "placed", f"plan.yaml No {no} 関係課", *note)
+                self.ledger.put(cell, Placement.PLACED, f"plan.yaml No {no} 関係課", *note)
             elif slot.kind == "事業内容":
-                dept = department or (initiative["主管課"][0] if initiative["主管課"] else "")
+                dept = department or (initiative[DEPARTMENT][0] if initiative[DEPARTMENT] else "")
                 initiative["_事業内容"].append((dept, cell.text))
-                self.ledger.put(cell, "placed", f"plan.yaml No {no} 事業内容（{dept}）", *note)
-            elif slot.kind == "計画":
+                self.ledger.put(cell, Placement.PLACED, f"plan.yaml No {no} 事業内容（{dept}）", *note)
+            elif slot.kind == PLAN:
                 have = initiative["計画"].get(slot.year)
                 if have is not None and have != cell.text:
-                    self.ledger.put(cell, "unplaced", "", rules.set_aside(f"No {no} の{slot.year}の計画がすでに「{have}」になっています", SetAside.CONFLICT))
+                    self.ledger.put(cell, Placement.UNPLACED, "", rules.set_aside(f"No {no} の{slot.year}の計画がすでに「{have}」になっています", SetAside.CONFLICT))
                     continue
                 initiative["計画"][slot.year] = cell.text
-                self.ledger.put(cell, "placed", f"plan.yaml No {no} 計画 {slot.year}", *note)
+                self.ledger.put(cell, Placement.PLACED, f"plan.yaml No {no} 計画 {slot.year}", *note)
         if department is None:
-            department = initiative["主管課"][0] if initiative["主管課"] else ""
+            department = initiative[DEPARTMENT][0] if initiative[DEPARTMENT] else ""
         if not department:
             for c in rest:
-                self.ledger.put(c, "unplaced", "", f"No {no} の主管課が分からないため置けません")
+                self.ledger.put(c, Placement.UNPLACED, "", f"No {no} の主管課が分からないため置けません")
             return initiative
         self._place_groups(page, no, department, rest, offset, shift_note, values)
         return initiative
@@ -641,9 +679,8 @@ class SheetImporter:
             block = page.blocks[d.block] if d.block >= 0 else None
             if d.action in ("status", "field") and block is not None:
                 key = (no, department, block.year)
-                base = f"records/{block.year}/{no:02d}.yaml 報告[{department}]"
                 notes = list(common)
-                name = "進捗状況" if d.action == "status" else d.field_name
+                name = _shape().status if d.action == "status" else d.field_name
                 text = cell.text
                 if text in STATUS_FIX:
                     notes.append(Note(NoteKind.NORMALISED, f"読み取りの誤り「{text}」を「{STATUS_FIX[text]}」に直しました"))
@@ -652,26 +689,25 @@ class SheetImporter:
                     notes.append(rules.guessed(self._guess_text(d, block, cell), *d.rules))
                 if len(cell.text) >= 40 and not cell.text.rstrip().endswith(_SENTENCE_END):
                     notes.append(Note(NoteKind.CUT_SHORT, "文の途中で終わっています（PDFからの書き出しで切れた可能性があります）"))
-                if self._put_value(values, key, name, text, cell, f"{base}.{name}", notes):
+                if self._put_value(values, key, name, text, cell, target(FieldRef(block.year, no, department, name)), notes):
                     placed_at.setdefault((d.block, cell.text), cell)
                     last = (key, name, cell) if d.action == "field" else None
             elif d.action == "join" and last is not None:
                 key, name, first = last
                 have, cells = values[key][name]
                 values[key][name] = (f"{have} {cell.text}", [*cells, cell])
-                base = f"records/{key[2]}/{no:02d}.yaml 報告[{department}]"
-                self.ledger.put(cell, "placed", f"{base}.{name}", *common, rules.guessed(
+                self.ledger.put(cell, Placement.PLACED, target(FieldRef(key[2], no, department, name)), *common, rules.guessed(
                     f"「{cell.text[:6]}…」で始まる前のセルの続きの文のため、{first.where}の{name}の後ろにつなげました",
                     Rule.CONTINUATION))
             elif d.action == "repeat" and block is not None:
                 twin = placed_at.get((d.block, cell.text))
                 where = f"（{twin.where}）" if twin is not None else ""
-                self.ledger.put(cell, "unplaced", "", rules.set_aside(
+                self.ledger.put(cell, Placement.UNPLACED, "", rules.set_aside(
                     f"No {no}（{department}）: {block.year}にすでに置いた同じ文{where}の繰り返しです（書き出しで繰り返されたものと思われます）",
                     SetAside.REPEAT))
             else:
                 last = None
-                self.ledger.put(cell, "unplaced", "", rules.set_aside(self._no_slot_text(no, department, cell, page), SetAside.NO_SLOT))
+                self.ledger.put(cell, Placement.UNPLACED, "", rules.set_aside(self._no_slot_text(no, department, cell, page), SetAside.NO_SLOT))
 
     @staticmethod
     def _guess_text(d, block, cell) -> str:
@@ -699,11 +735,11 @@ class SheetImporter:
     def _put_value(self, values, key, name, text, cell, target, notes) -> bool:
         have = values[key].get(name)
         if have is not None:
-            self.ledger.put(cell, "unplaced", "", rules.set_aside(
+            self.ledger.put(cell, Placement.UNPLACED, "", rules.set_aside(
                 f"{target} にはすでに値があります（{have[1][0].where}）", SetAside.CONFLICT))
             return False
         values[key][name] = (text, [cell])
-        self.ledger.put(cell, "placed", target, *notes)
+        self.ledger.put(cell, Placement.PLACED, target, *notes)
         return True
 
     # -- the coordinator's overrides (records/import-overrides.yaml) ----------------------
@@ -725,37 +761,38 @@ class SheetImporter:
 
     def _apply_overrides(self, pinned, initiatives, values) -> None:
         years = [b.year for p in self.pages for b in p.blocks]
-        by_no = {i["No"]: i for i in initiatives}
+        by_no = {i[NO]: i for i in initiatives}
+        status = _shape().status
         for o, cell in pinned:
             initiative = by_no.get(o.no)
             if initiative is None:
                 raise SheetError(f"{o.label}: No {o.no} の施策はこのシートにありません")
-            if o.department not in initiative["主管課"]:
+            if o.department not in initiative[DEPARTMENT]:
                 raise SheetError(f"{o.label}: 「{o.department}」は No {o.no} の主管課ではありません"
-                                 f"（主管課: {'・'.join(initiative['主管課'])}）")
+                                 f"（主管課: {'・'.join(initiative[DEPARTMENT])}）")
             if o.year not in years:
                 raise SheetError(f"{o.label}: 年度「{o.year}」はこのシートにありません（ある年度: {'・'.join(dict.fromkeys(years))}）")
-            text = STATUS_FIX.get(cell.text, cell.text) if o.field == "進捗状況" else cell.text
-            if o.field == "進捗状況" and not is_status(text):
-                raise SheetError(f"{o.label}: {cell.where}の「{cell.text[:20]}」は進捗状況の値ではありません")
+            text = STATUS_FIX.get(cell.text, cell.text) if o.field == status else cell.text
+            if o.field == status and not is_status(text):
+                raise SheetError(f"{o.label}: {cell.where}の「{cell.text[:20]}」は{status}の値ではありません")
             key = (o.no, o.department, o.year)
-            target = f"records/{o.year}/{o.no:02d}.yaml 報告[{o.department}].{o.field}"
+            where = target(FieldRef(o.year, o.no, o.department, o.field))
             have = values[key].get(o.field)
             if have is not None:
                 for old in have[1]:
                     if (old.line, old.col) in {(c.line, c.col) for _o, c in pinned}:
-                        raise SheetError(f"{o.label}: {target} には別の指定（{old.where}）がすでにあります")
-                    self.ledger.put(old, "unplaced", "", rules.set_aside(
-                        f"取り込みの指定（{o.label}）で {target} に{cell.where}を置いたため、置きませんでした", SetAside.CONFLICT))
+                        raise SheetError(f"{o.label}: {where} には別の指定（{old.where}）がすでにあります")
+                    self.ledger.put(old, Placement.UNPLACED, "", rules.set_aside(
+                        f"取り込みの指定（{o.label}）で {where} に{cell.where}を置いたため、置きませんでした", SetAside.CONFLICT))
             values[key][o.field] = (text, [cell])
             memo = f"（メモ: {o.memo}）" if o.memo else ""
-            self.ledger.put(cell, "placed", target, Note(
+            self.ledger.put(cell, Placement.PLACED, where, Note(
                 NoteKind.OVERRIDDEN, f"取り込みの指定（{o.label}）により置きました{memo}", (Rule.OVERRIDE,)))
 
     def _new_initiative(self, no, goal, initiatives):
         if goal is None:
             return None
-        initiative = {"No": no, "施策名": "", "主管課": [], "関係課": [], "_事業内容": [], "計画": {}}
+        initiative = {NO: no, "施策名": "", DEPARTMENT: [], "関係課": [], "_事業内容": [], "計画": {}}
         goal["施策"].append(initiative)
         initiatives.append(initiative)
         return initiative
@@ -769,7 +806,7 @@ class SheetImporter:
                 i["事業内容"] = contents[0][1]
             elif contents:
                 i["事業内容"] = {d: t for d, t in contents}
-            i["主管課"] = list(dict.fromkeys(i["主管課"]))
+            i[DEPARTMENT] = list(dict.fromkeys(i[DEPARTMENT]))
             i["関係課"] = list(dict.fromkeys(i["関係課"]))
             if not i["計画"]:
                 del i["計画"]
@@ -804,15 +841,15 @@ class SheetImporter:
                     years.append(b.year)
         out = []
         for year in years:
-            for i in sorted(initiatives, key=lambda i: i["No"]):
+            for i in sorted(initiatives, key=lambda i: i[NO]):
                 reports = []
-                for dept in dict.fromkeys(i["主管課"]):
-                    fields = values.get((i["No"], dept, year), {})
-                    report = {"主管課": dept}
+                for dept in dict.fromkeys(i[DEPARTMENT]):
+                    fields = values.get((i[NO], dept, year), {})
+                    report = {DEPARTMENT: dept}
                     report.update({k: v for k, (v, _c) in fields.items()})
                     reports.append(report)
                 if reports:
-                    out.append({"No": i["No"], "年度": year, "報告": reports})
+                    out.append({NO: i[NO], YEAR: year, REPORTS: reports})
         return out
 
 

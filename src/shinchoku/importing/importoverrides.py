@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from shinchoku.errors import ShinchokuError
-from shinchoku.model import yamlio
+from shinchoku.model import fields, yamlio
 from shinchoku.model.records import RECORDS
 from shinchoku.rules import sidefiles
 from shinchoku.rules.sidefiles import OVERRIDES_FILE as NAME  # noqa: E402
@@ -44,16 +44,15 @@ class Override:
 def load(path: Path, root: Path | None = None) -> list[Override]:
     """The overrides in ``path``; :class:`OverrideError` when the file cannot be used."""
     content = path.read_bytes()
-    found = sidefiles.override_problems(content, root)
+    found = sidefiles.override_problems(content, root, path.name)
     if found:
-        line, message = found[0]
-        where = f"{path.name}:{line}" if line else path.name
-        raise OverrideError(f"{where}: {message}")
+        raise OverrideError(str(found[0]))
     data = yamlio.load(content)
     out = []
     seen: dict[tuple[int, int], int] = {}
     for k, item in enumerate(data["指定"], start=1):
-        o = Override(k, item["行"], item["列"] - 1, item["No"], item["年度"], item["主管課"], item["項目"], item.get("メモ", ""))
+        o = Override(k, item["行"], item["列"] - 1, item[fields.NO], item[fields.YEAR], item[fields.DEPARTMENT],
+                     item["項目"], item.get("メモ", ""))
         if (o.line, o.col) in seen:
             raise OverrideError(f"{path.name}: {k}件目の {o.line}行目・{o.col + 1}列目は、"
                                 f"{seen[(o.line, o.col)]}件目ですでに指定されています（1つのセルの指定は1件にしてください）")

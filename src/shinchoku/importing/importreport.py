@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from shinchoku.importing.importer import Entry, ImportResult
+from shinchoku.importing.importer import Entry, ImportResult, Placement
 from shinchoku.importing.importrules import NoteKind, Rule, SetAside
 
 _KIND_SECTION = {
@@ -26,9 +26,9 @@ _KIND_SECTION = {
 
 def categories(entry: Entry) -> list[str]:
     """The report sections an entry belongs to (an entry may need several remarks)."""
-    if entry.kind == "unplaced":
+    if entry.kind is Placement.UNPLACED:
         return ["未配置"]
-    if entry.kind == "heading":
+    if entry.kind is Placement.HEADING:
         return []
     return list(dict.fromkeys(_KIND_SECTION[n.kind] for n in entry.notes if n.kind in _KIND_SECTION))
 
@@ -48,11 +48,6 @@ _SECTIONS = [
 ]
 
 
-def _page_number(note: str) -> int:
-    head = note.split("ページ目", 1)[0]
-    return int(head) if head.isdigit() else 0
-
-
 def _short(text: str, limit: int = 60) -> str:
     flat = text.replace("\n", " ")
     return flat if len(flat) <= limit else flat[:limit] + "…"
@@ -66,7 +61,7 @@ def _cell(text: str) -> str:
 def render(result: ImportResult) -> str:
     entries = sorted(result.ledger.entries.values(), key=lambda e: (e.cell.line, e.cell.col))
     kinds = Counter(e.kind for e in entries)
-    placed = [e for e in entries if e.kind == "placed"]
+    placed = [e for e in entries if e.kind is Placement.PLACED]
     overridden = [e for e in placed if any(n.kind is NoteKind.OVERRIDDEN for n in e.notes)]
     guessed = [e for e in placed if e.guessed and e not in overridden]
     certain = [e for e in placed if not e.guessed and e not in overridden]
@@ -78,7 +73,7 @@ def render(result: ImportResult) -> str:
     c_rec, c_plan = split(certain)
     g_rec, g_plan = split(guessed)
     by_rule = Counter(r for e in guessed for r in rules_of(e))
-    by_reason = Counter(e.reason or SetAside.UNKNOWN for e in entries if e.kind == "unplaced")
+    by_reason = Counter(e.reason or SetAside.UNKNOWN for e in entries if e.kind is Placement.UNPLACED)
     lines = [
         "# 取り込み報告（IMPORT_REPORT）",
         "",
@@ -115,7 +110,7 @@ def render(result: ImportResult) -> str:
         lines.append("")
     if result.ledger.page_notes:
         lines += ["## 見出しの読み方", ""]
-        lines += [f"- {n}" for n in sorted(result.ledger.page_notes, key=_page_number)]
+        lines += [f"- {n}" for n in sorted(result.ledger.page_notes, key=lambda n: n.page)]
         lines.append("")
     by_section: dict[str, list[Entry]] = {k: [] for k, _t, _d in _SECTIONS}
     for e in entries:

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Protocol, Sequence
 
 from shinchoku.model import plan as plan_mod
+from shinchoku.model import schema
 
 
 class Rule(enum.Enum):
@@ -196,16 +197,20 @@ _SENTENCE = re.compile(r"[^。]+。?")
 
 
 def content_scores(text: str) -> dict[str, float]:
-    scores = {f: 0.0 for f in ("実績", "課題", "次年度へ向けた取組", "備考")}
+    """How much ``text`` reads like each free-text field of a report (the schema's; the
+    hints above are about the sheet's own four)."""
+    scores = dict.fromkeys(schema.shape().text_fields, 0.0)
     sentences = [m.group(0).strip() for m in _SENTENCE.finditer(text) if m.group(0).strip(" 。")]
     for k, sentence in enumerate(sentences):
         end = sentence.rstrip("。 ").rstrip()
         for f, pattern in _ENDINGS.items():
             if pattern.search(end):
-                scores[f] += 2.0 if k == 0 else 1.0
+                if f in scores:
+                    scores[f] += 2.0 if k == 0 else 1.0
                 break
     for f, hints in _KEYWORDS.items():
-        scores[f] += sum(w for p, w in hints if p.search(text))
+        if f in scores:
+            scores[f] += sum(w for p, w in hints if p.search(text))
     return scores
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from shinchoku.errors import ShinchokuError, UsageError
-from shinchoku.importing.importer import ImportResult
+from shinchoku.importing.importer import ImportResult, Placement
 from shinchoku.words import no_such_file
 
 XLSX = (".xlsx", ".xlsm")
@@ -36,7 +36,7 @@ class Imported:
 
     @property
     def unplaced(self) -> int:
-        return sum(1 for e in self.result.ledger.entries.values() if e.kind == "unplaced")
+        return sum(1 for e in self.result.ledger.entries.values() if e.kind is Placement.UNPLACED)
 
     @property
     def summary(self) -> str:

@@ -25,7 +25,9 @@ from typing import Any
 
 from shinchoku.importing import importer
 from shinchoku.model import plan as plan_mod
+from shinchoku.model import schema
 from shinchoku.model.celltext import cell_text
+from shinchoku.model.fields import DEPARTMENT, NO, REPORTS, YEAR, FieldRef
 from shinchoku.sheet import published
 
 
@@ -85,9 +87,9 @@ def _find_sheet(wb):
 def _header_row(ws) -> int | None:
     for r in range(1, min(ws.max_row, 30) + 1):
         first = cell_text(ws.cell(row=r, column=1).value).strip()
-        if first == "No":
+        if first == published.HEADERS[NO]:
             row = {cell_text(ws.cell(row=r, column=c).value).strip() for c in range(1, min(ws.max_column, 12) + 1)}
-            if "主管課" in row:
+            if published.HEADERS[DEPARTMENT] in row:
                 return r
     return None
 
@@ -102,7 +104,7 @@ class XlsxImporter:
     def _cell(self, r: int, c: int, text: str) -> XlsxCell:
         return XlsxCell(r, c - 1, text)
 
-    def _put(self, r: int, c: int, kind: str, target: str = "", *notes: importer.Note | str) -> None:
+    def _put(self, r: int, c: int, kind: importer.Placement, target: str = "", *notes: importer.Note | str) -> None:
         text = cell_text(self.grid.raw(r, c))
         if text:
             self.ledger.put(self._cell(r, c, text), kind, target, *notes)
@@ -122,7 +124,8 @@ class XlsxImporter:
                 if cell_text(cell.value):
                     self.cell_count += 1
         h1 = _header_row(ws)
-        fields = published.report_fields()
+        shape = schema.shape()          # the sheet's words, as the bundled schema has them
+        fields = shape.reported
         plan_name, period = "", ""
         for r in range(1, h1):
             for c in range(1, ws.max_column + 1):
@@ -132,15 +135,14 @@ class XlsxImporter:
                 parsed = published.parse_title(text) if not plan_name else None
                 if parsed:
                     plan_name, period = parsed
-                    self._put(r, c, "placed", "plan.yaml 計画名・計画期間")
+                    self._put(r, c, importer.Placement.PLACED, "plan.yaml 計画名・計画期間")
                 else:
-                    self._put(r, c, "unplaced", "", "表題の行にある、表題ではない文字です")
+                    self._put(r, c, importer.Placement.UNPLACED, "", "表題の行にある、表題ではない文字です")
         # columns from the three header rows
         fixed: dict[str, int] = {}
         plan_cols: dict[int, str] = {}
         block_cols: dict[int, tuple[str, str]] = {}
-        headers = {h for _k, h, _w in published.FIXED}
-        by_header = {h: k for k, h, _w in published.FIXED}
+        by_header = {h: k for k, h in published.HEADERS.items()}
         # A sheet typed by hand may leave the cells right of a header blank instead of
         # merging them: a blank top or year header continues the one to its left.
         group, year = "", None
@@ -149,7 +151,7 @@ class XlsxImporter:
             group = top or group
             if mid:
                 year = published.parse_year(mid)
-            if top in headers and by_header[top] not in fixed:
+            if top in by_header and by_header[top] not in fixed:
                 fixed[by_header[top]] = c
             elif group == published.PLAN_HEADER and published.parse_year(mid) and low in ("", mid):
                 plan_cols[c] = published.parse_year(mid)
@@ -157,10 +159,10 @@ class XlsxImporter:
                 block_cols[c] = (year, published.parse_field(low, fields))
         for r in range(h1, h1 + 3):
             for c in range(1, ws.max_column + 1):
-                self._put(r, c, "heading")
-        missing = [k for k in ("No", "施策名", "主管課") if k not in fixed]
+                self._put(r, c, importer.Placement.HEADING)
+        missing = [k for k in (NO, "施策名", DEPARTMENT) if k not in fixed]
         if missing:
-            self.ledger.page_notes.append(f"見出しに「{'・'.join(missing)}」の列が見つからないため、施策を読み取れませんでした")
+            self.ledger.page_notes.append(importer.PageNote(f"見出しに「{'・'.join(missing)}」の列が見つからないため、施策を読み取れませんでした"))
             return importer.ImportResult({}, [], self.ledger, name, self.cell_count)
         plan_years = list(dict.fromkeys(plan_cols.values()))
         years = list(dict.fromkeys(y for y, _f in block_cols.values()))
@@ -181,89 +183,89 @@ class XlsxImporter:
             if section:
                 strategies.append({"番号": section[0], "名称": section[1], "目標": []})
                 goal = current = None
-                self._put(r, row_cells[0], "placed", f"plan.yaml 推進方策{section[0]}")
+                self._put(r, row_cells[0], importer.Placement.PLACED, f"plan.yaml 推進方策{section[0]}")
                 continue
             section = published.parse_goal(first) if len(row_cells) == 1 else None
             if section:
                 if not strategies:
                     strategies.append({"番号": 0, "名称": "（推進方策なし）", "目標": []})
-                    self.ledger.page_notes.append(f"{r}行目: 推進方策の行より前に目標の行があるため、番号0の推進方策に入れました")
+                    self.ledger.page_notes.append(importer.PageNote(f"{r}行目: 推進方策の行より前に目標の行があるため、番号0の推進方策に入れました"))
                 goal = {"番号": section[0], "名称": section[1], "施策": []}
                 strategies[-1]["目標"].append(goal)
                 current = None
-                self._put(r, row_cells[0], "placed", f"plan.yaml 推進方策{strategies[-1]['番号']} 目標{section[0]}")
+                self._put(r, row_cells[0], importer.Placement.PLACED, f"plan.yaml 推進方策{strategies[-1]['番号']} 目標{section[0]}")
                 continue
-            dept = grid.text(r, fixed["主管課"]).strip()
-            no_origin = grid.origin(r, fixed["No"])
+            dept = grid.text(r, fixed[DEPARTMENT]).strip()
+            no_origin = grid.origin(r, fixed[NO])
             no_text = cell_text(grid.raw(*no_origin)).strip()
-            continued = no_origin[0] < r or (not cell_text(grid.raw(r, fixed["No"])) and current is not None)
+            continued = no_origin[0] < r or (not cell_text(grid.raw(r, fixed[NO])) and current is not None)
             if not dept:
                 for c in row_cells:
-                    self._put(r, c, "unplaced", "", "主管課のない行のため、どの報告か決められません")
+                    self._put(r, c, importer.Placement.UNPLACED, "", "主管課のない行のため、どの報告か決められません")
                 continue
             if continued and current is not None:
                 item = current
             else:
                 try:
-                    no = published._int(no_text)
+                    no = published.parse_number(no_text)
                 except ValueError:
                     for c in row_cells:
-                        self._put(r, c, "unplaced", "", f"No「{no_text}」が番号として読めない行です")
+                        self._put(r, c, importer.Placement.UNPLACED, "", f"No「{no_text}」が番号として読めない行です")
                     continue
                 if goal is None:
                     if not strategies:
                         strategies.append({"番号": 0, "名称": "（推進方策なし）", "目標": []})
                     goal = {"番号": 0, "名称": "（目標なし）", "施策": []}
                     strategies[-1]["目標"].append(goal)
-                    self.ledger.page_notes.append(f"{r}行目: 目標の行より前に施策があるため、番号0の目標に入れました")
+                    self.ledger.page_notes.append(importer.PageNote(f"{r}行目: 目標の行より前に施策があるため、番号0の目標に入れました"))
                 if no in initiatives:
                     for c in row_cells:
-                        self._put(r, c, "unplaced", "", f"No {no} の施策が2回出てきます（最初のものを使いました）")
+                        self._put(r, c, importer.Placement.UNPLACED, "", f"No {no} の施策が2回出てきます（最初のものを使いました）")
                     current = None
                     continue
-                item = {"No": no, "施策名": grid.text(r, fixed["施策名"]), "主管課": [], "関係課": [], "計画": {}}
+                item = {NO: no, "施策名": grid.text(r, fixed["施策名"]), DEPARTMENT: [], "関係課": [], "計画": {}}
                 initiatives[no] = item
                 order.append(no)
                 goal["施策"].append(item)
                 current = item
-                self._put(r, fixed["No"], "placed", f"plan.yaml No {no}")
-                self._put(r, fixed["施策名"], "placed", f"plan.yaml No {no} 施策名")
+                self._put(r, fixed[NO], importer.Placement.PLACED, f"plan.yaml No {no}")
+                self._put(r, fixed["施策名"], importer.Placement.PLACED, f"plan.yaml No {no} 施策名")
                 if "関係課" in fixed:
                     item["関係課"] = published.split_departments(grid.text(r, fixed["関係課"]))
-                    self._put(r, fixed["関係課"], "placed", f"plan.yaml No {no} 関係課")
+                    self._put(r, fixed["関係課"], importer.Placement.PLACED, f"plan.yaml No {no} 関係課")
                 for c, y in plan_cols.items():
                     text = grid.text(r, c)
                     if text:
                         item["計画"][y] = text
-                        self._put(r, c, "placed", f"plan.yaml No {no} 計画.{y}")
-            no = item["No"]
-            if dept in item["主管課"]:
+                        self._put(r, c, importer.Placement.PLACED, f"plan.yaml No {no} 計画.{y}")
+            no = item[NO]
+            if dept in item[DEPARTMENT]:
                 for c in row_cells:
                     if grid.origin(r, c) == (r, c):
-                        self._put(r, c, "unplaced", "", f"No {no} の「{dept}」の行が2回あります（最初の行を使いました）")
+                        self._put(r, c, importer.Placement.UNPLACED, "", f"No {no} の「{dept}」の行が2回あります（最初の行を使いました）")
                 continue
-            item["主管課"].append(dept)
-            self._put(r, fixed["主管課"], "placed", f"plan.yaml No {no} 主管課")
+            item[DEPARTMENT].append(dept)
+            self._put(r, fixed[DEPARTMENT], importer.Placement.PLACED, f"plan.yaml No {no} 主管課")
             if "事業内容" in fixed:
                 origin = grid.origin(r, fixed["事業内容"])
                 content.setdefault(no, []).append((dept, cell_text(grid.raw(*origin)), origin))
                 if origin == (r, fixed["事業内容"]):
-                    self._put(r, fixed["事業内容"], "placed", f"plan.yaml No {no} 事業内容")
+                    self._put(r, fixed["事業内容"], importer.Placement.PLACED, f"plan.yaml No {no} 事業内容")
             for c, (y, f) in block_cols.items():
                 text = cell_text(grid.raw(r, c))
                 if not text:
                     continue
-                target = f"records/{y}/{no:02d}.yaml 報告[{dept}].{f}"
+                target = importer.target(FieldRef(y, no, dept, f))
                 notes = []
-                if f == "進捗状況" and text in importer.STATUS_FIX:
+                if f == shape.status and text in importer.STATUS_FIX:
                     text, notes = importer.STATUS_FIX[text], [importer.Note(
                         importer.NoteKind.NORMALISED, f"「{text}」を「{importer.STATUS_FIX[text]}」に直しました")]
                 values.setdefault((no, dept, y), {})[f] = text
-                self._put(r, c, "placed", target, *notes)
+                self._put(r, c, importer.Placement.PLACED, target, *notes)
             used = set(fixed.values()) | set(plan_cols) | set(block_cols)
             for c in row_cells:
                 if c not in used and grid.origin(r, c) == (r, c):
-                    self._put(r, c, "unplaced", "", "見出しのない列にある文字です")
+                    self._put(r, c, importer.Placement.UNPLACED, "", "見出しのない列にある文字です")
 
         for no, parts in content.items():
             item = initiatives[no]
@@ -284,13 +286,13 @@ class XlsxImporter:
         for y in years:
             for no in sorted(order):
                 item = initiatives[no]
-                reports = [{"主管課": d, **values.get((no, d, y), {})} for d in item["主管課"]]
+                reports = [{DEPARTMENT: d, **values.get((no, d, y), {})} for d in item[DEPARTMENT]]
                 if reports:
-                    recs.append({"No": no, "年度": y, "報告": reports})
+                    recs.append({NO: no, YEAR: y, REPORTS: reports})
         if years and not _stored_years(wb):
-            self.ledger.page_notes.append(
+            self.ledger.page_notes.append(importer.PageNote(
                 "シートには年度の受付状態がないため、シートにある年度（"
-                + "・".join(years) + "）はすべて締切、計画年度だけの年度は受付中としました")
+                + "・".join(years) + "）はすべて締切、計画年度だけの年度は受付中としました"))
         return importer.ImportResult(plan if strategies else {}, recs, self.ledger, name, self.cell_count)
 
     @staticmethod

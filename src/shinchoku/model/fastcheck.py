@@ -19,28 +19,33 @@ _SUPPORTED = {
     "$schema", "$id", "$defs", "$ref", "title", "description", "type", "enum", "required", "properties",
     "additionalProperties", "items", "minItems", "minLength", "maxLength", "pattern", "minimum", "maximum",
     "uniqueItems", "oneOf", "minProperties", "propertyNames",
-    "x-behind-plan", "x-cycle",            # our annotations (shinchoku.model.schema.Shape)
 }
+ANNOTATION = "x-"      # keywords of ours (x-behind-plan, x-cycle: shinchoku.model.schema.Shape), ignored
+                       # by JSON Schema as every unknown keyword is: they say nothing about validity
 
 
 class Unsupported(Exception):
     pass
 
 
-def _is_type(value: Any, name: str) -> bool:
-    if name == "string":
-        return isinstance(value, str)
-    if name == "integer":
-        return isinstance(value, int) and not isinstance(value, bool)
-    if name == "object":
-        return isinstance(value, dict)
-    if name == "array":
-        return isinstance(value, list)
-    if name == "boolean":
-        return isinstance(value, bool)
-    if name == "null":
-        return value is None
-    raise Unsupported(name)
+# JSON Schema's type of a loaded YAML value, first match wins (a bool is no integer).
+_JSON_TYPES: tuple[tuple[type, str], ...] = (
+    (bool, "boolean"), (int, "integer"), (float, "number"), (str, "string"),
+    (list, "array"), (dict, "object"), (type(None), "null"),
+)
+_KNOWN_TYPES = {"string", "integer", "object", "array", "boolean", "null"}   # "number" is not ours
+
+
+_EXACT = dict(_JSON_TYPES)
+
+
+def json_type(value: Any) -> str:
+    """``"integer"``, ``"string"``, … as JSON Schema names the type of ``value`` (the
+    Python type's name for anything a YAML document cannot hold)."""
+    name = _EXACT.get(type(value))
+    if name is None:
+        name = next((n for kind, n in _JSON_TYPES if isinstance(value, kind)), type(value).__name__)
+    return name
 
 
 def compile_schema(whole: dict[str, Any]) -> Predicate | None:
@@ -59,7 +64,7 @@ def compile_schema(whole: dict[str, Any]) -> Predicate | None:
         return lambda v: cache[target](v)
 
     def build(node: dict[str, Any]) -> Predicate:
-        unknown = set(node) - _SUPPORTED
+        unknown = {k for k in node if not k.startswith(ANNOTATION)} - _SUPPORTED
         if unknown:
             raise Unsupported(", ".join(sorted(unknown)))
         checks: list[Predicate] = []
@@ -67,10 +72,10 @@ def compile_schema(whole: dict[str, Any]) -> Predicate | None:
             checks.append(ref(node["$ref"]))
         if "type" in node:
             t = node["type"]
-            names = [t] if isinstance(t, str) else list(t)
-            for n in names:
-                _is_type(None, n)  # raises on unknown names
-            checks.append(lambda v, names=names: any(_is_type(v, n) for n in names))
+            names = frozenset([t] if isinstance(t, str) else t)
+            if not names <= _KNOWN_TYPES:
+                raise Unsupported(", ".join(sorted(names - _KNOWN_TYPES)))
+            checks.append(lambda v, names=names: json_type(v) in names)
         if "enum" in node:
             allowed = list(node["enum"])
             checks.append(lambda v, allowed=allowed: any(v == a and type(v) is type(a) for a in allowed))

@@ -10,8 +10,12 @@ from typing import Any, Iterator
 from shinchoku import words
 from shinchoku.errors import Kind, ShinchokuError
 from shinchoku.model import yamlio
+from shinchoku.model.fields import DEPARTMENT, NO
 
 PLAN_FILE = "plan.yaml"
+# The plan's tree (schema/plan.schema.json): 推進方策 → 目標 → 施策, each initiative with its
+# No and its lead departments under the same words a record uses (fields.NO, fields.DEPARTMENT).
+STRATEGIES, GOALS, INITIATIVES = "推進方策", "目標", "施策"
 
 
 @dataclass(frozen=True)
@@ -72,7 +76,16 @@ class Plan:
         return [y.label for y in self.years]
 
     def strategies(self) -> Iterator[dict[str, Any]]:
-        yield from self.data.get("推進方策", [])
+        yield from self.data.get(STRATEGIES, [])
+
+    def items(self) -> Iterator[tuple[tuple[Any, ...], dict[str, Any], dict[str, Any], dict[str, Any]]]:
+        """(key path, strategy, goal, initiative) of every initiative entry in plan order,
+        as the file has them (an entry that is no mapping is passed over: the schema
+        check names it)."""
+        for si, s in _entries(self.data.get(STRATEGIES)):
+            for gi, g in _entries(s.get(GOALS)):
+                for ii, i in _entries(g.get(INITIATIVES)):
+                    yield (STRATEGIES, si, GOALS, gi, INITIATIVES, ii), s, g, i
 
     def initiatives(self) -> Iterator[Initiative]:
         yield from self._initiatives()
@@ -81,26 +94,21 @@ class Plan:
         # Built once per plan: every command asks for initiatives (or one by No) many
         # times, and a plan is read-only once loaded (a changed plan is a new Plan).
         cached = self.__dict__.get("_cache_initiatives")
-        if cached is not None and cached[0] is self.data.get("推進方策"):
+        if cached is not None and cached[0] is self.data.get(STRATEGIES):
             return cached[1]
-        out = []
-        for s in self.data.get("推進方策", []):
-            for g in s.get("目標", []):
-                for i in g.get("施策", []):
-                    out.append(Initiative(
-                        no=i["No"],
-                        name=i.get("施策名", ""),
-                        departments=tuple(i.get("主管課", [])),
-                        related=tuple(i.get("関係課", [])),
-                        strategy_no=s.get("番号", 0),
-                        strategy_name=s.get("名称", ""),
-                        goal_no=g.get("番号", 0),
-                        goal_name=g.get("名称", ""),
-                        content=i.get("事業内容"),
-                        schedule=dict(i.get("計画", {}) or {}),
-                    ))
-        built = tuple(out)
-        self.__dict__["_cache_initiatives"] = (self.data.get("推進方策"), built)
+        built = tuple(Initiative(
+            no=i[NO],
+            name=i.get("施策名", ""),
+            departments=tuple(i.get(DEPARTMENT, [])),
+            related=tuple(i.get("関係課", [])),
+            strategy_no=s.get("番号", 0),
+            strategy_name=s.get("名称", ""),
+            goal_no=g.get("番号", 0),
+            goal_name=g.get("名称", ""),
+            content=i.get("事業内容"),
+            schedule=dict(i.get("計画", {}) or {}),
+        ) for _path, s, g, i in self.items())
+        self.__dict__["_cache_initiatives"] = (self.data.get(STRATEGIES), built)
         self.__dict__.pop("_cache_by_no", None)
         return built
 
@@ -124,6 +132,14 @@ class Plan:
             for d in i.departments:
                 seen.setdefault(d, None)
         return list(seen)
+
+
+def _entries(value: Any) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(index, entry) of the mappings in one of the plan's lists (anything else passed over)."""
+    if isinstance(value, list):
+        for index, entry in enumerate(value):
+            if isinstance(entry, dict):
+                yield index, entry
 
 
 _MEMO: dict[str, "Plan"] = {}

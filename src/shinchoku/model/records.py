@@ -11,11 +11,14 @@ This module owns paths and (de)serialisation; it knows nothing of git or Excel.
 
 from __future__ import annotations
 
+import os
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
-from shinchoku.model import schema, yamlio
+from shinchoku.model import fields, schema, yamlio
+from shinchoku.model import plan as plan_mod
 
 RECORDS = "records"
 _RECORD_NAME = re.compile(r"^(?P<year>[HR][0-9]{1,2})/(?P<no>[0-9]{2,4})\.yaml$")
@@ -25,7 +28,7 @@ def find_root(start: Path | None = None) -> Path:
     """The records repository containing ``start`` (the folder holding ``records/``)."""
     here = (start or Path.cwd()).resolve()
     for candidate in (here, *here.parents):
-        if (candidate / RECORDS / "plan.yaml").is_file():
+        if (candidate / RECORDS / plan_mod.PLAN_FILE).is_file():
             return candidate
     return here
 
@@ -48,34 +51,44 @@ def is_record_path(repo_relpath: str) -> bool:
     return len(parts) == 3 and parts[0] == RECORDS and parse_relpath("/".join(parts[1:])) is not None
 
 
-def iter_record_files(root: Path) -> Iterator[Path]:
-    """Every ``records/<year>/*.yaml`` file, in a stable order."""
+@dataclass(frozen=True)
+class Listing:
+    """The YAML files under ``records/``, found by one walk of the folder."""
+
+    records: tuple[Path, ...]       # every records/<year>/*.yaml, in a stable order
+    others: tuple[Path, ...]        # every other .yaml/.yml but the plan: the side files
+                                    # (access.yaml, contacts.yaml, …) and misplaced ones
+
+
+def scan(root: Path) -> Listing:
+    """Every YAML file under ``root/records`` but the plan, each folder listed once: the
+    records (``<year>/*.yaml``), and the others — a file straight in ``records/`` (the
+    side files), a ``.yml``, a file in a sub-folder — which a whole-repository check
+    must not pass over silently."""
     base = root / RECORDS
     if not base.is_dir():
-        return
-    for year_dir in sorted(p for p in base.iterdir() if p.is_dir()):
-        yield from sorted(year_dir.glob("*.yaml"))
-
-
-def iter_misplaced_files(root: Path) -> Iterator[Path]:
-    """YAML files under ``records/`` that :func:`iter_record_files` does not list (a
-    ``.yml``, a file in a sub-folder or straight in ``records/``): a whole-repository
-    check must not pass over them silently."""
-    import os
-
-    base = root / RECORDS
-    if not base.is_dir():
-        return
+        return Listing((), ())
+    found: list[Path] = []
+    others: list[Path] = []
     for entry in sorted(os.scandir(base), key=lambda e: e.name):
         if entry.is_file():
-            if entry.name.endswith((".yaml", ".yml")) and entry.name not in ("plan.yaml", "access.yaml", "import-overrides.yaml"):
-                yield Path(entry.path)
+            if entry.name.endswith((".yaml", ".yml")) and entry.name != plan_mod.PLAN_FILE:
+                others.append(Path(entry.path))
         elif entry.is_dir():
             for inner in sorted(os.scandir(entry.path), key=lambda e: e.name):
+                if inner.name.endswith(".yaml"):        # what a glob of <year>/*.yaml lists
+                    found.append(Path(inner.path))
+                    continue
                 if inner.is_dir():
-                    yield from sorted(p for p in Path(inner.path).rglob("*") if p.suffix in (".yaml", ".yml"))
+                    others.extend(sorted(p for p in Path(inner.path).rglob("*") if p.suffix in (".yaml", ".yml")))
                 elif inner.name.endswith(".yml"):
-                    yield Path(inner.path)
+                    others.append(Path(inner.path))
+    return Listing(tuple(found), tuple(others))
+
+
+def iter_record_files(root: Path) -> Iterator[Path]:
+    """Every ``records/<year>/*.yaml`` file, in a stable order."""
+    yield from scan(root).records
 
 
 def canonical_data(kind: str, data: Any, root: Path | None = None) -> Any:
@@ -83,9 +96,9 @@ def canonical_data(kind: str, data: Any, root: Path | None = None) -> Any:
     fields of each report left out."""
     if kind != schema.PLAN and isinstance(data, dict):
         cleaned = dict(data)
-        reports = cleaned.get("報告")
+        reports = cleaned.get(fields.REPORTS)
         if isinstance(reports, list):
-            cleaned["報告"] = [
+            cleaned[fields.REPORTS] = [
                 {k: v for k, v in r.items() if v not in (None, "")} if isinstance(r, dict) else r
                 for r in reports
             ]
@@ -171,7 +184,7 @@ def load_record(path: Path) -> dict[str, Any]:
 
 
 def write_record(root: Path, record: dict[str, Any]) -> Path:
-    path = root / record_relpath(record["年度"], int(record["No"]))
+    path = root / record_relpath(record[fields.YEAR], int(record[fields.NO]))
     path.parent.mkdir(parents=True, exist_ok=True)
     text = dumps(record, root)
     tmp = path.with_suffix(".yaml.tmp")
@@ -195,9 +208,9 @@ def load_keyed(root: Path) -> tuple[dict[tuple[str, int], dict[str, Any]], list[
             where = f"{path.relative_to(root).as_posix()}:{exc.line}" if exc.line else path.relative_to(root).as_posix()
             unreadable.append(f"{where}: {exc.message}")
             continue
-        year, no = rec.get("年度"), rec.get("No")
-        if isinstance(year, str) and isinstance(no, int) and not isinstance(no, bool):
-            found[(year, no)] = rec
+        key = fields.Record(rec).key
+        if key is not None:
+            found[key] = rec
     return found, unreadable
 
 

@@ -9,10 +9,11 @@ copy shipped inside the package.
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+import os
+from functools import cached_property, lru_cache
 from pathlib import Path
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from shinchoku.model import fields as fields_model
 
@@ -24,11 +25,23 @@ ACCESS = "access"
 
 def schema_dir(root: Path | None = None) -> Path:
     """The schema folder for a records repository rooted at ``root``."""
-    if root is not None and (root / "schema" / "record.schema.json").is_file():
-        return root / "schema"
+    return Path(_directory(root))
+
+
+def _directory(root: Path | None) -> str:
+    # os.path rather than pathlib: check --canonical asks once per file.
+    if root is not None:
+        here = os.path.join(root, "schema")
+        if os.path.isfile(os.path.join(here, "record.schema.json")):
+            return here
+    return _bundled()
+
+
+@lru_cache(maxsize=None)
+def _bundled() -> str:
     from shinchoku import bundled
 
-    return bundled("schema")
+    return str(bundled("schema"))
 
 
 @lru_cache(maxsize=None)
@@ -37,8 +50,19 @@ def _load(directory: str, name: str) -> dict[str, Any]:
         return json.load(fh)
 
 
+def _folder(name: str, root: Path | None) -> str:
+    """The folder holding schema ``name`` for ``root``: the repository's schema folder,
+    or the bundled one for a side file's schema a repository made before it existed
+    (``contacts``, ``access``, ``import-overrides``).  The record and plan schemas are
+    always the repository's when it has a schema folder."""
+    here = _directory(root)
+    if name not in (RECORD, PLAN) and not os.path.isfile(os.path.join(here, f"{name}.schema.json")):
+        here = _bundled()
+    return here
+
+
 def load(name: str, root: Path | None = None) -> dict[str, Any]:
-    return _load(str(schema_dir(root)), name)
+    return _load(_folder(name, root), name)
 
 
 @lru_cache(maxsize=None)
@@ -51,7 +75,8 @@ def _validator(directory: str, name: str):
 
 
 def validator(name: str, root: Path | None = None):
-    return _validator(str(schema_dir(root)), name)
+    """The jsonschema validator of schema ``name`` (the reference: it words the problems)."""
+    return _validator(_folder(name, root), name)
 
 
 @lru_cache(maxsize=None)
@@ -63,7 +88,7 @@ def _fast(directory: str, name: str):
 
 def fast_validator(name: str, root: Path | None = None):
     """A predicate True only for documents certainly valid (None: always ask jsonschema)."""
-    return _fast(str(schema_dir(root)), name)
+    return _fast(_folder(name, root), name)
 
 
 def resolve(node: dict[str, Any], whole: dict[str, Any]) -> dict[str, Any]:
@@ -117,14 +142,55 @@ def ordered(data: Any, node: dict[str, Any], whole: dict[str, Any]) -> Any:
     return data
 
 
+Order = Callable[[Any], Any]
+
+
+def _compile_order(node: dict[str, Any], whole: dict[str, Any], memo: dict[int, list[Any]]) -> Order | None:
+    """:func:`ordered` for one schema node, compiled: a function giving a value under
+    ``node`` its keys in schema order, or None where nothing below ``node`` has an order
+    (text, numbers, free mappings): such a value is kept as it is, not walked."""
+    known = memo.get(id(node))
+    if known is not None:
+        if known[1]:
+            return known[0]
+        return lambda v, cell=known: cell[0](v) if cell[0] is not None else v      # a recursive schema
+    cell = memo[id(node)] = [None, False]
+    node = resolve(node, whole)
+    props = [(k, _compile_order(sub, whole, memo)) for k, sub in node.get("properties", {}).items()]
+    extra, items = node.get("additionalProperties"), node.get("items")
+    extra_order = _compile_order(extra, whole, memo) if isinstance(extra, dict) else None
+    item_order = _compile_order(items, whole, memo) if isinstance(items, dict) else None
+    order: Order | None = None
+    if props or extra_order is not None or item_order is not None:
+        def order(data: Any) -> Any:
+            if isinstance(data, dict):
+                out: dict[str, Any] = {}
+                for key, sub in props:
+                    if key in data:
+                        value = data[key]
+                        out[key] = value if sub is None else sub(value)
+                if len(out) != len(data):
+                    for key, value in data.items():
+                        if key not in out:
+                            out[key] = value if extra_order is None else extra_order(value)
+                return out
+            if isinstance(data, list) and item_order is not None:
+                return [item_order(v) for v in data]
+            return data
+    cell[0], cell[1] = order, True
+    return order
+
+
+@lru_cache(maxsize=None)
+def _orderer(directory: str, name: str) -> Order:
+    whole = _load(directory, name)
+    return _compile_order(whole, whole, {}) or (lambda data: data)
+
+
 def canonical(data: Any, name: str, root: Path | None = None) -> Any:
-    whole = load(name, root)
-    return ordered(data, whole, whole)
-
-
-def report_schema(root: Path | None = None) -> dict[str, Any]:
-    whole = load(RECORD, root)
-    return resolve(whole["$defs"][fields_model.REPORTS], whole)
+    """``data`` in schema order (as :func:`ordered`, the reference, gives it; compiled
+    once per schema)."""
+    return _orderer(_folder(name, root), name)(data)
 
 
 # Annotations of ours in record.schema.json (JSON Schema ignores keywords it does not know):
@@ -146,66 +212,69 @@ class FieldSpec:
     choices: tuple[str, ...]       # allowed values (``enum``); () for free text
     max_length: int | None
     cycle: bool                    # the yearly cycle's (提出状況, コメント): not on the sheet
+    pattern: str | None = None     # what a text must match (``pattern``: no control characters)
 
 
 @dataclass(frozen=True)
 class Shape:
-    """What a report holds, compiled once per schema folder from record.schema.json: the
+    """What a record holds, compiled once per schema folder from record.schema.json: the
     one place check, the sheet, the fast path, the importer and the published sheet
-    learn field names, order, labels and allowed values."""
+    learn field names, order, labels, allowed values and length limits."""
 
     fields: tuple[FieldSpec, ...]          # every report field in schema order, 主管課 first
     status: str                            # the progress status field (進捗状況)
     behind: str | None                     # its value meaning "behind plan"
+    year_pattern: str | None = None        # how a fiscal year is written (年度: H29, R2)
+
+    @cached_property
+    def _by_name(self) -> dict[str, FieldSpec]:
+        return {f.name: f for f in self.fields}
 
     def spec(self, name: str) -> FieldSpec:
-        for f in self.fields:
-            if f.name == name:
-                return f
-        raise KeyError(name)
+        return self._by_name[name]
 
     def title(self, name: str) -> str:
         """The field's label (its own name when the schema has no such field)."""
-        try:
-            return self.spec(name).title
-        except KeyError:
-            return name
+        spec = self._by_name.get(name)
+        return spec.title if spec is not None else name
 
-    @property
+    @cached_property
     def sheet_fields(self) -> tuple[str, ...]:
         """The fields the sheet shows, in order, 主管課 first (the cycle's left out)."""
         return tuple(f.name for f in self.fields if not f.cycle)
 
-    @property
+    @cached_property
     def reported(self) -> tuple[str, ...]:
-        """The fields a department reports: the sheet's fields without 主管課."""
+        """The fields a department reports: the sheet's fields without 主管課, in order
+        (進捗状況 first); the fields of a year block of the published sheet."""
         return tuple(n for n in self.sheet_fields if n != fields_model.DEPARTMENT)
 
-    @property
+    @cached_property
     def text_fields(self) -> tuple[str, ...]:
         """The free-text fields (reported fields that are not a choice)."""
         return tuple(n for n in self.reported if not self.spec(n).choices)
 
-    @property
+    @cached_property
     def cycle_fields(self) -> tuple[str, ...]:
         return tuple(f.name for f in self.fields if f.cycle)
 
     @property
     def statuses(self) -> tuple[str, ...]:
         """The progress status's values, in the schema's order."""
-        return self.spec(self.status).choices
+        return self.spec(self.status).choices if self.status in self._by_name else ()
 
 
 def _compile_shape(whole: dict[str, Any], fallback: dict[str, Any] | None) -> Shape:
     defs = whole.get("$defs", {})
-    if fields_model.REPORTS not in defs or fields_model.REPORTS not in whole.get("properties", {}):
+    top = whole.get("properties", {})
+    if fields_model.REPORTS not in defs or fields_model.REPORTS not in top:
         raise SchemaMismatch(f"record.schema.json に「{fields_model.REPORTS}」の定義がありません")
     props = resolve(defs[fields_model.REPORTS], whole).get("properties", {})
     for key in (fields_model.DEPARTMENT,):
         if key not in props:
             raise SchemaMismatch(f"record.schema.json の報告に「{key}」がありません")
     for key in (fields_model.NO, fields_model.YEAR):
-        if key not in whole.get("properties", {}):
+        if key not in top:
             raise SchemaMismatch(f"record.schema.json に「{key}」がありません")
     nodes = {name: resolve(node, whole) for name, node in props.items()}
     # A repository whose schema predates our annotations takes them from the bundled schema.
@@ -218,7 +287,7 @@ def _compile_shape(whole: dict[str, Any], fallback: dict[str, Any] | None) -> Sh
         cycle = {name for name, n in nodes.items() if n.get(CYCLE)}
         behind_of = {name: n[BEHIND_PLAN] for name, n in nodes.items() if BEHIND_PLAN in n}
     specs = tuple(FieldSpec(name, str(n.get("title", name)), str(n.get("description", "")),
-                            tuple(n.get("enum", ())), n.get("maxLength"), name in cycle)
+                            tuple(n.get("enum", ())), n.get("maxLength"), name in cycle, n.get("pattern"))
                   for name, n in nodes.items())
     status = next((name for name in behind_of if name in nodes), None)
     if status is None:
@@ -226,40 +295,44 @@ def _compile_shape(whole: dict[str, Any], fallback: dict[str, Any] | None) -> Sh
     behind = behind_of.get(status)
     if behind is not None and behind not in nodes.get(status, {}).get("enum", ()):
         raise SchemaMismatch(f"record.schema.json の {BEHIND_PLAN}「{behind}」は{status}の選べる値にありません")
-    return Shape(specs, status, behind)
+    return Shape(specs, status, behind, resolve(top[fields_model.YEAR], whole).get("pattern"))
 
 
 @lru_cache(maxsize=None)
 def _shape(directory: str) -> Shape:
-    bundled = str(schema_dir(None))
+    bundled = _bundled()
     fallback = _load(bundled, RECORD) if directory != bundled else None
     return _compile_shape(_load(directory, RECORD), fallback)
 
 
 def shape(root: Path | None = None) -> Shape:
-    """The report's fields as the repository's schema has them (compiled once)."""
-    return _shape(str(schema_dir(root)))
+    """The record's fields as the repository's schema has them (compiled once)."""
+    return _shape(_directory(root))
 
 
-# The cycle's fields as the bundled schema marks them (for code that needs no repository).
-CYCLE_FIELDS = ("提出状況", "コメント")
+# -- thin wrappers over shape(), for callers that have not moved to it --------------------
 
 
 def report_fields(root: Path | None = None) -> list[str]:
-    """The report's field names in sheet order, 主管課 first (the cycle's fields left out)."""
+    """The report's field names in sheet order, 主管課 first (``shape(root).sheet_fields``)."""
     return list(shape(root).sheet_fields)
 
 
-def field_schema(field: str, root: Path | None = None) -> dict[str, Any]:
-    whole = load(RECORD, root)
-    return resolve(report_schema(root)["properties"][field], whole)
-
-
 def status_values(root: Path | None = None) -> list[str]:
-    """The progress status's vocabulary (進捗状況), in the schema's order."""
+    """The progress status's vocabulary, in the schema's order (``shape(root).statuses``)."""
     return list(shape(root).statuses)
 
 
-def text_fields(root: Path | None = None) -> list[str]:
-    """Free-text fields of a report (everything but 主管課 and 進捗状況)."""
-    return list(shape(root).text_fields)
+def field_schema(field: str, root: Path | None = None) -> dict[str, Any]:
+    """The schema node of one report field, ``$ref``s resolved (KeyError: no such field).
+    Prefer ``shape(root).spec(field)``, which says what a field is without JSON Schema."""
+    whole = load(RECORD, root)
+    node = resolve(whole["$defs"][fields_model.REPORTS], whole)["properties"][field]
+    return resolve(node, whole)
+
+
+def __getattr__(name: str) -> Any:
+    # CYCLE_FIELDS: the yearly cycle's fields as the bundled schema marks them (x-cycle).
+    if name == "CYCLE_FIELDS":
+        return shape().cycle_fields
+    raise AttributeError(name)

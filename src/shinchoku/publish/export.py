@@ -22,6 +22,7 @@ from typing import Any
 from shinchoku.errors import ShinchokuError
 from shinchoku.model import plan as plan_mod
 from shinchoku.model import records, schema
+from shinchoku.model.fields import DEPARTMENT, NO, YEAR, Record
 from shinchoku.sheet import published
 
 
@@ -66,15 +67,15 @@ def parse_years(text: str | None) -> list[str] | None:
 # ----------------------------------------------------------------------------- flat rows
 
 def columns(root: Path | None = None) -> list[str]:
-    return ["年度", "西暦", "No", "推進方策番号", "推進方策", "目標番号", "目標", "施策名",
-            "主管課", "関係課", "事業内容", "計画", *published.report_fields(root)]
+    return [YEAR, "西暦", NO, "推進方策番号", "推進方策", "目標番号", "目標", "施策名",
+            DEPARTMENT, "関係課", "事業内容", "計画", *schema.shape(root).reported]
 
 
 def rows(plan: plan_mod.Plan, recs: dict[tuple[str, int], dict[str, Any]], years: list[str],
          root: Path | None = None) -> list[dict[str, Any]]:
     """One row per initiative × lead department × year (years with a record only),
     in plan order; a field without a value is None."""
-    fields = published.report_fields(root)
+    fields = schema.shape(root).reported
     out = []
     for year in years:
         y = plan.year(year)
@@ -82,19 +83,19 @@ def rows(plan: plan_mod.Plan, recs: dict[tuple[str, int], dict[str, Any]], years
             rec = recs.get((year, initiative.no))
             if rec is None:
                 continue
-            reports = {r.get("主管課"): r for r in rec.get("報告", []) if isinstance(r, dict)}
+            reports = Record(rec).reports()
             for dept in initiative.departments:
                 report = reports.get(dept, {})
                 row: dict[str, Any] = {
-                    "年度": year,
+                    YEAR: year,
                     "西暦": y.western if y else plan_mod.western_year(year),
-                    "No": initiative.no,
+                    NO: initiative.no,
                     "推進方策番号": initiative.strategy_no,
                     "推進方策": initiative.strategy_name,
                     "目標番号": initiative.goal_no,
                     "目標": initiative.goal_name,
                     "施策名": initiative.name,
-                    "主管課": dept,
+                    DEPARTMENT: dept,
                     "関係課": published.RELATED_SEPARATOR.join(initiative.related) or None,
                     "事業内容": initiative.content_for(dept) or None,
                     "計画": initiative.schedule.get(year) or None,
@@ -168,7 +169,7 @@ def export(root: Path, kind: str, out: Path, years: list[str] | None = None,
         note = cycle.export_note(len(held))
     if kind in ("csv", "jsonl"):
         table = rows(plan, recs, chosen, root)
-        table = [r for r in table if (r["年度"], r["No"], r["主管課"]) not in held]
+        table = [r for r in table if (r[YEAR], r[NO], r[DEPARTMENT]) not in held]
         cols = columns(root)
         _write_bytes(out, to_csv(table, cols) if kind == "csv" else to_jsonl(table, cols))
         return len(table), [note] if held else []
@@ -234,7 +235,3 @@ def to_pdf(office: str, xlsx: Path, workdir: Path, timeout: int = 300) -> Path:
                           + (f"（{detail[-1]}）" if detail else ""))
     return pdf
 
-
-def summary_fields(root: Path | None = None) -> list[str]:
-    """Field titles of a report (for messages)."""
-    return [schema.field_schema(f, root).get("title", f) for f in published.report_fields(root)]

@@ -12,6 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from shinchoku.model import schema
+from shinchoku.model.fields import DEPARTMENT, Record
 from shinchoku.model.plan import Plan
 from shinchoku.sheet import published
 
@@ -28,7 +30,7 @@ def column_points(width_chars: float) -> float:
 
 def body_points(plan: Plan, years: list[str], root: Path | None = None) -> float:
     """The body text size on paper when ``years`` share one page width."""
-    cols = published.Columns.build(plan.plan_years, years, published.report_fields(root))
+    cols = published.Columns.build(plan.plan_years, years, list(schema.shape(root).reported))
     total = sum(column_points(cols.width(c)) for c in range(1, cols.last + 1))
     return published.FONT_SIZE * min(1.0, PRINTABLE_PT / total)
 
@@ -46,8 +48,7 @@ def groups(plan: Plan, years: list[str], root: Path | None = None) -> list[list[
 
 def has_reports(record: dict[str, Any]) -> bool:
     """Did any department enter anything (a field besides 主管課) in ``record``?"""
-    return any(isinstance(r, dict) and any(k != "主管課" and v not in (None, "") for k, v in r.items())
-               for r in record.get("報告", []) or [])
+    return any(k != DEPARTMENT and v not in (None, "") for r in Record(record).reports().values() for k, v in r.items())
 
 
 def years_with_reports(plan: Plan, recs: dict[tuple[str, int], dict[str, Any]]) -> list[str]:

@@ -21,13 +21,31 @@ from pathlib import Path
 from typing import Any
 
 from shinchoku.model import schema
+from shinchoku.model.fields import Record
 from shinchoku.model.plan import Plan
+from shinchoku.model.schema import Shape
 from shinchoku.publish import status
 
-# Colours per 進捗状況 (schema order) and for 未記入.
-COLOURS = ["#2e7d32", "#c62828", "#1565c0", "#ef6c00"]
+# Colours of the progress statuses: red for the one behind plan (the schema's
+# x-behind-plan), the others in the schema's order; grey for 未記入.
+BEHIND_COLOUR = "#c62828"
+OTHER_COLOURS = ("#2e7d32", "#1565c0", "#ef6c00", "#6a1b9a", "#00838f")
 NOT_REPORTED_COLOUR = "#b0b0b0"
-AHEAD, BEHIND = 0, 1          # indexes into the status vocabulary: 進んでいる / 進んでいない
+
+
+def colours(shape: Shape) -> dict[str, str]:
+    """{status: colour} in the schema's order, 未記入 last."""
+    others = iter(OTHER_COLOURS)
+    out = {s: BEHIND_COLOUR if s == shape.behind else next(others, OTHER_COLOURS[-1]) for s in shape.statuses}
+    out[status.NOT_REPORTED] = NOT_REPORTED_COLOUR
+    return out
+
+
+def __getattr__(name: str) -> Any:
+    # COLOURS: the statuses' colours in the bundled schema's order (what the page draws them in).
+    if name == "COLOURS":
+        return [c for s, c in colours(schema.shape()).items() if s != status.NOT_REPORTED]
+    raise AttributeError(name)
 
 
 @dataclass(frozen=True)
@@ -43,37 +61,32 @@ class Move:
 
 
 def movements(plan: Plan, recs: dict[tuple[str, int], dict[str, Any]], years: list[str],
-              statuses: list[str]) -> list[Move]:
+              shape: Shape) -> list[Move]:
     """Reports whose 進捗状況 went into 進んでいない from another status (完了(目標を達成)
     → 進んでいない counts as much as 進んでいる → 進んでいない), or out of it into another
     status, from one year to the next (consecutive years of ``years``), latest year first.
     A year left blank (未記入) is no movement either way."""
-    behind = statuses[BEHIND]
+    behind, field = shape.behind, shape.status
     out: list[Move] = []
     for prev, cur in reversed(list(zip(years, years[1:]))):
         for initiative in plan.initiatives():
             for dept in initiative.departments:
-                a = _report(recs, prev, initiative.no, dept)
-                b = _report(recs, cur, initiative.no, dept)
-                sa, sb = a.get("進捗状況"), b.get("進捗状況")
+                a = Record(recs.get((prev, initiative.no))).report(dept) or {}
+                b = Record(recs.get((cur, initiative.no))).report(dept) or {}
+                sa, sb = a.get(field), b.get(field)
                 if sa and sb and sa != sb and behind in (sa, sb):
-                    out.append(Move(prev, cur, initiative.no, initiative.name, dept, sa, sb, b.get("課題", "")))
+                    out.append(Move(prev, cur, initiative.no, initiative.name, dept, sa, sb, b.get(status.ISSUE, "")))
     return out
-
-
-def _report(recs, year: str, no: int, dept: str) -> dict[str, Any]:
-    rec = recs.get((year, no)) or {}
-    return next((r for r in rec.get("報告", []) if isinstance(r, dict) and r.get("主管課") == dept), {})
 
 
 # ----------------------------------------------------------------------------- SVG
 
 
-def bars_svg(plan: Plan, summaries: list[status.YearSummary], statuses: list[str]) -> str:
+def bars_svg(plan: Plan, summaries: list[status.YearSummary], shape: Shape) -> str:
     """Stacked horizontal bars: one small chart per 推進方策 (laid out in a grid), one bar
     per year, all on the same scale."""
-    categories = [*statuses, status.NOT_REPORTED]
-    colours = [*COLOURS[: len(statuses)], NOT_REPORTED_COLOUR]
+    palette = colours(shape)
+    categories, colour_of = list(palette), list(palette.values())
     strategies = [(s.get("番号", 0), s.get("名称", "")) for s in plan.strategies()]
     totals = [sum(s.counts.get((n, c), 0) for c in categories) for s in summaries for n, _ in strategies]
     most = max(totals + [1])
@@ -89,7 +102,7 @@ def bars_svg(plan: Plan, summaries: list[status.YearSummary], statuses: list[str
             total = sum(cells)
             parts.append(f'<text class="year" x="{label_w - 6}" y="{y + 13}" text-anchor="end">{escape(summary.year)}</text>')
             x = float(label_w)
-            for cat, colour, n in zip(categories, colours, cells):
+            for cat, colour, n in zip(categories, colour_of, cells):
                 if not n:
                     continue
                 w = bar_w * n / most
@@ -113,8 +126,8 @@ def bars_svg(plan: Plan, summaries: list[status.YearSummary], statuses: list[str
     return '<div class="charts">' + "".join(charts) + "</div>"
 
 
-def legend(statuses: list[str]) -> str:
-    items = [*zip([*statuses, status.NOT_REPORTED], [*COLOURS[: len(statuses)], NOT_REPORTED_COLOUR])]
+def legend(shape: Shape) -> str:
+    items = colours(shape).items()
     return '<ul class="legend">' + "".join(
         f'<li><span class="swatch" style="background:{c}"></span>{escape(s)}</li>' for s, c in items) + "</ul>"
 
@@ -169,8 +182,9 @@ table.stack td::before{content:attr(data-label) "：";color:#666;font-size:11px;
 def render(plan: Plan, recs: dict[tuple[str, int], dict[str, Any]], years: list[str] | None = None,
            root: Path | None = None, generated: _dt.datetime | None = None) -> str:
     """The dashboard page (a complete HTML document)."""
-    statuses = schema.status_values(root)
-    summaries = status.summarise(plan, recs, statuses, years)
+    shape = schema.shape(root)
+    behind = shape.behind or ""
+    summaries = status.summarise(plan, recs, shape, years)
     shown = [s.year for s in summaries]
     when = (generated or _dt.datetime.now()).strftime("%Y年%m月%d日 %H:%M")
     h: list[str] = [
@@ -185,7 +199,7 @@ def render(plan: Plan, recs: dict[tuple[str, int], dict[str, Any]], years: list[
     if summaries:
         latest = headline_year(summaries)
         h.append(f'<section id="latest"><h2>{escape(latest.year)}年度の状況</h2><div class="cards">')
-        for cat, colour in zip([*statuses, status.NOT_REPORTED], [*COLOURS, NOT_REPORTED_COLOUR]):
+        for cat, colour in colours(shape).items():
             h.append(f'<div class="card" style="border-left:5px solid {colour}"><b>{latest.total(cat)}</b>'
                      f"<span>{escape(cat)}</span></div>")
         h.append("</div></section>")
@@ -193,22 +207,22 @@ def render(plan: Plan, recs: dict[tuple[str, int], dict[str, Any]], years: list[
 
     h.append(html_section(plan, recs, (generated or _dt.datetime.now()).date()))     # 提出状況 (open years)
     h.append('<section id="chart"><h2>推進方策・年度ごとの進捗状況</h2>')
-    h.append(legend(statuses))
-    h.append(bars_svg(plan, summaries, statuses) if summaries else '<p class="muted">記録がありません。</p>')
+    h.append(legend(shape))
+    h.append(bars_svg(plan, summaries, shape) if summaries else '<p class="muted">記録がありません。</p>')
     h.append("</section>")
 
-    moves = movements(plan, recs, shown, statuses)
-    h.append(f'<section id="movement"><h2>前年度からの動き（{escape(statuses[BEHIND])} への出入り）</h2>')
+    moves = movements(plan, recs, shown, shape)
+    h.append(f'<section id="movement"><h2>前年度からの動き（{escape(behind)} への出入り）</h2>')
     if not moves:
-        h.append(f'<p class="muted">前年度から {escape(statuses[BEHIND])} に変わった報告、'
+        h.append(f'<p class="muted">前年度から {escape(behind)} に変わった報告、'
                  "そこから変わった報告はありません。</p>")
     else:
-        down = sum(1 for m in moves if m.after == statuses[BEHIND])
+        down = sum(1 for m in moves if m.after == behind)
         h.append(f'<p class="muted" id="movement-counts">進んでいない へ変わった報告 <span class="down">{down}件</span>、'
                  f'進んでいない から変わった報告 <span class="up">{len(moves) - down}件</span></p>')
         h.append('<table class="stack"><thead><tr><th>年度</th><th>No</th><th>施策名</th><th>主管課</th><th>変化</th><th>課題（後の年度）</th></tr></thead><tbody>')
         for m in moves:
-            cls = "down" if m.after == statuses[BEHIND] else "up"
+            cls = "down" if m.after == behind else "up"
             arrow = f"{'↓' if cls == 'down' else '↑'} {escape(m.before)} → {escape(m.after)}"
             h.append(f'<tr class="{cls}-row"><td class="nowrap" data-label="年度">{escape(m.before_year)} → {escape(m.year)}</td>'
                      f'<td class="no" data-label="No">{m.no}</td>'
@@ -218,7 +232,7 @@ def render(plan: Plan, recs: dict[tuple[str, int], dict[str, Any]], years: list[
         h.append("</tbody></table>")
     h.append("</section>")
 
-    h.append(f'<section id="behind"><h2>{escape(statuses[BEHIND])}施策と課題</h2>')
+    h.append(f'<section id="behind"><h2>{escape(behind)}施策と課題</h2>')
     if not summaries:
         h.append('<p class="muted">記録がありません。</p>')
     for k, summary in enumerate(reversed(summaries)):

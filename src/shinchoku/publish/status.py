@@ -6,9 +6,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from shinchoku.model.fields import Record
 from shinchoku.model.plan import Plan
+from shinchoku.model.schema import Shape
 
 NOT_REPORTED = "未記入"
+ISSUE = "課題"          # the field that says what holds a report back (listed with the ones behind plan)
 
 
 @dataclass
@@ -22,28 +25,28 @@ class YearSummary:
         return sum(n for (s, st), n in self.counts.items() if st == status)
 
 
-def summarise(plan: Plan, records: dict[tuple[str, int], dict[str, Any]], statuses: list[str],
+def summarise(plan: Plan, records: dict[tuple[str, int], dict[str, Any]], shape: Shape,
               years: list[str] | None = None, department: str | None = None) -> list[YearSummary]:
     """One summary per fiscal year that has records (or the given years), in plan order.
 
-    Counts are per report (initiative × lead department); a lead department with no
-    進捗状況 that year counts as 未記入.
+    Counts are per report (initiative × lead department) of the progress status
+    (``shape.status``); a lead department with none that year counts as 未記入.  The
+    reports whose status is the one behind plan (``shape.behind``, the schema's
+    x-behind-plan) are listed with their 課題.
     """
-    behind_status = statuses[1] if len(statuses) > 1 else None  # 計画通りに進んでいない
     wanted = years or [y for y in plan.year_labels if any(k[0] == y for k in records)]
     out = []
     for year in wanted:
         summary = YearSummary(year)
         for initiative in plan.initiatives():
-            rec = records.get((year, initiative.no))
-            reports = {r.get("主管課"): r for r in (rec or {}).get("報告", []) if isinstance(r, dict)}
+            reports = Record(records.get((year, initiative.no))).reports()
             for dept in initiative.departments:
                 if department and dept != department:
                     continue
                 report = reports.get(dept, {})
-                status = report.get("進捗状況") or NOT_REPORTED
+                status = report.get(shape.status) or NOT_REPORTED
                 summary.counts[(initiative.strategy_no, status)] += 1
-                if status == behind_status:
-                    summary.behind.append((initiative.no, initiative.name, dept, report.get("課題", "")))
+                if shape.behind is not None and status == shape.behind:
+                    summary.behind.append((initiative.no, initiative.name, dept, report.get(ISSUE, "")))
         out.append(summary)
     return out

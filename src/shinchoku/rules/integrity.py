@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from shinchoku.model.fields import DEPARTMENT, NO, REPORTS, YEAR
 from shinchoku.model.plan import Plan
 from shinchoku.model.records import parse_relpath
 
@@ -15,53 +16,56 @@ Finding = tuple[tuple[Any, ...], str]
 
 
 def record_findings(relpath: str, data: dict[str, Any], plan: Plan | None,
-                    initiatives: dict[int, Any] | None = None) -> list[Finding]:
-    """``relpath`` is relative to ``records/`` (e.g. ``R2/05.yaml``)."""
+                    initiatives: dict[int, Any] | None = None,
+                    year_labels: list[str] | None = None) -> list[Finding]:
+    """``relpath`` is relative to ``records/`` (e.g. ``R2/05.yaml``); ``initiatives`` and
+    ``year_labels`` are the plan's, when the caller has them already (every record asks)."""
     out: list[Finding] = []
     named = parse_relpath(relpath)
-    no, year = data.get("No"), data.get("年度")
+    no, year = data.get(NO), data.get(YEAR)
     if named is None:
         out.append(((), "ファイルの場所が正しくありません（records/<年度>/<No 2桁>.yaml に置いてください）"))
     else:
         f_year, f_no = named
         if isinstance(year, str) and year != f_year:
-            out.append((("年度",), f"年度「{year}」がフォルダ名「{f_year}」と合っていません"))
+            out.append(((YEAR,), f"年度「{year}」がフォルダ名「{f_year}」と合っていません"))
         if isinstance(no, int) and not isinstance(no, bool) and no != f_no:
             # Which initiative is meant is unclear: say so, and check nothing against the plan.
-            out.append((("No",), f"No {no} がファイル名「{f_no:02d}.yaml」と合っていません"))
+            out.append(((NO,), f"No {no} がファイル名「{f_no:02d}.yaml」と合っていません"))
             return out
     if plan is None:
         return out
-    if isinstance(year, str) and year not in plan.year_labels:
-        out.append((("年度",), f"年度「{year}」は計画の年度（{'・'.join(plan.year_labels)}）にありません"))
+    labels = plan.year_labels if year_labels is None else year_labels
+    if isinstance(year, str) and year not in labels:
+        out.append(((YEAR,), f"年度「{year}」は計画の年度（{'・'.join(labels)}）にありません"))
     if initiatives is None:
         initiatives = plan.by_no()
     initiative = initiatives.get(no) if isinstance(no, int) else None
     if isinstance(no, int) and initiative is None:
-        out.append((("No",), f"No {no} の施策は計画（plan.yaml）にありません"))
-    reports = data.get("報告")
+        out.append(((NO,), f"No {no} の施策は計画（plan.yaml）にありません"))
+    reports = data.get(REPORTS)
     if not isinstance(reports, list):
         return out
     seen: dict[str, int] = {}
     for index, report in enumerate(reports):
         if not isinstance(report, dict):
             continue
-        dept = report.get("主管課")
+        dept = report.get(DEPARTMENT)
         if not isinstance(dept, str):
             continue
         if dept in seen:
-            out.append((("報告", index, "主管課"), f"「{dept}」の報告が2件あります（{seen[dept] + 1}件目と{index + 1}件目）"))
+            out.append(((REPORTS, index, DEPARTMENT), f"「{dept}」の報告が2件あります（{seen[dept] + 1}件目と{index + 1}件目）"))
         else:
             seen[dept] = index
         if initiative is not None and dept not in initiative.departments:
             out.append((
-                ("報告", index, "主管課"),
+                (REPORTS, index, DEPARTMENT),
                 f"「{dept}」はNo {no}（{initiative.name}）の主管課ではありません（主管課：{'・'.join(initiative.departments)}）",
             ))
     if initiative is not None and len(seen) == len(reports) and all(d in initiative.departments for d in seen):
         order = [d for d in initiative.departments if d in seen]
         if list(seen) != order:
-            out.append((("報告",), f"報告の順番が計画の主管課の順（{'・'.join(order)}）と違います"))
+            out.append(((REPORTS,), f"報告の順番が計画の主管課の順（{'・'.join(order)}）と違います"))
     return out
 
 
@@ -76,22 +80,17 @@ def plan_findings(plan: Plan) -> list[Finding]:
             out.append((("年度", index, "年度"), f"年度「{label}」が2回書かれています"))
         labels.setdefault(label, index)
     nos: dict[int, tuple[Any, ...]] = {}
-    for si, s in enumerate(plan.data.get("推進方策", []) or []):
-        for gi, g in enumerate((s or {}).get("目標", []) or []):
-            for ii, i in enumerate((g or {}).get("施策", []) or []):
-                if not isinstance(i, dict):
-                    continue
-                path = ("推進方策", si, "目標", gi, "施策", ii)
-                no = i.get("No")
-                if no in nos:
-                    out.append(((*path, "No"), f"施策 No {no} が2回書かれています"))
-                nos.setdefault(no, path)
-                content = i.get("事業内容")
-                if isinstance(content, dict):
-                    for dept in content:
-                        if dept not in (i.get("主管課") or []):
-                            out.append(((*path, "事業内容", dept), f"事業内容の「{dept}」は主管課にありません"))
-                for year in (i.get("計画") or {}):
-                    if year not in plan.plan_years:
-                        out.append(((*path, "計画", year), f"計画の年度「{year}」は計画年度にありません"))
+    for path, _strategy, _goal, i in plan.items():
+        no = i.get(NO)
+        if no in nos:
+            out.append(((*path, NO), f"施策 No {no} が2回書かれています"))
+        nos.setdefault(no, path)
+        content = i.get("事業内容")
+        if isinstance(content, dict):
+            for dept in content:
+                if dept not in (i.get(DEPARTMENT) or []):
+                    out.append(((*path, "事業内容", dept), f"事業内容の「{dept}」は主管課にありません"))
+        for year in (i.get("計画") or {}):
+            if year not in plan.plan_years:
+                out.append(((*path, "計画", year), f"計画の年度「{year}」は計画年度にありません"))
     return out

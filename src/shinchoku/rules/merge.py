@@ -25,30 +25,52 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from shinchoku.model.fields import DEPARTMENT, NO, REPORTS
 from shinchoku.rules.fielddiff import IDENTITY
 
 OURS_MARK = "<<<<<<< 自分の変更"
 SPLIT_MARK = "======="
 THEIRS_MARK = ">>>>>>> 相手の変更"
 
+# A step of a conflict's place: a mapping's key (KEY, key), or a list entry matched by
+# its identity (ITEM, identity key, value), e.g. the report of (ITEM, 主管課, 指導室).
+KEY, ITEM = "key", "item"
+Step = tuple[Any, ...]
+
 
 @dataclass(frozen=True)
 class Conflict:
-    path: str                 # 報告[児童青少年課].課題
+    where: tuple[Step, ...]   # ((KEY, 報告), (ITEM, 主管課, 児童青少年課), (KEY, 課題))
     base: Any
     ours: Any
     theirs: Any
     hard: bool = False        # cannot be written inside one text value
 
     @property
+    def path(self) -> str:
+        """``報告[児童青少年課].課題``, as check and ``git log -p`` name the place."""
+        out = ""
+        for step in self.where:
+            if step[0] == ITEM:
+                out += f"[No {step[2]}]" if step[1] == NO else f"[{step[2]}]"
+            else:
+                out += f".{step[1]}" if out else str(step[1])
+        return out
+
+    @property
     def department(self) -> str:
-        if self.path.startswith("報告[") and "]" in self.path:
-            return self.path[3:self.path.index("]")]
+        """The report's 主管課, when the conflict is inside one report."""
+        w = self.where
+        if len(w) >= 2 and w[0] == (KEY, REPORTS) and w[1][0] == ITEM and w[1][1] == DEPARTMENT:
+            return str(w[1][2])
         return ""
 
     @property
     def field(self) -> str:
-        return self.path.rsplit(".", 1)[-1]
+        """The report's field (or the last key of the place), "" for a whole entry."""
+        if self.department and len(self.where) >= 3:
+            return str(self.where[2][1]) if self.where[2][0] == KEY else ""
+        return str(self.where[-1][1]) if self.where and self.where[-1][0] == KEY else ""
 
 
 def conflict_text(ours: str | None, theirs: str | None) -> str:
@@ -60,7 +82,7 @@ def has_conflict_markers(value: str) -> bool:
     return OURS_MARK in lines and THEIRS_MARK in lines
 
 
-def _merge(base: Any, ours: Any, theirs: Any, path: str, key: str, conflicts: list[Conflict]) -> Any:
+def _merge(base: Any, ours: Any, theirs: Any, where: tuple[Step, ...], key: str, conflicts: list[Conflict]) -> Any:
     if ours == theirs:
         return ours
     if ours == base:
@@ -71,16 +93,15 @@ def _merge(base: Any, ours: Any, theirs: Any, path: str, key: str, conflicts: li
         b = base if isinstance(base, dict) else {}
         out: dict[str, Any] = {}
         for k in list(dict.fromkeys([*ours, *theirs])):
-            sub = f"{path}.{k}" if path else str(k)
-            value = _merge(b.get(k), ours.get(k), theirs.get(k), sub, k, conflicts)
+            value = _merge(b.get(k), ours.get(k), theirs.get(k), (*where, (KEY, k)), k, conflicts)
             if value is not None:
                 out[k] = value
         return out
     ident = IDENTITY.get(key)
     if ident and _keyed(ours, ident) and _keyed(theirs, ident) and (base is None or _keyed(base, ident)):
-        return _merge_keyed(base or [], ours, theirs, path, ident, conflicts)
+        return _merge_keyed(base or [], ours, theirs, where, ident, conflicts)
     both_text = all(isinstance(v, str) or v is None for v in (ours, theirs))
-    conflicts.append(Conflict(path, base, ours, theirs, hard=not both_text))
+    conflicts.append(Conflict(where, base, ours, theirs, hard=not both_text))
     return conflict_text(ours, theirs) if both_text else ours
 
 
@@ -88,15 +109,15 @@ def _keyed(items: Any, ident: str) -> bool:
     return isinstance(items, list) and all(isinstance(i, dict) and ident in i for i in items)
 
 
-def _merge_keyed(base: list, ours: list, theirs: list, path: str, ident: str, conflicts: list[Conflict]) -> list:
+def _merge_keyed(base: list, ours: list, theirs: list, where: tuple[Step, ...], ident: str,
+                 conflicts: list[Conflict]) -> list:
     b = {i[ident]: i for i in base}
     o = {i[ident]: i for i in ours}
     t = {i[ident]: i for i in theirs}
     order = list(dict.fromkeys([*o, *t]))
     out = []
     for k in order:
-        label = f"No {k}" if ident == "No" else str(k)
-        sub = f"{path}[{label}]"
+        sub = (*where, (ITEM, ident, k))
         bi, oi, ti = b.get(k), o.get(k), t.get(k)
         if oi is None or ti is None:
             present = oi if oi is not None else ti
@@ -119,15 +140,15 @@ def merge_records(base: dict | None, ours: dict, theirs: dict,
     ``department_order`` (the plan's lead departments) orders the merged reports.
     """
     conflicts: list[Conflict] = []
-    merged = _merge(base, ours, theirs, "", "", conflicts)
-    if department_order and isinstance(merged.get("報告"), list):
+    merged = _merge(base, ours, theirs, (), "", conflicts)
+    if department_order and isinstance(merged.get(REPORTS), list):
         rank = {d: i for i, d in enumerate(department_order)}
-        merged["報告"] = sorted(merged["報告"], key=lambda r: rank.get(r.get("主管課"), len(rank)))
+        merged[REPORTS] = sorted(merged[REPORTS], key=lambda r: rank.get(r.get(DEPARTMENT), len(rank)))
     return merged, conflicts
 
 
 def merge_plan(base: dict | None, ours: dict, theirs: dict) -> tuple[dict, list[Conflict]]:
     """Merge two versions of ``plan.yaml`` (strategies and goals by 番号, initiatives by No, years by 年度)."""
     conflicts: list[Conflict] = []
-    merged = _merge(base, ours, theirs, "", "", conflicts)
+    merged = _merge(base, ours, theirs, (), "", conflicts)
     return merged, conflicts

@@ -4,79 +4,80 @@
 * ``records/import-overrides.yaml``: the coordinator's corrections to the importer
   (:mod:`shinchoku.importing.importoverrides`).
 
-(``records/access.yaml`` has rules of its own, :mod:`shinchoku.rules.access`.)  The checker
-(:mod:`shinchoku.rules.validate`) asks here, so ``shinchoku check``, the hooks and the
-commands that read these files judge them the same way.
+(``records/access.yaml`` has rules of its own, :mod:`shinchoku.rules.access`.)  One
+routine, :meth:`SideFile.problems`, validates such a file against its schema and places
+each problem on its line, in the checker's wording (:func:`shinchoku.rules.validate.finding`);
+a file's own :class:`SideFile` says only where its wording or naming differs.  The
+checker (:mod:`shinchoku.rules.validate`) asks here, so ``shinchoku check``, the hooks
+and the commands that read these files judge them the same way.
 """
 
 from __future__ import annotations
 
-import json
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from shinchoku.model import schema, yamlio
 from shinchoku.model.records import RECORDS
+from shinchoku.rules import validate
+from shinchoku.rules.validate import Problem
 
 CONTACTS_FILE = "contacts.yaml"
 CONTACTS_RELPATH = f"{RECORDS}/{CONTACTS_FILE}"
+CONTACTS_SCHEMA = "contacts"
 OVERRIDES_FILE = "import-overrides.yaml"
 OVERRIDES_RELPATH = f"{RECORDS}/{OVERRIDES_FILE}"
 OVERRIDES_SCHEMA = "import-overrides"
 
 
-def contact_problems(content: bytes, root: Path | None = None, relpath: str = CONTACTS_RELPATH) -> list:
-    """Problems of a contacts file (schema; empty when usable)."""
-    from jsonschema import Draft202012Validator
+@dataclass(frozen=True)
+class SideFile:
+    """A file beside the records and how its problems are worded."""
 
-    from shinchoku.rules.validate import Problem, _message
+    relpath: str
+    schema: str                                   # its schema's name (schema/<name>.schema.json)
+    wording: validate.Wording = field(default_factory=dict)   # its own message for these keywords
+    name: validate.Namer = validate.field_name    # how a place in it is named
+    not_mapping: str | None = None                # said (line 1) of a document that is no mapping
 
-    try:
-        data = yamlio.load(content)
-    except yamlio.YamlError as exc:
-        return [Problem(relpath, exc.line, "", exc.message)]
-    here = schema.schema_dir(root)
-    if not (here / "contacts.schema.json").is_file():
-        here = schema.schema_dir(None)
-    with open(here / "contacts.schema.json", encoding="utf-8") as fh:
-        validator = Draft202012Validator(json.load(fh))
-    found = []
-    for err in validator.iter_errors(data):
-        if err.validator == "pattern":
-            found.append((tuple(err.absolute_path), f"「{err.instance}」はメールアドレスとして読めません"))
-        else:
-            found.append(_message(err))
-    if not found:
-        return []
-    node = yamlio.compose(content.decode("utf-8"))
-    return sorted({Problem(relpath, yamlio.line_of(node, tuple(p)) if node is not None else 0,
-                           ".".join(str(x) for x in p), m) for p, m in found})
+    def problems(self, content: bytes, root: Path | None = None, relpath: str | None = None) -> list[Problem]:
+        """Everything wrong with the file's shape, each problem on its line (empty when usable)."""
+        relpath = relpath or self.relpath
+        try:
+            data = yamlio.load(content)
+        except yamlio.YamlError as exc:
+            return [Problem(relpath, exc.line, "", exc.message)]
+        if self.not_mapping is not None and not isinstance(data, dict):
+            return [Problem(relpath, 1, "", self.not_mapping)]
+        findings = [validate.finding(err, self.wording) for err in schema.validator(self.schema, root).iter_errors(data)]
+        return validate.locate(relpath, content, data, findings, self.name)
 
 
-def override_problems(content: bytes, root: Path | None = None, relpath: str = OVERRIDES_RELPATH) -> list[tuple[int, str]]:
-    """(line, message) for everything wrong with the file's shape (empty when usable)."""
-    try:
-        data = yamlio.load(content)
-    except yamlio.YamlError as exc:
-        return [(exc.line, exc.message)]
-    if not isinstance(data, dict):
-        return [(1, "取り込みの指定の形になっていません（「指定:」の下に1件ずつ並べてください）")]
-    out = []
-    for err in schema.validator(OVERRIDES_SCHEMA, root).iter_errors(data):
-        where = "・".join(str(p) if not isinstance(p, int) else f"{p + 1}件目" for p in err.absolute_path)
-        out.append((0, f"{where or '全体'}: {_japanese(err)}"))
-    return out
+def _numbered(path: tuple[Any, ...], data: Any) -> str:
+    """``指定・1件目・項目``: entries are counted, not named (two may share a 主管課)."""
+    return "・".join(f"{p + 1}件目" if isinstance(p, int) else str(p) for p in path) or "全体"
 
 
-def _japanese(err) -> str:
-    kind = err.validator
-    if kind == "required":
-        missing = [m for m in err.validator_value if m not in (err.instance or {})]
-        return f"「{'・'.join(missing)}」がありません"
-    if kind == "enum":
-        return f"「{err.instance}」は使えません（使える値: {'・'.join(map(str, err.validator_value))}）"
-    if kind == "additionalProperties":
-        extra = [k for k in err.instance if k not in err.schema.get("properties", {})]
-        return f"「{'・'.join(map(str, extra))}」という項目は使えません"
-    if kind in ("type", "minimum", "maximum", "pattern", "minLength", "maxLength"):
-        return f"「{err.instance}」は値として正しくありません"
-    return "値が正しくありません"
+CONTACTS = SideFile(
+    CONTACTS_RELPATH, CONTACTS_SCHEMA,
+    {"pattern": lambda err: f"「{err.instance}」はメールアドレスとして読めません"},
+    validate.dotted)
+
+OVERRIDES = SideFile(
+    OVERRIDES_RELPATH, OVERRIDES_SCHEMA,
+    {"enum": lambda err: f"「{err.instance}」は使えません（使える値: {'・'.join(map(str, err.validator_value))}）"},
+    _numbered,
+    "取り込みの指定の形になっていません（「指定:」の下に1件ずつ並べてください）")
+
+BY_RELPATH = {f.relpath: f for f in (CONTACTS, OVERRIDES)}
+
+
+def contact_problems(content: bytes, root: Path | None = None, relpath: str = CONTACTS_RELPATH) -> list[Problem]:
+    """Problems of a contacts file (empty when usable)."""
+    return CONTACTS.problems(content, root, relpath)
+
+
+def override_problems(content: bytes, root: Path | None = None, relpath: str = OVERRIDES_RELPATH) -> list[Problem]:
+    """Problems of an overrides file (empty when usable)."""
+    return OVERRIDES.problems(content, root, relpath)

@@ -10,17 +10,20 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable, Mapping
 
 from shinchoku.errors import Kind
-from shinchoku.model import records, schema, yamlio
+from shinchoku.model import fields, records, schema, yamlio
+from shinchoku.model.fastcheck import json_type
 from shinchoku.model.fields import FieldRef
-from shinchoku.model.plan import Plan
+from shinchoku.model.plan import PLAN_FILE, Plan
 from shinchoku.rules import integrity
 
-PLAN_RELPATH = f"{records.RECORDS}/plan.yaml"
+PLAN_RELPATH = f"{records.RECORDS}/{PLAN_FILE}"
 ACCESS_RELPATH = f"{records.RECORDS}/access.yaml"   # who may change what (shinchoku.rules.access)
-OVERRIDES_RELPATH = f"{records.RECORDS}/import-overrides.yaml"   # the importer's corrections
+
+# (key path inside the document, Japanese message[, Kind for code that must tell the problem apart])
+Finding = tuple[tuple[Any, ...], str] | tuple[tuple[Any, ...], str, Kind]
 
 
 @dataclass(frozen=True, order=True)
@@ -55,64 +58,93 @@ class Problem:
 
 
 _PROBLEM_LINE = re.compile(r"^(?P<path>(?:records|schema)/[^\s:]+?)(?::(?P<line>\d+))?: "
-                           r"(?:(?P<field>報告\[[^\]]+\]\.[^\s:]+|[^\s:]+): )?(?P<message>.+)$")
+                           rf"(?:(?P<field>{re.escape(fields.REPORTS)}\[[^\]]+\]\.[^\s:]+|[^\s:]+): )?(?P<message>.+)$")
 
+
+# ----------------------------------------------------------------------------- where
+
+def field_name(path: Iterable[Any], data: Any, key: tuple[str, int] | None = None) -> str:
+    """``報告[児童青少年課].課題`` for ('報告', 1, '課題'); a list item is named by its
+    主管課 or No, else by its 1-based index.  With ``key`` (the record's 年度, No), a
+    report's field is named by its :class:`FieldRef` (``FieldRef.path``)."""
+    steps = list(path)
+    out, node = "", data
+    if key is not None and len(steps) >= 3 and steps[0] == fields.REPORTS and isinstance(steps[2], str):
+        report = _item(_child(data, fields.REPORTS), steps[1])
+        department = report.get(fields.DEPARTMENT) if isinstance(report, dict) else None
+        if isinstance(department, str) and department:
+            out, node = FieldRef(key[0], key[1], department, steps[2]).path, _child(report, steps[2])
+            steps = steps[3:]
+    for step in steps:
+        if isinstance(step, int) and not isinstance(node, dict):
+            item = _item(node, step)
+            name = None
+            if isinstance(item, dict):
+                dept = item.get(fields.DEPARTMENT)
+                name = dept if isinstance(dept, str) and dept else item.get(fields.NO)
+            out += f"[{name if name is not None else step + 1}]"
+        else:
+            out += ("." if out else "") + str(step)
+        node = _child(node, step)
+    return out
+
+
+def _child(node: Any, step: Any) -> Any:
+    try:
+        return node[step]
+    except (KeyError, IndexError, TypeError):
+        return None
+
+
+def _item(node: Any, index: Any) -> Any:
+    return node[index] if isinstance(node, list) and isinstance(index, int) and 0 <= index < len(node) else None
+
+
+def dotted(path: Iterable[Any], data: Any) -> str:
+    """``課.指導室.0``: every step as it is (a side file's own naming)."""
+    return ".".join(str(step) for step in path)
+
+
+Namer = Callable[[tuple[Any, ...], Any], str]
+
+
+def locate(relpath: str, content: bytes, data: Any, findings: Iterable[Finding],
+           name: Namer = field_name) -> list[Problem]:
+    """The findings of one document as :class:`Problem` s, each on its line (the file is
+    composed only when there is something to place), named by ``name(path, data)``,
+    in line order, each once."""
+    findings = list(findings)
+    if not findings:
+        return []
+    node = yamlio.compose(content.decode("utf-8"))
+    out = {Problem(relpath, yamlio.line_of(node, tuple(path)) if node is not None else 0, name(tuple(path), data), message,
+                   *kind)
+           for path, message, *kind in findings}
+    return sorted(out, key=lambda p: (p.line, p.field, p.message))
+
+
+# ----------------------------------------------------------------------------- wording
 
 _TYPE_NAMES = {
     "string": "文字列", "integer": "整数", "number": "数値", "array": "一覧（- で始まる行）",
     "object": "項目と値の対応表", "boolean": "真偽値", "null": "空",
 }
 
-
-def _type_of(value: Any) -> str:
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, dict):
-        return "object"
-    if value is None:
-        return "null"
-    return type(value).__name__
+Wording = Mapping[str, Callable[[Any], str]]     # a jsonschema keyword → its message for one kind of file
 
 
-def field_name(path: Iterable[Any], data: Any) -> str:
-    """``報告[児童青少年課].課題`` for ('報告', 1, '課題'); a 1-based index when unnamed."""
-    out = ""
-    node = data
-    for step in path:
-        if isinstance(step, int) and not isinstance(node, dict):
-            name = None
-            if isinstance(node, list) and 0 <= step < len(node) and isinstance(node[step], dict):
-                dept = node[step].get("主管課")
-                name = dept if isinstance(dept, str) and dept else None
-                if name is None:
-                    name = node[step].get("No") if "No" in node[step] else None
-            out += f"[{name if name is not None else step + 1}]"
-        else:
-            out += ("." if out else "") + str(step)
-        try:
-            node = node[step]
-        except (KeyError, IndexError, TypeError):
-            node = None
-    return out
-
-
-def _message(err) -> tuple[tuple[Any, ...], str]:
-    """The path and Japanese message for one jsonschema ValidationError."""
+def finding(err, wording: Wording | None = None) -> Finding:
+    """The key path and Japanese message of one jsonschema ValidationError.  ``wording``
+    gives a file's own message for some keywords (an e-mail address's pattern, …)."""
     path = tuple(err.absolute_path)
     kw, val, inst = err.validator, err.validator_value, err.instance
+    if wording and kw in wording:
+        return path, wording[kw](err)
     if kw == "enum":
-        return path, f"「{inst}」は選べる値ではありません（{'／'.join(map(str, val))}）"
+        return path, _not_a_choice(inst, val)
     if kw == "type":
         want = _TYPE_NAMES.get(val, str(val)) if isinstance(val, str) else "・".join(_TYPE_NAMES.get(v, v) for v in val)
-        got = _type_of(inst)
+        got = json_type(inst)
         if val == "string" and got in ("integer", "number", "boolean"):
             return path, f"{inst} が数値などとして読まれています。文字列にするには引用符で囲んでください"
         return path, f"{want}で書いてください（今は{_TYPE_NAMES.get(got, got)}です）"
@@ -126,15 +158,13 @@ def _message(err) -> tuple[tuple[Any, ...], str]:
         hint = f"（使える項目：{'・'.join(allowed)}）" if allowed else ""
         return (*path, key), f"「{key}」という項目はありません{hint}"
     if kw == "maxLength":
-        return path, f"{val}文字以内にしてください（今は{len(inst)}文字）"
+        return path, _too_long(val, inst)
     if kw == "minLength":
         if inst == "":
             return path, "空になっています。書くことがなければ項目ごと省いてください"
         return path, f"{val}文字以上にしてください"
     if kw == "pattern":
-        if path and path[-1] == "年度" or "年度ラベル" in str(err.schema) or val.startswith("^(?:H|R)"):
-            return path, f"「{inst}」は年度の書き方ではありません（H29、R2 のように書いてください）"
-        return path, "使えない制御文字（タブなど）が入っています"
+        return path, _pattern_message(path, val, inst)
     if kw == "minItems":
         return path, f"少なくとも{val}件必要です"
     if kw == "minimum":
@@ -150,6 +180,51 @@ def _message(err) -> tuple[tuple[Any, ...], str]:
     return path, err.message
 
 
+_message = finding          # the name rules.access still imports
+
+
+def _not_a_choice(value: Any, choices: Iterable[Any]) -> str:
+    return f"「{value}」は選べる値ではありません（{'／'.join(map(str, choices))}）"
+
+
+def _too_long(limit: int, text: str) -> str:
+    return f"{limit}文字以内にしてください（今は{len(text)}文字）"
+
+
+_CONTROL = "使えない制御文字（タブなど）が入っています"
+_DATE_TIME = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T"      # how the schemas' 日時 and 日付 patterns begin
+_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+
+
+def _pattern_message(path: tuple[Any, ...], pattern: str, value: Any) -> str:
+    """What is wrong with a text that does not match its schema pattern, by what the
+    pattern asks for: a year label, a date and time, a date, or no control characters."""
+    text = str(value)
+    if (path and path[-1] == fields.YEAR) or pattern == schema.shape().year_pattern:
+        return f"「{text}」は年度の書き方ではありません（H29、R2 のように書いてください）"
+    if pattern.startswith(_DATE_TIME):
+        return f"「{text}」は日時の書き方ではありません（2026-05-10T09:30:00+09:00 のように書いてください）"
+    if pattern == _DATE:
+        return f"「{text}」は日付の書き方ではありません（2026-05-31 のように書いてください）"
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in text):
+        return _CONTROL
+    if any(c.isspace() for c in text):
+        return f"「{text}」には空白を入れられません"
+    return f"「{text}」は決められた書き方になっていません"
+
+
+def value_problem(spec: schema.FieldSpec, text: str) -> str | None:
+    """Why ``text`` cannot be the value of the report field ``spec``, in the checker's
+    words (None: it can): for a value typed into a cell before it becomes a record."""
+    if spec.choices and text not in spec.choices:
+        return _not_a_choice(text, spec.choices)
+    if spec.max_length is not None and len(text) > spec.max_length:
+        return _too_long(spec.max_length, text)
+    if spec.pattern and re.search(spec.pattern, text) is None:
+        return _CONTROL
+    return None
+
+
 class Checker:
     """Checks documents of one records repository (schema from ``root``, the given plan)."""
 
@@ -157,6 +232,7 @@ class Checker:
         self.root = root
         self.plan = plan
         self._initiatives = plan.by_no() if plan is not None else None
+        self._year_labels = plan.year_labels if plan is not None else None
         self._record_fast = schema.fast_validator(schema.RECORD, root)
         self._plan_fast = schema.fast_validator(schema.PLAN, root)
 
@@ -164,18 +240,16 @@ class Checker:
     def check(self, relpath: str, content: bytes, *, canonical: bool = False, data: Any = None) -> list[Problem]:
         """Problems of the document at repository-relative ``relpath`` with ``content``
         (``data``: the document already loaded from ``content``, to parse it only once)."""
-        from shinchoku.rules import sidefiles
-
         is_plan = relpath == PLAN_RELPATH
         if relpath == ACCESS_RELPATH:
             from shinchoku.rules import access
 
             return access.problems(content, self.plan, self.root, relpath)
-        if relpath == sidefiles.CONTACTS_RELPATH:          # the cycle's e-mail addresses
-            return sidefiles.contact_problems(content, self.root, relpath)
-        if relpath == OVERRIDES_RELPATH:
-            return [Problem(relpath, line, "", message)
-                    for line, message in sidefiles.override_problems(content, self.root)]
+        from shinchoku.rules import sidefiles
+
+        side = sidefiles.BY_RELPATH.get(relpath)        # contacts.yaml, import-overrides.yaml
+        if side is not None:
+            return side.problems(content, self.root, relpath)
         if not is_plan and not records.is_record_path(relpath):
             if relpath.startswith(f"{records.RECORDS}/") and relpath.endswith((".yaml", ".yml")):
                 return [Problem(relpath, 0, "", "ファイルの場所か名前が正しくありません（records/<年度>/<No 2桁>.yaml に置いてください）")]
@@ -188,14 +262,13 @@ class Checker:
         if not isinstance(data, dict):
             kind = "計画" if is_plan else "記録"
             return [Problem(relpath, 1, "", f"{kind}の形になっていません（項目と値の対応表が必要です）")]
-        findings: list[tuple[tuple[Any, ...], str]] = []
+        findings: list[Finding] = []
         fast = self._plan_fast if is_plan else self._record_fast
         if fast is None or not fast(data):
             validator = schema.validator(schema.PLAN if is_plan else schema.RECORD, self.root)
             # Only documents the fast pre-check cannot vouch for go to jsonschema,
             # which also words the messages.
-            for err in validator.iter_errors(data):
-                findings.append(_message(err))
+            findings.extend(finding(err) for err in validator.iter_errors(data))
         conflicts = list(_conflict_paths(data))
         if conflicts:
             # An unresolved merge: say so once per field, not also "not an allowed value".
@@ -205,8 +278,10 @@ class Checker:
         if is_plan:
             findings.extend(integrity.plan_findings(Plan(data)))
         else:
-            findings.extend(integrity.record_findings(relpath[len(records.RECORDS) + 1:], data, self.plan, self._initiatives))
-        problems = self._locate(relpath, content, data, findings)
+            findings.extend(integrity.record_findings(relpath[len(records.RECORDS) + 1:], data, self.plan,
+                                                      self._initiatives, self._year_labels))
+        key = None if is_plan else records.parse_relpath(relpath[len(records.RECORDS) + 1:])
+        problems = locate(relpath, content, data, findings, lambda path, doc: field_name(path, doc, key))
         if canonical and not problems:
             kind = schema.PLAN if is_plan else schema.RECORD
             if not records.is_canonical(kind, content, data, self.root):
@@ -215,16 +290,6 @@ class Checker:
                 problems.append(Problem(relpath, _first_difference(text, want), "",
                                         "決められた書式になっていません（`shinchoku fmt` で直せます）"))
         return problems
-
-    def _locate(self, relpath, content, data, findings) -> list[Problem]:
-        if not findings:
-            return []
-        root = yamlio.compose(content.decode("utf-8"))
-        out = set()
-        for path, message, *kind in findings:
-            line = yamlio.line_of(root, path) if root is not None else 0
-            out.add(Problem(relpath, line, field_name(path, data), message, *kind))
-        return sorted(out, key=lambda p: (p.line, p.field, p.message))
 
 
 def _conflict_paths(data: Any, path: tuple[Any, ...] = ()):
@@ -279,29 +344,19 @@ def check_paths(root: Path, paths: list[Path] | None = None, *, canonical: bool 
 
 def check_repository(root: Path, paths: list[Path] | None = None, *,
                      canonical: bool = False) -> tuple[list[Problem], int]:
-    """(problems, number of files checked), as :func:`check_paths`; every file is listed,
-    read and parsed once (the plan too)."""
-    targets = list(records.iter_record_files(root)) if paths is None else list(paths)
+    """(problems, number of files checked), as :func:`check_paths`; the records folder is
+    listed once and every file read and parsed once (the plan too)."""
     if paths is None:
-        targets += records.iter_misplaced_files(root)
+        listing = records.scan(root)
+        targets = [*listing.records, *listing.others]       # the side files and misplaced ones too
+    else:
+        targets = list(paths)
     names = [relpath_of(root, p) for p in targets]
     check_plan = paths is None or PLAN_RELPATH in names
     plan, plan_problems = load_plan_for_check(root, check=check_plan, canonical=canonical)
     checker = Checker(root, plan)
-    problems: list[Problem] = []
+    problems: list[Problem] = plan_problems if check_plan else []
     checked = len(targets) if paths is not None else len(targets) + 1      # + records/plan.yaml
-    if check_plan:
-        problems += plan_problems
-    access_file = root / ACCESS_RELPATH
-    if paths is None and access_file.is_file():
-        targets.append(access_file)
-        names.append(ACCESS_RELPATH)
-        checked += 1
-    overrides_file = root / OVERRIDES_RELPATH
-    if paths is None and overrides_file.is_file():
-        targets.append(overrides_file)
-        names.append(OVERRIDES_RELPATH)
-        checked += 1
     for path, rel in zip(targets, names):
         if rel == PLAN_RELPATH:
             continue

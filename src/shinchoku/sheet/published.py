@@ -27,10 +27,11 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 from shinchoku.model import schema, textwidth
-from shinchoku.model.plan import Plan
+from shinchoku.model.fields import DEPARTMENT, NO, Record
+from shinchoku.model.plan import GOALS, INITIATIVES, STRATEGIES, Plan
 
 SHEET_NAME = "進行管理シート"
 YEARS_PROPERTY = "shinchoku.年度"     # document property: the plan's 年度 list (JSON)
@@ -41,12 +42,14 @@ FIRST_DATA_ROW = HEADER_ROW + 3
 
 # (record/plan key, header text, column width)
 FIXED = [
-    ("No", "No", 5),
+    (NO, "No", 5),
     ("施策名", "推進方策・目標・施策", 22),
-    ("主管課", "主管課", 11),
+    (DEPARTMENT, "主管課", 11),
     ("関係課", "関係課", 11),
     ("事業内容", "事業内容", 28),
 ]
+FIXED_KEYS = [k for k, _h, _w in FIXED]
+HEADERS = {k: h for k, h, _w in FIXED}         # key → the header row's word for its column
 PLAN_HEADER = "計画"
 PROGRESS_HEADER = "進捗状況"
 PLAN_WIDTH = 7.5
@@ -58,6 +61,7 @@ FONT_NAME = "ＭＳ Ｐゴシック"
 FONT_SIZE = 9
 LINE_HEIGHT = 12.5       # points per line of FONT_SIZE text (a little generous for LibreOffice)
 
+# The sheet's headings, read back here for xlsx and tab-separated sheets alike (the importers).
 _STRATEGY = re.compile(r"^\s*推進方策\s*([0-9０-９]+)\s*(.*?)\s*$", re.S)
 _GOAL = re.compile(r"^\s*目標\s*[(（]\s*([0-9０-９]+)\s*[)）]\s*(.*?)\s*$", re.S)
 _TITLE = re.compile(r"^\s*(?P<name>.+?)\s*[(（](?P<period>[^)）]*)[)）]\s*進行管理シート\s*$", re.S)
@@ -66,25 +70,12 @@ _YEAR = re.compile(r"^([HR])\s*([0-9]{1,2})\s*(?:年度)?$")
 _NEXT_YEAR_FIELD = re.compile(r"^(?:[HR][0-9]{1,2}|次)年度へ向けた取組$")
 
 
-def _int(text: str) -> int:
+def parse_number(text: str) -> int:
+    """「12」「１２」 → 12 (ValueError for anything else)."""
     return int(unicodedata.normalize("NFKC", text))
 
 
 # ----------------------------------------------------------------------------- texts
-
-
-def print_a3(ws, title_rows: str) -> None:
-    """Page setup of a sheet as the city prints it: A3 landscape, one page wide, the
-    ``title_rows`` (``"1:3"``) on every page (also used by the input workbook)."""
-    from openpyxl.worksheet.properties import PageSetupProperties
-
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A3
-    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.print_title_rows = title_rows
-    ws.page_margins.left = ws.page_margins.right = 0.4
 
 
 def title(plan: Plan) -> str:
@@ -115,12 +106,12 @@ def goal_label(number: int, name: str) -> str:
 
 def parse_strategy(text: str) -> tuple[int, str] | None:
     m = _STRATEGY.match(text)
-    return (_int(m.group(1)), m.group(2)) if m else None
+    return (parse_number(m.group(1)), m.group(2)) if m else None
 
 
 def parse_goal(text: str) -> tuple[int, str] | None:
     m = _GOAL.match(text)
-    return (_int(m.group(1)), m.group(2)) if m else None
+    return (parse_number(m.group(1)), m.group(2)) if m else None
 
 
 def parse_year(text: str) -> str | None:
@@ -129,10 +120,9 @@ def parse_year(text: str) -> str | None:
     return f"{m.group(1)}{int(m.group(2))}" if m else None
 
 
-def parse_field(text: str, fields: list[str]) -> str | None:
+def parse_field(text: str, fields: Sequence[str]) -> str | None:
     """A year block's column header → the report field it holds (``R3年度へ向けた取組``
     is 次年度へ向けた取組, as on the city's own sheet)."""
-    text = text.strip()
     if text in fields:
         return text
     if _NEXT_YEAR_FIELD.match(text) and "次年度へ向けた取組" in fields:
@@ -199,7 +189,7 @@ class Columns:
 
 def report_fields(root: Path | None = None) -> list[str]:
     """The fields of a year block, in schema order (主管課 is the row's own column)."""
-    return [f for f in schema.report_fields(root) if f != "主管課"]
+    return list(schema.shape(root).reported)
 
 
 # ----------------------------------------------------------------------------- writing
@@ -258,7 +248,8 @@ def write_sheet(ws, plan: Plan, records: dict[tuple[str, int], dict[str, Any]],
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.merge import MergedCellRange
 
-    fields = report_fields(root)
+    shape = schema.shape(root)
+    fields = list(shape.reported)
     cols = Columns.build(plan.plan_years, years, fields)
     last = cols.last
     thin = Side(style="thin", color="808080")
@@ -371,7 +362,7 @@ def write_sheet(ws, plan: Plan, records: dict[tuple[str, int], dict[str, Any]],
                 put(h2, c, None, style=bold, align=centre, fill=fill)
             merge(h2, start, h2, end)
             for f in fields:
-                put(h3, cols.block[(y, f)], schema.field_schema(f, root).get("title", f),
+                put(h3, cols.block[(y, f)], shape.title(f),
                     style=bold, align=centre, fill=fill)
     ws.row_dimensions[h1].height = 16
     ws.row_dimensions[h2].height = 16
@@ -384,40 +375,54 @@ def write_sheet(ws, plan: Plan, records: dict[tuple[str, int], dict[str, Any]],
     warnings: list[str] = []
     row = FIRST_DATA_ROW
     shown: set[tuple[str, int]] = set()
-    for strategy in plan.data.get("推進方策", []):
-        put(row, 1, strategy_label(strategy.get("番号", 0), strategy.get("名称", "")),
-            style=bold, align=middle, fill=strategy_fill)
+
+    def heading_row(label: str, fill, height: float) -> None:
+        """A 推進方策 or 目標 row: its label merged across the sheet."""
+        nonlocal row
+        put(row, 1, label, style=bold, align=middle, fill=fill)
         for c in range(2, last + 1):
-            put(row, c, None, fill=strategy_fill)
+            put(row, c, None, fill=fill)
         merge(row, 1, row, last)
-        body.heights[row] = 18
+        body.heights[row] = height
         row += 1
-        for goal in strategy.get("目標", []):
-            put(row, 1, goal_label(goal.get("番号", 0), goal.get("名称", "")),
-                style=bold, align=middle, fill=goal_fill)
-            for c in range(2, last + 1):
-                put(row, c, None, fill=goal_fill)
-            merge(row, 1, row, last)
-            body.heights[row] = 16
-            row += 1
-            for item in goal.get("施策", []):
-                row = _write_initiative(body, put, merge, cols, row, item, records, years, shown)
+
+    centred = {f for f in fields if shape.spec(f).choices}      # a choice (進捗状況) is centred
+    for strategy in plan.data.get(STRATEGIES, []):
+        heading_row(strategy_label(strategy.get("番号", 0), strategy.get("名称", "")), strategy_fill, 18)
+        for goal in strategy.get(GOALS, []):
+            heading_row(goal_label(goal.get("番号", 0), goal.get("名称", "")), goal_fill, 16)
+            for item in goal.get(INITIATIVES, []):
+                row = _write_initiative(body, put, merge, cols, row, item, records, years, shown, centred)
     for (year, no), rec in sorted(records.items()):
         if year in years and (year, no) not in shown:
             warnings.append(f"{year} No {no} の記録は計画（plan.yaml）に施策がないため、シートに載せていません")
         elif year in years:
             planned = set(_departments(plan, no))
-            for r in rec.get("報告", []):
-                if isinstance(r, dict) and r.get("主管課") not in planned:
-                    warnings.append(f"{year} No {no} の「{r.get('主管課')}」の報告は、計画の主管課にないため載せていません")
+            for dept in Record(rec).departments():
+                if dept not in planned:
+                    warnings.append(f"{year} No {no} の「{dept}」の報告は、計画の主管課にないため載せていません")
 
-    print_a3(ws, f"{h1}:{h3}")
+    set_print_page(ws, f"{h1}:{h3}")
     ws.print_options.horizontalCentered = True
     ws.page_margins.top = ws.page_margins.bottom = 0.5
     ws.page_margins.header = ws.page_margins.footer = 0.25
     ws.oddFooter.center.text = "&P / &N"
-    ws.freeze_panes = f"{get_column_letter(cols.fixed['主管課'])}{FIRST_DATA_ROW}"
+    ws.freeze_panes = f"{get_column_letter(cols.fixed[DEPARTMENT])}{FIRST_DATA_ROW}"
     return warnings
+
+
+def set_print_page(ws, title_rows: str) -> None:
+    """A3 landscape, one page wide (as long as it takes), the rows ``title_rows`` (「2:4」)
+    on every page: how the city prints its sheet."""
+    from openpyxl.worksheet.properties import PageSetupProperties
+
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A3
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.print_title_rows = title_rows
+    ws.page_margins.left = ws.page_margins.right = 0.4
 
 
 def _departments(plan: Plan, no: int) -> tuple[str, ...]:
@@ -425,6 +430,7 @@ def _departments(plan: Plan, no: int) -> tuple[str, ...]:
     return initiative.departments if initiative else ()
 
 
+SPANNING = (NO, "施策名", "関係課")      # an initiative's cells merged over its departments' rows
 _ALIGNMENTS: list[Any] = []
 
 
@@ -440,10 +446,10 @@ def _initiative_alignments():
 
 def _write_initiative(body: "SheetBody", put, merge, cols: Columns, row: int, item: dict[str, Any],
                       records: dict[tuple[str, int], dict[str, Any]], years: list[str],
-                      shown: set[tuple[str, int]]) -> int:
+                      shown: set[tuple[str, int]], centred: set[str]) -> int:
     centre, wrap_top = _initiative_alignments()
-    no = item["No"]
-    departments = list(dict.fromkeys(item.get("主管課", []))) or [""]
+    no = item[NO]
+    departments = list(dict.fromkeys(item.get(DEPARTMENT, []))) or [""]
     n = len(departments)
     first, last_row = row, row + n - 1
     content = item.get("事業内容")
@@ -455,7 +461,7 @@ def _write_initiative(body: "SheetBody", put, merge, cols: Columns, row: int, it
         for j in ([k] if k is not None else range(n)):
             lines[j] = max(lines[j], count)
 
-    put(first, cols.fixed["No"], no, align=centre)
+    put(first, cols.fixed[NO], no, align=centre)
     put(first, cols.fixed["施策名"], item.get("施策名", ""))
     need(None, item.get("施策名", ""), cols.fixed["施策名"], n)
     related = RELATED_SEPARATOR.join(item.get("関係課", []))
@@ -468,9 +474,9 @@ def _write_initiative(body: "SheetBody", put, merge, cols: Columns, row: int, it
         need(None, content or "", cols.fixed["事業内容"], n)
     for k, dept in enumerate(departments):
         r = first + k
-        put(r, cols.fixed["主管課"], dept)
+        put(r, cols.fixed[DEPARTMENT], dept)
         if k:
-            for key in ("No", "施策名", "関係課"):
+            for key in SPANNING:
                 put(r, cols.fixed[key], None)
             for c in cols.plan.values():
                 put(r, c, None)
@@ -482,7 +488,7 @@ def _write_initiative(body: "SheetBody", put, merge, cols: Columns, row: int, it
             need(k, text, cols.fixed["事業内容"])
         for y in years:
             rec = records.get((y, no)) or {}
-            report = next((p for p in rec.get("報告", []) if isinstance(p, dict) and p.get("主管課") == dept), {})
+            report = Record(rec).report(dept) or {}
             if rec:
                 shown.add((y, no))
             for f in cols.fields:
@@ -491,11 +497,11 @@ def _write_initiative(body: "SheetBody", put, merge, cols: Columns, row: int, it
                     value = str(value)
                 c = cols.block[(y, f)]
                 put(r, c, value if isinstance(value, str) else None,
-                    align=centre if f == "進捗状況" else wrap_top)
+                    align=centre if f in centred else wrap_top)
                 if isinstance(value, str):
                     need(k, value, c)
     if n > 1:
-        for key in ("No", "施策名", "関係課"):
+        for key in SPANNING:
             merge(first, cols.fixed[key], last_row, cols.fixed[key])
         for c in cols.plan.values():
             merge(first, c, last_row, c)

@@ -280,16 +280,9 @@ def cell_problem(col: Column, value: Any, root: Path | None = None) -> str | Non
     text = text_of(value)
     if text is None:
         return None
-    spec = schema.shape(root).spec(col.key)
-    if spec.choices and text not in spec.choices:
-        return f"「{_clip(text)}」は選べる値ではありません（{'／'.join(spec.choices)} から選んでください）"
-    limit = spec.max_length
-    if isinstance(limit, int) and len(text) > limit:
-        return f"{limit}文字以内にしてください（今は{len(text)}文字）"
-    pattern = schema.field_schema(col.key, root).get("pattern")     # (the shape has no patterns)
-    if pattern and not re.search(pattern, text):
-        return "使えない制御文字（タブなど）が入っています。取り除いてください"
-    return None
+    from shinchoku.rules.validate import value_problem
+
+    return value_problem(schema.shape(root).spec(col.key), text)     # in the checker's words
 
 
 def _clip(text: str, n: int = 20) -> str:

@@ -247,7 +247,7 @@ def _write_main(ws, layout: sm.Layout, plan: Plan, records, department: str, roo
     ws.auto_filter.ref = f"A{h2}:{get_column_letter(last)}{last_row}"
 
     _open_on_the_open_year(ws, layout)
-    published.print_a3(ws, f"{h1}:{h2}")
+    published.set_print_page(ws, f"{h1}:{h2}")
     return keys
 
 
