@@ -232,7 +232,7 @@ def save_folder(store: Store, message: str) -> str:
         tmp_index.unlink(missing_ok=True)
     if tree == store.git("rev-parse", f"{head}^{{tree}}").strip():
         return ""
-    who = _author(store)
+    who = fallback_author(store)
     commit = store.git("commit-tree", tree, "-p", head, "-F", "-", env=who.env(),
                        input=f"{message}（自動保存）\n".encode("utf-8")).strip()
     ref = f"{SAVED_PREFIX}{_stamp()}-{commit[:7]}"
@@ -240,7 +240,8 @@ def save_folder(store: Store, message: str) -> str:
     return ref
 
 
-def _author(store: Store) -> Author:
+def fallback_author(store: Store) -> Author:
+    """The clone's git user, or shinchoku itself when none is set (for commits no one typed)."""
     try:
         return store.author_from_config()
     except GitError:
