@@ -19,9 +19,13 @@ staff clone wired with `shinchoku install` (the real pre-commit hook):
 
 Every step runs as its own process (bench/addin_step.py: what a button press costs,
 interpreter start included), interleaved with its floor, medians and spread
-(bench/measure.py).  The floor of 送信 is a plain `git commit` + `git push` of the same
-kind of change (one field of one record) from a clone without shinchoku's hooks to a
-second central with the same server hook.
+(bench/measure.py), wall time and CPU time (the process and every process it waited
+for: git, the hooks; the steadier figure on a busy machine).  The floor of 送信 is a
+plain `git commit` + `git push` of the same kind of change (one field of one record)
+from a clone without shinchoku's hooks to the same central repository (its server hook
+included); each side first catches up with the other's last push, untimed for the floor
+(`git pull`), timed for 送信 (it fetches and applies the cell to the new head, as it does
+when someone else sent in between).
 
 Goals: 取得 within 3× the floor (issue 4), 送信 within 3× its floor (issue 14).
 """
@@ -127,18 +131,13 @@ FLOOR_READ = ("import sys, yaml, pathlib\n"
               "    n += len(yaml.load(f.read_bytes(), Loader=yaml.CSafeLoader)['報告'])\n")
 
 
-def floor_clone(base: Path, seed: Path) -> Path:
-    """A second central (the same server hook) and a plain clone of it (no shinchoku
-    hooks): where the floor of 送信 commits and pushes the same change."""
-    central, plain = base / "central-floor.git", base / "plain"
-    for p in (central, plain):
-        if p.exists():
-            shutil.rmtree(p)
-    run(base, "clone", "-q", "--bare", str(seed), str(central))
-    from shinchoku.cli import main as cli
-
-    assert cli(["server-install", str(central)]) == 0
-    run(base, "clone", "-q", str(central), str(plain))
+def floor_clone(base: Path) -> Path:
+    """A plain clone (no shinchoku hooks) of the central repository: where the floor of
+    送信 commits and pushes the same change."""
+    plain = base / "plain"
+    if plain.exists():
+        shutil.rmtree(plain)
+    run(base, "clone", "-q", str(base / "central.git"), str(plain))
     run(plain, "config", "user.name", "山田 花子")
     run(plain, "config", "user.email", "yamada@city.example")
     return plain
@@ -151,12 +150,12 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3)
     args = ap.parse_args()
     sys.path.insert(0, str(HERE))
-    from measure import interleaved, line, machine, process
+    from measure import interleaved, line, machine, process, spread
 
     print(machine())
     seed, clone = setup(args.initiatives, args.years)
     base = seed.parent
-    plain = floor_clone(base, seed)
+    plain = floor_clone(base)
     files = list(records.iter_record_files(seed))
     py = sys.executable
     step = str(HERE / "addin_step.py")
@@ -167,18 +166,20 @@ def main() -> None:
 
     # 取得 (whole process, into an empty book) against reading + parsing every record
     # (whole process), interleaved.
-    pulls = interleaved({
+    cpu: dict[str, list[float]] = {}
+    pulls = interleaved(with_cpu({
         "floor": process([py, "-c", FLOOR_READ, str(seed)]),
         "pull": process([py, step, "pull", str(empty), str(out)]),
-    }, args.rounds)
+    }, cpu), args.rounds)
     actions = json.loads(out.read_text(encoding="utf-8"))["actions"]
     alert = [a["args"][0] for a in actions if a["func"] == "alert"]
     print(f"\nrecords: {len(files):,} files; 取得's message: {alert[0].splitlines()[0] if alert else '(none)'}")
     print(line("floor: read + libyaml parse (process)", pulls["floor"]))
     print(line("取得 into an empty book (process)", pulls["pull"], pulls["floor"], 3))
+    print(cpu_line(cpu, "pull", "floor", spread))
 
     # 送信 of one changed cell (whole process) against a plain `git commit` + `git push`
-    # of the same change to a central with the same server hook, interleaved.
+    # of the same change to the same central repository (its server hook), interleaved.
     xl = xl0
     xl.apply(actions)
     rows, _c = xl.sheet(sm.SHEET_NAME).size()
@@ -201,8 +202,9 @@ def main() -> None:
             xl.type(sm.SHEET_NAME, sm.address(r, col.index), text)
             payload.write_text(json.dumps(xl.payload(), ensure_ascii=False), encoding="utf-8")
         else:                       # the same kind of change, made by hand in the plain clone
+            subprocess.run(["git", "pull", "-q", "--ff-only"], cwd=plain, check=True, capture_output=True)
             no = sorted(records.parse_relpath(p.relative_to(plain / "records").as_posix())[1]
-                        for p in (plain / "records" / year).glob("*.yaml"))[len(files) // 20 + k % 50]
+                        for p in (plain / "records" / year).glob("*.yaml"))[10 + k % 50]   # (rows far from 送信's)
             rec = records.load_record(plain / records.record_relpath(year, no))
             rec["報告"][0]["備考"] = text
             records.write_record(plain, rec)
@@ -211,20 +213,46 @@ def main() -> None:
 
     def push() -> None:
         process([py, step, "push", str(payload), str(out)])()
+        said = [a["args"][0] for a in json.loads(out.read_text(encoding="utf-8"))["actions"] if a["func"] == "alert"]
+        if not said or not said[0].startswith("1件のセルを送信しました"):
+            raise RuntimeError(f"送信 did not send its cell: {said}")
         pending.append(True)
 
     def floor_push() -> None:
         subprocess.run(["git", "commit", "-q", "-am", "備考を更新"], cwd=plain, check=True, capture_output=True)
         subprocess.run(["git", "push", "-q", "origin", "HEAD"], cwd=plain, check=True, capture_output=True)
 
-    pushes = interleaved({"floor": floor_push, "push": push}, args.rounds, before_each=prepare)
+    cpu = {}
+    pushes = interleaved(with_cpu({"floor": floor_push, "push": push}, cpu), args.rounds, before_each=prepare)
     actions = json.loads(out.read_text(encoding="utf-8"))["actions"]
     alert = [a["args"][0] for a in actions if a["func"] == "alert"]
     print(f"\n送信's message: {alert[0].splitlines()[0] if alert else '(none)'}")
     print(line("floor: git commit + git push (processes)", pushes["floor"]))
     print(line("送信 of one changed cell (process)", pushes["push"], pushes["floor"], 3))
+    print(cpu_line(cpu, "push", "floor", spread))
     print("\n(送信 is timed from process start to its answer; applying the answer to the book is"
-          " Excel's part and not timed; both centrals run the same server hook)")
+          " Excel's part and not timed; both push to the same central repository and its hook)")
+
+
+def with_cpu(cases: dict, cpu: dict[str, list[float]]) -> dict:
+    """The cases, each also noting the CPU seconds of the processes it ran and waited for."""
+    def timed(name, case):
+        def run() -> None:
+            before = os.times()
+            case()
+            after = os.times()
+            cpu.setdefault(name, []).append(after.children_user + after.children_system
+                                            - before.children_user - before.children_system)
+        return run
+    return {name: timed(name, case) for name, case in cases.items()}
+
+
+def cpu_line(cpu: dict[str, list[float]], name: str, floor: str, spread) -> str:
+    import statistics
+
+    ratio = statistics.median(cpu[name]) / max(statistics.median(cpu[floor]), 1e-9)
+    return (f"  CPU (with git and hooks): floor {spread(cpu[floor])}\n"
+            f"                            ours  {spread(cpu[name])}  {ratio:5.2f}× floor")
 
 
 if __name__ == "__main__":

@@ -20,8 +20,15 @@ import pytest
 import gitrepo
 from conftest import edit_report
 from gitrepo import Office, access_yaml, git, git_env, run_git
+from shinchoku.model.fields import FieldChange, FieldRef
 from shinchoku.sharing import history
 from shinchoku.store import Store, repair
+
+
+def cell_edit(year: str, no: int, department: str, field: str, before: str | None, after: str | None) -> FieldChange:
+    """One cell's edit as 送信 hands it to sync.publish: made against ``before``."""
+    return FieldChange(FieldRef(year, no, department, field), before, after)
+
 
 COORDINATOR = ("協働推進課 調整担当", "kyodo@city.example")
 REFUSED = "受け付けませんでした"
@@ -325,7 +332,7 @@ def test_a_full_disk_while_publishing_leaves_the_clone_clean(small_disk, pair):
     clone = gitrepo.clone(central, small_disk / "clone")
     head = git(clone, "rev-parse", "HEAD")
     filler = _fill(small_disk)
-    edit = sync.Edit("R2", 1, "協働推進課", "課題", "参加者が少ない。", "空きがない")
+    edit = cell_edit("R2", 1, "協働推進課", "課題", "参加者が少ない。", "空きがない")
     os.environ["REMOTE_USER"] = "staff0"
     try:
         with Store(clone) as s, pytest.raises(DiskFull) as err:

@@ -13,8 +13,14 @@ from gitrepo import COORDINATOR as COORD
 from gitrepo import SATO, YAMADA, git, run_git
 from shinchoku.cli import main
 from shinchoku.model import records
+from shinchoku.model.fields import FieldChange, FieldRef
 from shinchoku.sharing import history, sync
 from shinchoku.store import GitError, Store, commit_message
+
+
+def cell_edit(year: str, no: int, department: str, field: str, before: str | None, after: str | None) -> FieldChange:
+    """One cell's edit as 送信 hands it to sync.publish: made against ``before``."""
+    return FieldChange(FieldRef(year, no, department, field), before, after)
 
 
 @pytest.fixture
@@ -72,9 +78,9 @@ def test_pre_commit_requires_canonical_form_and_broken_yaml_gets_a_line(office):
 def test_two_staff_edit_different_fields_of_one_record_and_both_land(office):
     central, yamada, sato = office
     with Store(yamada) as s:
-        r1 = sync.publish(s, [sync.Edit("R2", 5, "指導室", "課題", None, "人材が足りない。")], YAMADA)
+        r1 = sync.publish(s, [cell_edit("R2", 5, "指導室", "課題", None, "人材が足りない。")], YAMADA)
     with Store(sato) as s:   # sato pulled before yamada pushed: his base is the import
-        r2 = sync.publish(s, [sync.Edit("R2", 5, "児童青少年課", "実績", "イベントを実施した。", "イベントを2回実施した。")], SATO)
+        r2 = sync.publish(s, [cell_edit("R2", 5, "児童青少年課", "実績", "イベントを実施した。", "イベントを2回実施した。")], SATO)
     assert r1.commit and r2.commit and not r2.conflicts
     assert field(central, "R2", 5, "指導室", "課題") == "人材が足りない。"
     assert field(central, "R2", 5, "児童青少年課", "実績") == "イベントを2回実施した。"
@@ -89,12 +95,12 @@ def test_two_staff_edit_different_fields_of_one_record_and_both_land(office):
 def test_the_same_field_two_ways_is_a_conflict_and_nothing_is_lost(office):
     central, yamada, sato = office
     with Store(yamada) as s:
-        sync.publish(s, [sync.Edit("R2", 5, "児童青少年課", "課題", "協力者との情報交換が足りない。", "情報交換の場が少ない。")], YAMADA)
+        sync.publish(s, [cell_edit("R2", 5, "児童青少年課", "課題", "協力者との情報交換が足りない。", "情報交換の場が少ない。")], YAMADA)
     central_head = git(central, "rev-parse", "main")
     with Store(sato) as s:
         result = sync.publish(s, [
-            sync.Edit("R2", 5, "児童青少年課", "課題", "協力者との情報交換が足りない。", "連絡会を月1回にする。"),
-            sync.Edit("R2", 1, "協働推進課", "備考", None, "追記"),
+            cell_edit("R2", 5, "児童青少年課", "課題", "協力者との情報交換が足りない。", "連絡会を月1回にする。"),
+            cell_edit("R2", 1, "協働推進課", "備考", None, "追記"),
         ], SATO)
         assert [e.field for e in result.sent] == ["備考"]
         [c] = result.conflicts
@@ -108,10 +114,10 @@ def test_the_same_field_two_ways_is_a_conflict_and_nothing_is_lost(office):
 def test_a_conflict_alone_sends_nothing_and_leaves_central_unchanged(office):
     central, yamada, sato = office
     with Store(yamada) as s:
-        sync.publish(s, [sync.Edit("R2", 9, "協働推進課", "備考", "0回", "1回")], YAMADA)
+        sync.publish(s, [cell_edit("R2", 9, "協働推進課", "備考", "0回", "1回")], YAMADA)
     before = git(central, "rev-parse", "main")
     with Store(sato) as s:
-        result = sync.publish(s, [sync.Edit("R2", 9, "協働推進課", "備考", "0回", "2回")], SATO)
+        result = sync.publish(s, [cell_edit("R2", 9, "協働推進課", "備考", "0回", "2回")], SATO)
     assert result.commit is None and len(result.conflicts) == 1 and not result.sent
     assert git(central, "rev-parse", "main") == before
     assert git(sato, "rev-parse", "HEAD") == before                  # the clone stands on the central head
@@ -126,10 +132,10 @@ def test_publish_applies_again_when_the_central_repo_moves_meanwhile(office):
         if "送っています" in message and not raced:
             raced.append(1)                                          # yamada pushes first, right now
             with Store(yamada) as y:
-                sync.publish(y, [sync.Edit("R2", 5, "指導室", "備考", None, "先に送った")], YAMADA)
+                sync.publish(y, [cell_edit("R2", 5, "指導室", "備考", None, "先に送った")], YAMADA)
 
     with Store(sato) as s:
-        result = sync.publish(s, [sync.Edit("R2", 5, "児童青少年課", "備考", None, "あとから送った")], SATO,
+        result = sync.publish(s, [cell_edit("R2", 5, "児童青少年課", "備考", None, "あとから送った")], SATO,
                               progress=race)
     assert raced and result.commit
     assert field(central, "R2", 5, "指導室", "備考") == "先に送った"
@@ -146,7 +152,7 @@ def test_a_push_refused_by_the_server_keeps_the_commit_and_resets_the_clone(offi
     hook.chmod(0o755)
     before = git(central, "rev-parse", "main")
     with Store(sato) as s, pytest.raises(GitError) as err:
-        sync.publish(s, [sync.Edit("R2", 5, "児童青少年課", "備考", None, "送れない")], SATO)
+        sync.publish(s, [cell_edit("R2", 5, "児童青少年課", "備考", None, "送れない")], SATO)
     assert err.value.message == "中央のリポジトリが受け付けませんでした"
     assert "この年度は締め切られています" in err.value.detail
     assert git(central, "rev-parse", "main") == before
@@ -160,7 +166,7 @@ def test_an_invalid_value_is_rejected_before_anything_is_committed(office):
     central, _yamada, sato = office
     before = git(sato, "rev-parse", "HEAD")
     with Store(sato) as s, pytest.raises(sync.Rejected) as err:
-        sync.publish(s, [sync.Edit("R2", 5, "児童青少年課", "進捗状況", "計画通りに進んでいない", "順調")], SATO)
+        sync.publish(s, [cell_edit("R2", 5, "児童青少年課", "進捗状況", "計画通りに進んでいない", "順調")], SATO)
     assert "「順調」は選べる値ではありません" in str(err.value)
     assert git(sato, "rev-parse", "HEAD") == before == git(central, "rev-parse", "main")
 
@@ -170,13 +176,13 @@ def test_a_held_git_lock_is_explained_and_nothing_changes(office):
     (sato / ".git" / "index.lock").write_text("", encoding="utf-8")
     before = git(sato, "rev-parse", "HEAD")
     with Store(sato) as s, pytest.raises(GitError) as err:
-        sync.publish(s, [sync.Edit("R2", 5, "児童青少年課", "備考", None, "x")], SATO)
+        sync.publish(s, [cell_edit("R2", 5, "児童青少年課", "備考", None, "x")], SATO)
     assert "別の git の操作が実行中" in err.value.message
     (sato / ".git" / "index.lock").unlink()
     assert git(sato, "rev-parse", "HEAD") == before
     assert git(sato, "status", "--porcelain") == ""          # the file git could not take is put back
     with Store(sato) as s:                                    # so the next attempt goes ahead
-        assert sync.publish(s, [sync.Edit("R2", 5, "児童青少年課", "備考", None, "x")], SATO).commit
+        assert sync.publish(s, [cell_edit("R2", 5, "児童青少年課", "備考", None, "x")], SATO).commit
 
 
 # -- sync (commits made in the clone) and the merge driver ---------------------------------
@@ -236,9 +242,9 @@ def test_history_and_blame_commands(office, capsys):
     _central, yamada, sato = office
     for text in ("一回目", "二回目"):
         with Store(yamada) as s:
-            sync.publish(s, [sync.Edit("R2", 5, "指導室", "課題", None if text == "一回目" else "一回目", text)], YAMADA)
+            sync.publish(s, [cell_edit("R2", 5, "指導室", "課題", None if text == "一回目" else "一回目", text)], YAMADA)
     with Store(sato) as s:
-        sync.publish(s, [sync.Edit("R2", 5, "指導室", "課題", "二回目", "三回目")], SATO)
+        sync.publish(s, [cell_edit("R2", 5, "指導室", "課題", "二回目", "三回目")], SATO)
     capsys.readouterr()
     assert main(["history", "5", "R2", "課題", "--department", "指導室", "--repo", str(sato)]) == 0
     text = capsys.readouterr().out
@@ -316,14 +322,14 @@ def test_field_lines_read_without_a_parser_equal_the_parsed_values():
     """history compares a field's own lines and parses only those: on every real record
     and field (multi-line texts, quoted values, ':' inside text) it reads what YAML reads."""
     from shinchoku.model import fieldspans, schema
-    from shinchoku.rules import fielddiff
+    from shinchoku.model.fields import Record
 
     fields = [f for f in schema.report_fields() if f != "主管課"]
     root = Path(__file__).parents[1]
     compared = 0
     for path in records.iter_record_files(root):
         raw = path.read_bytes()
-        parsed = fielddiff.reports_by_department(records.load_record(path))
+        parsed = Record(records.load_record(path)).reports()
         for name in fields:
             spans = fieldspans.field_spans(raw, name)
             assert spans is not None, path
@@ -389,7 +395,7 @@ def test_blame_columns_line_up_with_long_names(office, capsys):
     from shinchoku.model.textwidth import width
     _central, yamada, _sato = office
     with Store(yamada) as s:
-        sync.publish(s, [sync.Edit("R2", 5, "指導室", "課題", None, "一回目")], YAMADA)
+        sync.publish(s, [cell_edit("R2", 5, "指導室", "課題", None, "一回目")], YAMADA)
     capsys.readouterr()
     assert main(["blame", "R2", "5", "--repo", str(yamada)]) == 0
     lines = capsys.readouterr().out.splitlines()

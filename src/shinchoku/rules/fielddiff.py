@@ -54,11 +54,3 @@ def _scalar_lines(path: str, value: Any) -> list[str]:
     if value == [] or value == {}:
         return [f"{path}: （なし）"]
     return [f"{path}: {value}"]
-
-
-def reports_by_department(record: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
-    out: dict[str, dict[str, Any]] = {}
-    for report in (record or {}).get("報告", []) or []:
-        if isinstance(report, dict) and isinstance(report.get("主管課"), str):
-            out[report["主管課"]] = report
-    return out

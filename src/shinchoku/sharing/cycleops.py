@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from shinchoku.model import records
+from shinchoku.model.fields import Record
 from shinchoku.model.plan import Plan
 from shinchoku.rules import cycle
 from shinchoku.store import Author, Store
@@ -123,7 +124,7 @@ def apply(store: Store, plan: Plan, action: str, targets: list[Target], author: 
         if not rec:
             outcome.skipped.append(f"{t.label}: 記録がありません（年度の受付を始めると用意されます）")
             continue
-        report = next((r for r in rec.get("報告", []) if isinstance(r, dict) and r.get("主管課") == t.department), None)
+        report = Record(rec).report(t.department)
         if only_states and cycle.state_of(report, year_open) not in only_states:
             continue
         words = (texts or {}).get(t, text)

@@ -2,9 +2,10 @@
 
 * :func:`update` brings the clone to the central head (fast-forward, or a field-level
   merge when the clone has commits of its own).
-* :func:`publish` sends field edits made elsewhere (the Excel sheet): each edit carries
-  the value it was made against, so a field someone else changed meanwhile is a
-  :class:`Conflict` — kept out of the commit, with who changed it and when — while the
+* :func:`publish` sends field edits made elsewhere (the Excel sheet), each a
+  :class:`~shinchoku.model.fields.FieldChange` whose ``before`` is the value it was made
+  against, so a field someone else changed meanwhile is a :class:`Conflict` — kept out
+  of the commit, with who changed it and when — while the
   rest is applied to the central head, validated, committed under the editor's name and
   pushed.  When the central repository moves in between, the edits are applied again to
   its new head (the same result as a field-level merge); nothing is ever forced.
@@ -33,9 +34,9 @@ from typing import Any, Callable
 
 from shinchoku.errors import Kind, ShinchokuError
 from shinchoku.model import records, yamlio
+from shinchoku.model.fields import FieldChange, Record, text_or_none
 from shinchoku.model.plan import Plan
-from shinchoku.rules import fielddiff, validate
-from shinchoku.sharing import history
+from shinchoku.rules import validate
 from shinchoku.store import Author, GitError, PushRace, Store, repair
 
 Progress = Callable[[str], None]
@@ -76,34 +77,24 @@ def _heal(store: Store, say: "Progress") -> None:
 
 
 @dataclass(frozen=True)
-class Edit:
-    year: str
-    no: int
-    department: str
-    field: str
-    before: str | None      # the value the edit was made against (None: empty)
-    after: str | None       # the new value (None: empty, the field is removed)
-
-    @property
-    def where(self) -> str:
-        return f"{self.year} No.{self.no} {self.department} {self.field}"
-
-
-@dataclass(frozen=True)
 class Conflict:
-    edit: Edit
+    """An edit not sent: the central repository holds ``theirs`` where the edit expected
+    its ``before``; who put it there, when, in which commit ("" and None: not found in
+    the field's history)."""
+
+    edit: FieldChange
     theirs: str | None
-    author: str
-    when: _dt.datetime | None
-    commit: str
+    author: str = ""
+    when: _dt.datetime | None = None
+    commit: str = ""
 
 
 @dataclass
 class PublishResult:
     commit: str | None
     head: str
-    sent: list[Edit] = field(default_factory=list)
-    already: list[Edit] = field(default_factory=list)
+    sent: list[FieldChange] = field(default_factory=list)
+    already: list[FieldChange] = field(default_factory=list)
     conflicts: list[Conflict] = field(default_factory=list)
     repaired: list[str] = field(default_factory=list)   # what repair.heal put right first
 
@@ -118,10 +109,6 @@ class Rejected(ShinchokuError):
 
 def _quiet(_message: str) -> None:
     pass
-
-
-def _empty(value: Any) -> str | None:
-    return None if value in (None, "") else str(value)
 
 
 def _require_clean(store: Store, hint: str = "shinchoku sync で送るか、元に戻してから") -> None:
@@ -143,9 +130,9 @@ def update(store: Store, author: Author | None = None) -> str:
         store.fetch()
         if store.rev(store.upstream()) is not None:
             if store.head() is None:
-                store.git("reset", "-q", "--hard", store.upstream())
+                store.reset_to(store.upstream())
             else:
-                conflicted = store.merge_upstream(author or _merge_author(store))
+                conflicted = store.merge_upstream(author or repair.fallback_author(store))
                 if conflicted:
                     raise GitError("中央の変更と、この PC でコミットした変更が同じ項目で重なっています"
                                    f"（{'、'.join(conflicted)}）。shinchoku sync で内容を確かめてください")
@@ -155,13 +142,6 @@ def update(store: Store, author: Author | None = None) -> str:
     return head
 
 
-def _merge_author(store: Store) -> Author:
-    try:
-        return store.author_from_config()
-    except GitError:
-        return Author("shinchoku", "shinchoku@localhost")
-
-
 def _plan_at(store: Store, rev: str) -> Plan:
     try:
         return store.plan_at(rev) or Plan({})
@@ -169,59 +149,50 @@ def _plan_at(store: Store, rev: str) -> Plan:
         raise GitError(f"中央の計画ファイル records/plan.yaml:{exc.line} が読めません（{exc.message}）") from None
 
 
-def _report(record: dict[str, Any], department: str, order: list[str]) -> dict[str, Any]:
-    reports = record.setdefault("報告", [])
-    for r in reports:
-        if isinstance(r, dict) and r.get("主管課") == department:
-            return r
-    new = {"主管課": department}
-    reports.append(new)
-    rank = {d: i for i, d in enumerate(order)}
-    reports.sort(key=lambda r: rank.get(r.get("主管課"), len(rank)))
-    return new
+def _conflict(store: Store, edit: FieldChange, theirs: str | None) -> Conflict:
+    """``edit`` in conflict with ``theirs``, and the newest commit that put it there."""
+    from shinchoku.sharing import history         # (only a conflict reads the field's history)
+
+    ref = edit.ref
+    for change in history.field_history(store, ref.year, ref.no, ref.field, ref.department):
+        if change.after == theirs:
+            return Conflict(edit, theirs, change.author, change.when, change.commit.sha)
+    return Conflict(edit, theirs)
 
 
-def _who_changed(store: Store, edit: Edit, value: str | None, base: str | None) -> tuple[str, _dt.datetime | None, str]:
-    for change in history.field_history(store, edit.year, edit.no, edit.field, edit.department):
-        if change.after == value and (base is None or change.commit.sha != base):
-            return change.author, change.when, change.commit.sha
-    return "", None, ""
-
-
-def apply_edits(store: Store, edits: list[Edit], rev: str) -> tuple[dict[tuple[str, int], dict], PublishResult]:
+def apply_edits(store: Store, edits: list[FieldChange], rev: str, plan: Plan | None = None
+                ) -> tuple[dict[tuple[str, int], dict], PublishResult]:
     """The records at ``rev`` with ``edits`` applied; which were sent, already there, or
-    in conflict (someone changed the field to another value meanwhile)."""
-    plan = _plan_at(store, rev)
-    initiatives = plan.by_no()
+    in conflict (someone changed the field to another value meanwhile).  ``plan``: the
+    plan at ``rev``, when the caller has read it."""
+    initiatives = (plan or _plan_at(store, rev)).by_no()
     result = PublishResult(None, rev)
     changed: dict[tuple[str, int], dict[str, Any]] = {}
-    loaded: dict[tuple[str, int], dict[str, Any]] = {}
+    loaded: dict[tuple[str, int], Record] = {}
     for edit in edits:
-        key = (edit.year, edit.no)
+        ref = edit.ref
+        key = ref.record
         if key not in loaded:
-            loaded[key] = store.record_at(rev, edit.year, edit.no) or {"No": edit.no, "年度": edit.year, "報告": []}
+            found = store.record_at(rev, ref.year, ref.no)
+            loaded[key] = Record(found) if found else Record.new(ref.year, ref.no)
         record = loaded[key]
-        order = list(initiatives[edit.no].departments) if edit.no in initiatives else []
-        current = fielddiff.reports_by_department(record).get(edit.department, {})
-        theirs, mine, base = _empty(current.get(edit.field)), _empty(edit.after), _empty(edit.before)
+        theirs, mine, base = record.value(ref.department, ref.field), text_or_none(edit.after), text_or_none(edit.before)
         if theirs == mine:
             result.already.append(edit)
         elif theirs == base:
-            report = _report(record, edit.department, order)
-            if mine is None:
-                report.pop(edit.field, None)
-            else:
-                report[edit.field] = mine
-            changed[key] = record
+            order = initiatives[ref.no].departments if ref.no in initiatives else ()
+            record.set(ref.department, ref.field, mine, order)
+            changed[key] = record.data
             result.sent.append(edit)
         else:
-            who, when, commit = _who_changed(store, edit, theirs, None)
-            result.conflicts.append(Conflict(edit, theirs, who, when, commit))
+            result.conflicts.append(_conflict(store, edit, theirs))
     return changed, result
 
 
-def _validate(store: Store, recs: list[dict[str, Any]], rev: str) -> None:
-    checker = validate.Checker(Path(store.root), _plan_at(store, rev))
+def _validate(store: Store, recs: list[dict[str, Any]], plan: Plan) -> None:
+    """:class:`Rejected` unless every record's canonical text passes the checks the
+    pre-commit hook makes (canonical form, the schema, the plan)."""
+    checker = validate.Checker(Path(store.root), plan)
     problems = []
     for rec in recs:
         rel = records.record_relpath(rec["年度"], int(rec["No"]))
@@ -234,7 +205,7 @@ def _target(store: Store) -> str:
     return store.rev(store.upstream()) or store.head() or ""
 
 
-def publish(store: Store, edits: list[Edit], author: Author, note: str | None = None, *,
+def publish(store: Store, edits: list[FieldChange], author: Author, note: str | None = None, *,
             retries: int = RETRIES, progress: Progress | None = None) -> PublishResult:
     """Apply ``edits`` to the central head, commit as ``author`` and push (see module doc)."""
     say = progress or _quiet
@@ -254,16 +225,19 @@ def publish(store: Store, edits: list[Edit], author: Author, note: str | None = 
             if ahead:
                 store.save_unsent("before-publish")
             store.reset_to(target)
-        changed, result = apply_edits(store, edits, target)
+        plan = _plan_at(store, target)
+        changed, result = apply_edits(store, edits, target, plan)
         result.repaired = list(store.repaired)
         if not changed:
             result.head = target
             return result
         recs = list(changed.values())
-        _validate(store, recs, target)
+        _validate(store, recs, plan)
         say(f"{len(result.sent)}件の変更を記録しています…")
-        result.commit = store.commit_records(recs, author, note=note)
-        result.head = store.head() or target
+        # the hook would check these same texts against the same plan again (its own
+        # process): they were just checked; the central repository checks them anyway
+        result.commit = store.commit_records(recs, author, note=note, verify=False)
+        result.head = result.commit or target
         if not remote:
             return result
         say("中央のリポジトリへ送っています…")

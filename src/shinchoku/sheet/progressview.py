@@ -9,6 +9,7 @@ import datetime as _dt
 from html import escape
 from typing import Any
 
+from shinchoku.model.fields import Record
 from shinchoku.rules import cycle
 
 STATE_COLOURS = {cycle.NOT_SUBMITTED: "#9e9e9e", cycle.SUBMITTED: "#1976d2",
@@ -100,8 +101,7 @@ def cycle_year(plan: Any) -> str:
 
 def row_cells(record: dict[str, Any] | None, department: str, year_open: bool) -> tuple[str, str]:
     """(state text, comments text) of one department's report."""
-    report = next((r for r in (record or {}).get("報告", []) or []
-                   if isinstance(r, dict) and r.get("主管課") == department), None)
+    report = Record(record).report(department)
     state = cycle.state_of(report, year_open)
     info = (report or {}).get(cycle.FIELD) or {}
     if info.get("日時"):
@@ -114,8 +114,8 @@ def history_lines(record: dict[str, Any] | None, department: str | None, year_op
     """The 提出状況 and the comments of a record's reports (of ``department``), for
     ``shinchoku history``: [] when there is nothing of the cycle to show."""
     out: list[str] = []
-    for report in (record or {}).get("報告", []) or []:
-        if not isinstance(report, dict) or (department and report.get("主管課") != department):
+    for name, report in Record(record).reports().items():
+        if department and name != department:
             continue
         items = cycle.comments(report)
         info = report.get(cycle.FIELD) or {}
@@ -123,7 +123,7 @@ def history_lines(record: dict[str, Any] | None, department: str | None, year_op
             continue
         state = cycle.state_of(report, year_open)
         when = f"（{cycle.short_time(str(info.get('日時', '')))} {info.get('変更者', '')}）" if info else ""
-        out.append(f"{report.get('主管課')}: 提出状況 {state}{when}")
+        out.append(f"{name}: 提出状況 {state}{when}")
         for c in items:
             first, *more = str(c.get("本文", "")).split("\n")
             out.append(f"  {cycle.short_time(str(c.get('日時', '')))}  {c.get('記入者', '')}（{c.get('種類', '')}）: {first}")
@@ -135,9 +135,6 @@ def review_changes(old: dict[str, Any] | None, new: dict[str, Any] | None
                    ) -> list[tuple[str, str, str | None, str | None]]:
     """(主管課, 項目, before, after) for what a change did to the cycle: a new state
     (提出状況) and each comment added (コメント), readable as they stand, for the review."""
-    def reports(rec):
-        return {r.get("主管課"): r for r in (rec or {}).get("報告", []) or [] if isinstance(r, dict)}
-
     def state(rep):
         info = (rep or {}).get(cycle.FIELD)
         if not isinstance(info, dict):
@@ -145,7 +142,7 @@ def review_changes(old: dict[str, Any] | None, new: dict[str, Any] | None
         return f"{info.get('状態', '')}（{info.get('変更者', '')}）"
 
     out = []
-    before, after = reports(old), reports(new)
+    before, after = Record(old).reports(), Record(new).reports()
     for dept, rep in after.items():
         b = before.get(dept)
         if state(b) != state(rep) and state(rep) is not None:

@@ -24,12 +24,16 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from shinchoku.model import schema
 from shinchoku.model.celltext import cell_text
+from shinchoku.model.fields import DEPARTMENT, FieldChange, FieldRef, Record, text_or_none
 from shinchoku.model.plan import Plan
 from shinchoku.sheet import published
+
+if TYPE_CHECKING:
+    from shinchoku.rules.validate import Problem
 
 SHEET_NAME = "進行管理シート"
 STATE_SHEET = "shinchoku"
@@ -37,6 +41,7 @@ ERROR_SHEET = "エラー"
 CONFLICT_SHEET = "競合"
 HISTORY_SHEET = "履歴"
 REVIEW_SHEET = "変更確認"
+PROGRESS_SHEET = "提出状況"
 
 TITLE_ROW = 1
 HEADER_ROW = 2               # year labels / fixed headers
@@ -171,6 +176,7 @@ class Layout:
         (before merging: a year label stands over the first column of its block)."""
         top = [""] * self.width
         sub = [""] * self.width
+        title = schema.shape(root).title
         fixed_headers = {k: h for k, h, _w in published.FIXED}
         seen_year: set[str] = set()
         plan_seen = False
@@ -184,12 +190,12 @@ class Layout:
                     plan_seen = True
                 sub[i] = c.key
             elif c.kind == "context":
-                sub[i] = f"{c.year}の{title(CONTEXT_FIELD, root)}（参考）"
+                sub[i] = f"{c.year}の{title(CONTEXT_FIELD)}（参考）"
             else:
                 if c.year not in seen_year:
                     seen_year.add(c.year)
                     top[i] = f"{c.year}年度（{'受付中' if c.kind == 'edit' else '締切'}）"
-                sub[i] = title(c.key, root)
+                sub[i] = title(c.key)
         return top, sub
 
     def block(self, year: str) -> tuple[int, int]:
@@ -199,13 +205,6 @@ class Layout:
                and min(idx, default=0) < c.index < max(idx, default=0)]
         allidx = idx + ctx
         return min(allidx), max(allidx)
-
-
-def title(field_name: str, root: Path | None = None) -> str:
-    try:
-        return schema.field_schema(field_name, root).get("title", field_name)
-    except KeyError:
-        return field_name
 
 
 def col_letter(col: int) -> str:
@@ -281,16 +280,9 @@ def cell_problem(col: Column, value: Any, root: Path | None = None) -> str | Non
     text = text_of(value)
     if text is None:
         return None
-    node = schema.field_schema(col.key, root)
-    if "enum" in node and text not in node["enum"]:
-        return f"「{_clip(text)}」は選べる値ではありません（{'／'.join(node['enum'])} から選んでください）"
-    limit = node.get("maxLength")
-    if isinstance(limit, int) and len(text) > limit:
-        return f"{limit}文字以内にしてください（今は{len(text)}文字）"
-    pattern = node.get("pattern")
-    if pattern and not re.search(pattern, text):
-        return "使えない制御文字（タブなど）が入っています。取り除いてください"
-    return None
+    from shinchoku.rules.validate import value_problem
+
+    return value_problem(schema.shape(root).spec(col.key), text)     # in the checker's words
 
 
 def _clip(text: str, n: int = 20) -> str:
@@ -482,22 +474,6 @@ def same_cells(a: list[Any], b: list[Any], spans: list[tuple[int, int]]) -> bool
 
 
 @dataclass(frozen=True)
-class CellEdit:
-    row: int
-    col: int
-    year: str
-    no: int
-    department: str
-    field: str
-    before: str | None
-    after: str | None
-
-    @property
-    def address(self) -> str:
-        return address(self.row, self.col)
-
-
-@dataclass(frozen=True)
 class CellProblem:
     address: str             # M12 (or "" when it concerns no one cell)
     label: str               # R3 No.5 指導室 実績
@@ -506,10 +482,37 @@ class CellProblem:
 
 @dataclass
 class SheetReading:
+    """What the sheet says since the pull: the edits (one :class:`FieldChange` per cell,
+    ``before`` the value it was made against) and where each edit's cell is, the problems
+    found on cells, and the rows left out."""
+
+    layout: Layout
     rows: list[DataRow]
-    edits: list[CellEdit]
+    edits: list[FieldChange]
     problems: list[CellProblem]
     skipped: list[str]       # notes: rows left out (another department, deleted rows …)
+    cells: dict[FieldRef, str] = field(default_factory=dict)      # each edit's cell (M12)
+
+    def cell(self, ref: FieldRef) -> str:
+        """The address of ``ref``'s cell ("" when the sheet does not show it); 主管課 is
+        the row's 主管課 cell."""
+        if ref in self.cells:
+            return self.cells[ref]
+        col = self.layout.column_of(ref.year, ref.field)
+        index = col.index if col is not None else (self.layout.fixed(DEPARTMENT) if ref.field == DEPARTMENT else None)
+        row = next((r for r in self.rows if r.key == (ref.no, ref.department)), None)
+        return address(row.row, index) if index is not None and row is not None else ""
+
+    def place(self, problem: "Problem", root: Path | None = None) -> CellProblem:
+        """A finding of the records' checks (or the central repository's, read back with
+        :meth:`Problem.parse`) on the cell of the field it names."""
+        from shinchoku.model.records import parse_relpath
+
+        ref = problem.ref
+        if ref is not None:
+            return CellProblem(self.cell(ref), ref.label(schema.shape(root).title(ref.field)), problem.message)
+        parsed = parse_relpath(problem.path.split("/", 1)[1]) if problem.path.startswith("records/") else None
+        return CellProblem("", f"{parsed[0]} No.{parsed[1]}" if parsed else problem.path, problem.message)
 
 
 def header_problem(values: list[list[Any]], layout: Layout, root: Path | None = None) -> CellProblem | None:
@@ -540,16 +543,18 @@ def header_problem(values: list[list[Any]], layout: Layout, root: Path | None = 
 
 
 def read_edits(values: list[list[Any]], state: State, plan: "Plan | Callable[[], Plan | None] | None",
-               department: str = "", root: Path | None = None) -> SheetReading:
+               department: str = "", root: Path | None = None, *,
+               found: tuple[list[DataRow], list[int]] | None = None) -> SheetReading:
     """Cells changed since the pull, checked cell by cell against the schema and the plan
     (``plan`` may be a function: it is only called for a row the last pull did not fill;
     which years are open is the workbook's own layout — a year closed since then is
-    refused by the records' checks when sending)."""
+    refused by the records' checks when sending).  ``found``: :func:`data_rows` of
+    ``values``, when the caller has them."""
     layout = state.layout
-    rows, stray = data_rows(values, layout)
+    rows, stray = found or data_rows(values, layout)
     wrong_headers = header_problem(values, layout, root)
     if wrong_headers is not None:
-        return SheetReading(rows, [], [wrong_headers], [])
+        return SheetReading(layout, rows, [], [wrong_headers], [])
     planned: dict[int, Any] | None = None
     resolved = False
 
@@ -562,7 +567,8 @@ def read_edits(values: list[list[Any]], state: State, plan: "Plan | Callable[[],
             plan = plan()
         if plan is not None:
             planned = {i.no: i for i in plan.initiatives()}
-    edits: list[CellEdit] = []
+    edits: list[FieldChange] = []
+    cells: dict[FieldRef, str] = {}
     problems: list[CellProblem] = []
     skipped: list[str] = []
     seen: dict[tuple[int, str], int] = {}
@@ -573,6 +579,7 @@ def read_edits(values: list[list[Any]], state: State, plan: "Plan | Callable[[],
                    if shown else "No と主管課のない行に入力があります。施策の行に入力してください")
         problems.append(CellProblem(address(r, layout.fixed("No")), f"{r}行目", message))
     spans = layout.runs(("edit", "closed"))
+    title = schema.shape(root).title
     for row in rows:
         label = f"No.{row.no} {row.department}"
         if row.key in state and row.key not in seen and same_cells(row.values, state.lines[row.key], spans):
@@ -605,7 +612,7 @@ def read_edits(values: list[list[Any]], state: State, plan: "Plan | Callable[[],
                 continue
         for col, raw, before, now in changed:
             where = address(row.row, col.index)
-            what = f"{col.year} {label} {title(col.key, root)}"
+            what = f"{col.year} {label} {title(col.key)}"
             if col.kind == "closed":
                 problems.append(CellProblem(where, what, f"{col.year}年度は締め切られているため変更できません。元の内容に戻してください"))
                 continue
@@ -613,20 +620,10 @@ def read_edits(values: list[list[Any]], state: State, plan: "Plan | Callable[[],
             if problem:
                 problems.append(CellProblem(where, what, problem))
                 continue
-            edits.append(CellEdit(row.row, col.index, col.year, row.no, row.department, col.key, before, now))
-    return SheetReading(rows, edits, problems, skipped)
-
-
-def record_value(records: dict[tuple[str, int], dict[str, Any]], year: str, no: int,
-                 department: str, field_name: str) -> str | None:
-    rec = records.get((year, no)) or {}
-    for rep in rec.get("報告", []) or []:
-        if isinstance(rep, dict) and rep.get("主管課") == department:
-            value = rep.get(field_name)
-            if value is None or value == "":
-                return None
-            return str(value)
-    return None
+            ref = FieldRef(col.year, row.no, row.department, col.key)
+            edits.append(FieldChange(ref, before, now))
+            cells[ref] = where
+    return SheetReading(layout, rows, edits, problems, skipped, cells)
 
 
 # ----------------------------------------------------------------------------- filling
@@ -687,25 +684,27 @@ class Fill:
 
 def fill(values: list[list[Any]], state: State, records: dict[tuple[str, int], dict[str, Any]],
          base: str, plan: Plan | None = None, department: str = "",
-         keep: dict[tuple[int, str, str], str | None] | None = None,
-         pulled_at: str = "", only: set[tuple[str, int]] | None = None) -> Fill:
+         keep: dict[FieldRef, str | None] | None = None,
+         pulled_at: str = "", only: set[tuple[str, int]] | None = None,
+         found: tuple[list[DataRow], list[int]] | None = None) -> Fill:
     """The sheet's editable cells and the state after taking ``records`` (at ``base``).
 
     A cell the user changed since the last pull keeps its text and its pulled value
-    (so that sending it later still detects someone else's change); ``keep`` maps
-    (No, 主管課, column code) to the base value such a cell should have instead (after a
-    push: the sent value, or the other person's value of a conflict).
+    (so that sending it later still detects someone else's change); ``keep`` gives the
+    base value such a field's cell should have instead (after a push: the sent value, or
+    the other person's value of a conflict).
 
     ``only``: the (年度, No) of the records that changed since the state's base; the others
-    are taken to hold what the state says (``records`` then needs only those)."""
+    are taken to hold what the state says (``records`` then needs only those).
+    ``found``: :func:`data_rows` of ``values``, when the caller has them."""
     layout = state.layout
-    rows, _stray = data_rows(values, layout)
+    rows, _stray = found or data_rows(values, layout)
     keep = keep or {}
     new = state.copy()
     new.base, new.department, new.pulled_at = base, department, pulled_at or state.pulled_at
     spans = layout.runs(("edit", "closed"))
     years = layout.years()
-    keep_keys = {(k[0], k[1]) for k in keep}
+    keep_keys = {(ref.no, ref.department) for ref in keep}
     index: dict[tuple[str, int], dict[str, dict[str, Any]]] = {}   # (年度, No) -> 主管課 -> report
     last_row = max([len(values), FIRST_DATA_ROW] + [r.row for r in rows])
     seen: set[tuple[int, str]] = set()
@@ -716,8 +715,9 @@ def fill(values: list[list[Any]], state: State, records: dict[tuple[str, int], d
             continue
         seen.add(row.key)
         mine = not department or row.department == department
+        kept = row.key in keep_keys
         if (only is not None and row.key in state and not any((y, row.no) in only for y in years)
-                and row.key not in keep_keys
+                and not kept
                 and same_cells(row.values, state.lines[row.key], spans)):
             continue        # nothing changed on either side
         for col in layout.field_columns():
@@ -725,19 +725,16 @@ def fill(values: list[list[Any]], state: State, records: dict[tuple[str, int], d
             now = text_of(raw) if not is_error_value(raw) else raw
             pulled = state.value(row.key, col)
             edited = (now != pulled) or is_error_value(raw)
-            code_key = (row.no, row.department, col.code)
+            ref = FieldRef(col.year, row.no, row.department, col.key) if kept else None
             if only is not None and (col.year, row.no) not in only:
                 head = pulled
             else:
                 reports = index.get((col.year, row.no))
                 if reports is None:
-                    rec = records.get((col.year, row.no)) or {}
-                    reports = index[(col.year, row.no)] = {
-                        r.get("主管課"): r for r in rec.get("報告", []) or [] if isinstance(r, dict)}
-                value = reports.get(row.department, {}).get(col.key)
-                head = None if value is None or value == "" else str(value)
-            if code_key in keep:
-                new.set(row.key, col, keep[code_key])
+                    reports = index[(col.year, row.no)] = Record(records.get((col.year, row.no))).reports()
+                head = text_or_none(reports.get(row.department, {}).get(col.key))
+            if ref is not None and ref in keep:
+                new.set(row.key, col, keep[ref])
             elif not mine:
                 new.set(row.key, col, pulled)
             elif col.kind == "closed":
@@ -762,30 +759,3 @@ def fill(values: list[list[Any]], state: State, records: dict[tuple[str, int], d
                 if (i.no, d) not in seen and (not department or d == department):
                     result.missing.append((i.no, d))
     return result
-
-
-def problem_cell(layout: Layout, rows: list[DataRow], year: str, no: int, department: str,
-                 field_name: str) -> str:
-    """The address of a record field's cell in the sheet ("" when not shown)."""
-    col = layout.column_of(year, field_name)
-    index = col.index if col is not None else (layout.fixed("主管課") if field_name == "主管課" else None)
-    row = next((r for r in rows if r.key == (no, department)), None)
-    return address(row.row, index) if index is not None and row is not None else ""
-
-
-_PROBLEM_FIELD = re.compile(r"^報告\[(?P<dept>[^\]]+)\]\.(?P<field>.+)$")
-
-
-def locate_problem(layout: Layout, rows: list[DataRow], path: str, field_path: str) -> tuple[str, str]:
-    """(cell address or "", label) of a validate.Problem on records/<年度>/<No>.yaml."""
-    from shinchoku.model import records as records_mod
-
-    parsed = records_mod.parse_relpath(path.split("/", 1)[1]) if path.startswith("records/") else None
-    m = _PROBLEM_FIELD.match(field_path or "")
-    if parsed and m:
-        year, no = parsed
-        cell = problem_cell(layout, rows, year, no, m.group("dept"), m.group("field"))
-        return cell, f"{year} No.{no} {m.group('dept')} {title(m.group('field'))}"
-    if parsed:
-        return "", f"{parsed[0]} No.{parsed[1]}"
-    return "", path

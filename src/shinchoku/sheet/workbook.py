@@ -16,6 +16,7 @@ from typing import Any
 
 from shinchoku.errors import UsageError
 from shinchoku.model import schema
+from shinchoku.model.fields import Record
 from shinchoku.model.plan import Plan
 from shinchoku.sheet import published
 from shinchoku.sheet import sheetmodel as sm
@@ -65,7 +66,7 @@ def write(path: Path, plan: Plan, records: dict[tuple[str, int], dict[str, Any]]
     state = sm.State(layout, base=base, department=department)
     for no, dept in keys:
         for col in layout.field_columns():
-            state.set((no, dept), col, sm.record_value(records, col.year, no, dept, col.key))
+            state.set((no, dept), col, Record(records.get((col.year, no))).value(dept, col.key))
     st = wb.create_sheet(sm.STATE_SHEET)
     grid = state.grid(keys)
     # Text format ("@") on every state cell and column: Excel keeps what the add-in writes
@@ -152,8 +153,9 @@ def _write_main(ws, layout: sm.Layout, plan: Plan, records, department: str, roo
         ws.column_dimensions[get_column_letter(col.index)].width = column_width(col)
 
     # body
-    status_values = schema.status_values(root)
-    limit = schema.field_schema("実績", root).get("maxLength", 2000)
+    shape = schema.shape(root)
+    status_values = shape.statuses
+    limit = shape.spec("実績").max_length or 2000
     status_dv = DataValidation(type="list", formula1='"' + ",".join(status_values) + '"', allow_blank=True,
                                showErrorMessage=True, errorTitle="進捗状況",
                                error="一覧から選んでください（" + "／".join(status_values) + "）",
@@ -203,10 +205,8 @@ def _write_main(ws, layout: sm.Layout, plan: Plan, records, department: str, roo
                                      "事業内容": content.get(dept, "") if isinstance(content, dict) else (content or "")}[col.key]
                         elif col.kind == "plan":
                             value = (item.get("計画") or {}).get(col.key, "")
-                        elif col.kind == "context":
-                            value = sm.record_value(records, col.year, item["No"], dept, col.key)
-                        else:
-                            value = sm.record_value(records, col.year, item["No"], dept, col.key)
+                        else:           # a year's field (open, closed, or the previous year's beside 実績)
+                            value = Record(records.get((col.year, item["No"]))).value(dept, col.key)
                         cell = ws.cell(row=row, column=col.index)
                         if value not in (None, ""):
                             cell.value = value

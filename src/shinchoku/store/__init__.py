@@ -356,10 +356,9 @@ class Store:
         except GitError as exc:
             return False, exc.detail
 
-    # Transitional: three modules other helpers are restructuring still call these
-    # (commands/init.py, xlserver/workspace.py, sharing/sync.py; tests/test_gitdoor.py
-    # holds the list).  Each has an intent-named method now; remove these two once they
-    # use them.
+    # Transitional: two modules another helper is restructuring still call these
+    # (commands/init.py, xlserver/workspace.py; tests/test_gitdoor.py holds the list).
+    # Each has an intent-named method now; remove these two once they use them.
     git = _git
     try_git = _try_git
 
@@ -425,14 +424,6 @@ class Store:
             raise GitError("git の名前とメールアドレスが設定されていません"
                            "（git config user.name「氏名」、git config user.email「メール」を設定してください）")
         return Author(name, email)
-
-    def author_or_machine(self) -> Author:
-        """The configured author, or shinchoku itself where none is configured (for what the
-        machine does on its own: an automatic save, a merge commit)."""
-        try:
-            return self.author_from_config()
-        except GitError:
-            return Author("shinchoku", "shinchoku@localhost")
 
     def git_dir(self) -> Path:
         """This clone's own git folder (``.git``: index, MERGE_HEAD, locks), absolute."""
@@ -717,8 +708,10 @@ class Store:
         return self.head()
 
     def commit_records(self, recs: list[dict[str, Any]], author: Author, message: str | None = None,
-                       *, note: str | None = None) -> str | None:
+                       *, note: str | None = None, verify: bool = True) -> str | None:
         """Write ``recs`` and commit them; the message is generated when not given.
+        ``verify=False`` skips the pre-commit hook, for a caller that has just checked
+        the very text of these records as the hook would.
 
         When git cannot take them (a held lock, a hook's refusal) the files are put back
         as HEAD has them, so the clone stays clean and the next attempt can go ahead."""
@@ -733,7 +726,7 @@ class Store:
                                       for (year, no), p, r in zip(keys, paths, recs)], note)
         try:
             self.write_records(recs)
-            return self.commit(paths, author, message)
+            return self.commit(paths, author, message, verify=verify)
         except GitError:
             self._put_back(originals)
             raise

@@ -27,7 +27,7 @@ import os
 import time
 from pathlib import Path
 
-from shinchoku.store import RECORDS, Store
+from shinchoku.store import RECORDS, Author, GitError, Store
 
 STALE_AFTER = 10.0                 # seconds: no git command of shinchoku's holds a lock this long
 SAVED_PREFIX = "refs/shinchoku/saved/"
@@ -232,12 +232,20 @@ def save_folder(store: Store, message: str) -> str:
         tmp_index.unlink(missing_ok=True)
     if tree == store._git("rev-parse", f"{head}^{{tree}}").strip():
         return ""
-    who = store.author_or_machine()
+    who = fallback_author(store)
     commit = store._git("commit-tree", tree, "-p", head, "-F", "-", env=who.env(),
                        input=f"{message}（自動保存）\n".encode("utf-8")).strip()
     ref = f"{SAVED_PREFIX}{_stamp()}-{commit[:7]}"
     store._git("update-ref", ref, commit)
     return ref
+
+
+def fallback_author(store: Store) -> Author:
+    """The clone's git user, or shinchoku itself when none is set (for commits no one typed)."""
+    try:
+        return store.author_from_config()
+    except GitError:
+        return Author("shinchoku", "shinchoku@localhost")
 
 
 def _stamp() -> str:

@@ -16,7 +16,6 @@ central repository can be read, for a load balancer or monitoring.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from shinchoku.xlserver import workspace
 from shinchoku.xlserver.environ import configure

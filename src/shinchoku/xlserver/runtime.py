@@ -62,10 +62,10 @@ def press(control_id: str, book, current_user: Any) -> None:
     button = addin.BUTTONS.get(control_id)
     user = identify(current_user)
     if button is None:
-        addin._alert(book, f"「{control_id}」というボタンはありません", critical=True)
+        addin.alert(book, f"「{control_id}」というボタンはありません", critical=True)
         return
     if user is None:
-        addin._alert(book, "サーバーの利用者一覧にあなたが登録されていないため、実行できません。"
+        addin.alert(book, "サーバーの利用者一覧にあなたが登録されていないため、実行できません。"
                            f"管理者に登録を依頼してください。{SHEET_UNCHANGED}。", critical=True)
         return
     log.info("%s pressed %s", user.login, control_id)
@@ -77,9 +77,9 @@ def press(control_id: str, book, current_user: Any) -> None:
                 _fresh(clone)
                 button(book)
     except ShinchokuError as exc:       # a clone that could not be made or brought up to date
-        addin._alert(book, f"{exc}\n{SHEET_UNCHANGED}。", critical=True)
+        addin.alert(book, f"{exc}\n{SHEET_UNCHANGED}。", critical=True)
     except Exception as exc:      # noqa: BLE001 - the boundary of a server request: logged, said in Japanese
-        addin._alert(book, log_unexpected(exc, f"serve {control_id} ({user.login})") + f"\n{SHEET_UNCHANGED}。",
+        addin.alert(book, log_unexpected(exc, f"serve {control_id} ({user.login})") + f"\n{SHEET_UNCHANGED}。",
                      critical=True)
 
 
