@@ -1,11 +1,12 @@
 """How fast is `shinchoku review`? Against `git log -p` over the same commits.
 
-    python bench/bench_review.py [--initiatives 1000] [--years 10] [--commits 1000] [--rounds 3]
+    python bench/bench_review.py [--initiatives 1000] [--years 10] [--commits 1000] [--rounds 5]
 
 On the synthetic repository (bench/synth.py; with git, cached under bench/out/),
 `--commits` commits by three people in turn, each changing one field of a different
-record (git fast-import), after a `reviewed/…` tag.  Both run as whole processes
-(interpreter start included), interleaved, `--rounds` times:
+record (git fast-import, dated after the repository's creation), after a `reviewed/…`
+tag that HEAD contains.  Both run as whole processes (interpreter start included),
+interleaved, `--rounds` times, and are printed as medians with their spread:
 
 * floor: `git log -p reviewed/…..HEAD -- records` (what reading the changes costs git);
 * `shinchoku review` (the coordinator's command: every field change since the tag,
@@ -39,7 +40,8 @@ def git(repo: Path, *args: str, **kw) -> str:
 
 def make(initiatives: int, years: int, commits: int) -> Path:
     repo = OUT / f"review-{initiatives}x{years}-{commits}"
-    if (repo / ".git").is_dir() and git(repo, "tag", "--list", "reviewed/*").strip():
+    # the tag must be one HEAD contains as git sees it (`--merged`), as in a real repository
+    if (repo / ".git").is_dir() and git(repo, "tag", "--list", "reviewed/*", "--merged", "HEAD").strip():
         return repo
     print(f"making {repo} …", flush=True)
     make_repo(repo, initiatives, years, seed=1, git=True)
@@ -50,7 +52,9 @@ def make(initiatives: int, years: int, commits: int) -> Path:
     nos = [i.no for i in plan.initiatives()]
     head = git(repo, "rev-parse", "HEAD").strip()
     stream = []
-    stamp = 1_743_500_000
+    # the edits come after the repository's creation: commit dates that went backwards
+    # would hide the tag from `git tag --merged` (git's walk stops at older dates)
+    stamp = int(git(repo, "log", "-1", "--format=%ct", "HEAD")) + 60
     for k in range(commits):
         no = nos[k % len(nos)]
         rel = records.record_relpath(year, no)
@@ -84,7 +88,7 @@ def main() -> None:
     ap.add_argument("--initiatives", type=int, default=1000)
     ap.add_argument("--years", type=int, default=10)
     ap.add_argument("--commits", type=int, default=1000)
-    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--rounds", type=int, default=5)
     args = ap.parse_args()
     print(machine())
     repo = make(args.initiatives, args.years, args.commits)

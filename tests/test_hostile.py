@@ -207,7 +207,7 @@ def test_review_of_a_huge_field_with_a_small_edit_ends(tmp_path):
 
 
 def test_the_word_diff_of_long_texts_is_bounded_and_exact():
-    from shinchoku.sharing import diffwords
+    from shinchoku.publish import diffwords
 
     text = "授業を3回実施した。地域の方と協力した。\n" * 100000
     cases = [(text, text[:500000] + "新しい文。" + text[500000:]), (text, "短い"),

@@ -15,7 +15,7 @@ from conftest import edit_report
 from gitrepo import commit_all, git, records_repo
 from shinchoku.cli import main
 from shinchoku.model import records
-from shinchoku.sharing import diffwords
+from shinchoku.publish import diffwords
 
 COORDINATOR = ("協働推進課 調整担当", "kyodo@city.example")
 YAMADA = ("山田 花子", "yamada@city.example")      # 指導室

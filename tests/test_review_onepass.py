@@ -64,14 +64,14 @@ def test_review_starts_one_git_log_for_the_whole_range(tmp_path, monkeypatch):
     root = _repo(tmp_path)
     store = Store(root)
     started: list[list[str]] = []
-    real = subprocess.run
 
-    def counting(cmd, *a, **kw):
-        if cmd and cmd[0] == "git":
-            started.append(list(cmd))
-        return real(cmd, *a, **kw)
+    class Counting(subprocess.Popen):         # every git started, by subprocess.run or not
+        def __init__(self, cmd, *a, **kw):
+            if cmd and cmd[0] == "git":
+                started.append(list(cmd))
+            super().__init__(cmd, *a, **kw)
 
-    monkeypatch.setattr(subprocess, "run", counting)
+    monkeypatch.setattr(subprocess, "Popen", Counting)
     got = review.collect(store, since="2025-04-15")
     assert len(got.commits) == 6
     logs = [c for c in started if "log" in c]
@@ -84,8 +84,7 @@ def test_review_starts_one_git_log_for_the_whole_range(tmp_path, monkeypatch):
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st
 
-from shinchoku.model import records, schema  # noqa: E402
-from shinchoku.rules import fielddiff
+from shinchoku.model import fields, fieldspans, records, schema  # noqa: E402
 
 _FIELDS = [f for f in schema.report_fields() if f != "主管課"]
 _texts = st.text(max_size=30) | st.sampled_from(["No", "12:30", "a\nb", "a\n", "- x", "'q'", "  lead", "末尾 "])
@@ -98,8 +97,9 @@ _records = st.builds(lambda rs: {"No": 5, "年度": "R2", "報告": rs}, st.list
 @given(_records, _records)
 def test_byte_level_changes_are_what_parsing_finds(old, new):
     a, b = records.dumps(old), records.dumps(new)
-    fast = review._span_changes(a.encode("utf-8"), b.encode("utf-8"), _FIELDS)
+    spans = fieldspans.changes(a.encode("utf-8"), b.encode("utf-8"), _FIELDS, key=("R2", 5))
+    fast = None if spans is None else [(fc.department, fc.field, fc.before, fc.after) for fc in spans]
     want = [(fc.department, fc.field, fc.before, fc.after)
-            for fc in fielddiff.changes(records.mapping_or_none(a.encode()), records.mapping_or_none(b.encode()),
-                                        schema.report_fields()) if fc.field != "主管課"]
+            for fc in fields.changes(records.mapping_or_none(a.encode()), records.mapping_or_none(b.encode()),
+                                     schema.report_fields()) if fc.field != "主管課"]
     assert fast is None or fast == want

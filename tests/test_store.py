@@ -314,26 +314,26 @@ def test_init_from_the_real_sheet_and_history_answers_with_the_import_commit(tmp
         fields = {(r["No"], d["主管課"], f) for r in recs.values() if r["年度"] == "R2"
                   for d in r["報告"] for f in d if f != "主管課"}
         assert len(blamed) == len(fields) > 50
-        assert {c.commit for c in blamed} == {import_commit}
-        assert [c.commit for c in history.field_history(s, "R2", 5, "実績")] == [import_commit] * 2
+        assert {c.commit.sha for c in blamed} == {import_commit}
+        assert [c.commit.sha for c in history.field_history(s, "R2", 5, "実績")] == [import_commit] * 2
 
 
 def test_field_lines_read_without_a_parser_equal_the_parsed_values():
     """history compares a field's own lines and parses only those: on every real record
     and field (multi-line texts, quoted values, ':' inside text) it reads what YAML reads."""
-    from shinchoku.model import schema
-    from shinchoku.rules import fielddiff
+    from shinchoku.model import fieldspans, schema
+    from shinchoku.model.fields import Record
 
     fields = [f for f in schema.report_fields() if f != "主管課"]
     root = Path(__file__).parents[1]
     compared = 0
     for path in records.iter_record_files(root):
         raw = path.read_bytes()
-        parsed = fielddiff.reports_by_department(records.load_record(path))
+        parsed = Record(records.load_record(path)).reports()
         for name in fields:
-            spans = history._field_spans(raw, name)
+            spans = fieldspans.field_spans(raw, name)
             assert spans is not None, path
-            got = {d: history._decode(s, name) for d, s in spans.items()}
+            got = {d: fieldspans.decode(s, name) for d, s in spans.items()}
             want = {d: str(r[name]) for d, r in parsed.items() if r.get(name) not in (None, "")}
             assert got == want, (path, name)
             compared += len(want)
@@ -341,12 +341,12 @@ def test_field_lines_read_without_a_parser_equal_the_parsed_values():
     tricky = records.dumps({"No": 1, "年度": "R2", "報告": [
         {"主管課": "協働推進課", "課題": "期限: 3月末 #重要", "備考": "yes", "実績": "'引用' と ''二重'': 済"},
         {"主管課": "広報課", "実績": "1行目\n  字下げした2行目\n", "備考": " 前後に空白 "}]}).encode()
-    spans = history._field_spans(tricky, "備考")
-    assert {d: history._decode(s, "備考") for d, s in spans.items()} == {"協働推進課": "yes", "広報課": " 前後に空白 "}
-    assert history._decode(history._field_spans(tricky, "課題")["協働推進課"], "課題") == "期限: 3月末 #重要"
-    assert history._decode(history._field_spans(tricky, "実績")["協働推進課"], "実績") == "'引用' と ''二重'': 済"
-    assert history._decode(history._field_spans(tricky, "実績")["広報課"], "実績") == "1行目\n  字下げした2行目\n"
-    assert history._field_spans(b"No: 1\n\xe5\xb9\xb4\xe5\xba\xa6: R2\n\xe5\xa0\xb1\xe5\x91\x8a: [{a: 1}]\n", "備考") is None
+    spans = fieldspans.field_spans(tricky, "備考")
+    assert {d: fieldspans.decode(s, "備考") for d, s in spans.items()} == {"協働推進課": "yes", "広報課": " 前後に空白 "}
+    assert fieldspans.decode(fieldspans.field_spans(tricky, "課題")["協働推進課"], "課題") == "期限: 3月末 #重要"
+    assert fieldspans.decode(fieldspans.field_spans(tricky, "実績")["協働推進課"], "実績") == "'引用' と ''二重'': 済"
+    assert fieldspans.decode(fieldspans.field_spans(tricky, "実績")["広報課"], "実績") == "1行目\n  字下げした2行目\n"
+    assert fieldspans.field_spans(b"No: 1\n\xe5\xb9\xb4\xe5\xba\xa6: R2\n\xe5\xa0\xb1\xe5\x91\x8a: [{a: 1}]\n", "備考") is None
 
 
 def test_the_plan_is_parsed_once_per_content_and_a_bad_cache_is_ignored(tmp_path):

@@ -335,7 +335,7 @@ def test_server_killed_in_the_middle_of_a_send_leaves_nothing_half_written(offic
         assert status != 200 or not alerts or "送信しました" not in alerts[0][0]
         assert head(central) == before
         with Store(central) as s:
-            assert s.git("fsck", "--connectivity-only") is not None
+            assert s._git("fsck", "--connectivity-only") is not None
     finally:
         server.stop()
     restarted = Server(office["tmp"] / "data", central).start()

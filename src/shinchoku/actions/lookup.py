@@ -36,7 +36,8 @@ def history(given: BookValues, settings: Settings, say: Progress = _quiet) -> An
     rows: list[list[Any]] = [[f"{label} の履歴（新しい順）"], [note or f"{now()} 現在"],
                              ["日時", "変更した人", "変更前", "変更後", "コミットの説明", "コミット"]]
     for ch in changes:
-        rows.append([when(ch.when), ch.author, or_empty(ch.before), or_empty(ch.after), ch.subject, ch.commit[:7]])
+        rows.append([when(ch.when), ch.author, or_empty(ch.before), or_empty(ch.after), ch.commit.subject,
+                     ch.commit.short])
     if not changes:
         rows.append(["", "", "", "", "この項目はまだ変更されていません"])
     wb.listing(sm.HISTORY_SHEET, rows)
@@ -46,6 +47,7 @@ def history(given: BookValues, settings: Settings, say: Progress = _quiet) -> An
 def review(given: BookValues, settings: Settings, say: Progress = _quiet) -> Answer:
     """変更確認: every change since the last approved review (協働推進課)."""
     from shinchoku.model import schema
+    from shinchoku.publish import reviewpage
     from shinchoku.sharing import review as review_mod
 
     wb = Workbook(given, settings)
@@ -55,9 +57,9 @@ def review(given: BookValues, settings: Settings, say: Progress = _quiet) -> Ans
             result = review_mod.collect(store)
         except review_mod.ReviewError as exc:
             raise Stop(str(exc)) from None
-    items = review_mod.rows(result)
+    items = reviewpage.rows(result)
     title = schema.shape(wb.root).title
-    rows: list[list[Any]] = [[f"変更確認: {review_mod.describe_base(result)}"], [f"{len(items)}件の変更（{now()} 現在）{note}"],
+    rows: list[list[Any]] = [[f"変更確認: {reviewpage.describe_base(result)}"], [f"{len(items)}件の変更（{now()} 現在）{note}"],
                              ["課", "No", "施策", "年度", "項目", "変更前", "変更後", "変更者", "日時", "コミット"]]
     for it in items:
         rows.append([it["主管課"], it["No"], it["施策名"], it["年度"], title(it["項目"]), or_empty(it["変更前"]),

@@ -56,8 +56,7 @@ def render_text(found, year: str, no: int | None) -> str:
     author_w = max(width(c.author) for c in found)
     lines = []
     for c in found:
-        rec_no = int(c.path.rsplit("/", 1)[-1].split(".")[0])
-        lines.append(f"No {rec_no:>2}  {ljust(c.department, dept_w)}  {ljust(c.field, field_w)}  "
-                     f"{c.when.astimezone().strftime('%Y-%m-%d %H:%M')}  {c.commit[:7]}  {ljust(c.author, author_w)}  "
-                     f"{clip(c.subject, 60)}")
+        lines.append(f"No {c.no:>2}  {ljust(c.department, dept_w)}  {ljust(c.field, field_w)}  "
+                     f"{c.commit.when_text}  {c.commit.short}  {ljust(c.author, author_w)}  "
+                     f"{clip(c.commit.subject, 60)}")
     return "\n".join(lines) + "\n"

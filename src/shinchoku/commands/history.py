@@ -71,8 +71,7 @@ def _not_in_plan(store, no: int, department: str | None) -> str | None:
 def _start_log(args):
     """Start `git log` before anything heavy is imported, so git works while Python loads
     the rest (the command's time is then close to git's own)."""
-    from shinchoku.store import spawn
-    from shinchoku.store.gitlog import log_args
+    from shinchoku.store import start_history
 
     no, year = args.no.strip(), args.year.strip().upper()
     if year.isdigit() and not no.isdigit():
@@ -80,7 +79,7 @@ def _start_log(args):
     if not no.isdigit() or not year[:1] in ("H", "R") or not year[1:].isdigit():
         return None
     try:
-        return spawn(log_args([f"records/{year[0]}{int(year[1:])}/{int(no):02d}.yaml"], True), args.repo)
+        return start_history(f"records/{year[0]}{int(year[1:])}/{int(no):02d}.yaml", args.repo)
     except OSError:
         return None
 
@@ -111,20 +110,19 @@ def _why_nothing(store, year: str, no: int, department: str | None) -> str:
     return ""
 
 
-def _revert_reasons(store, changes) -> dict[str, str]:
+def _revert_reasons(changes) -> dict[str, str]:
     """{commit: reason} for the coordinator's reverts among ``changes`` (the reason given
-    with ``review --revert --note`` is in the commit's body, which the log does not read)."""
-    shas = sorted({c.commit for c in changes if c.subject.startswith("取り消し:")})
-    if not shas:
+    with ``review --revert --note`` is in the commit's body)."""
+    reverts = [c.commit for c in changes if c.commit.subject.startswith("取り消し:")]
+    if not reverts:
         return {}
-    from shinchoku.sharing.review import revert_reason
+    from shinchoku.publish.reviewpage import revert_reason
 
     out = {}
-    for entry in store.git("show", "-s", "--format=%H%x1f%B%x1e", *shas).split("\x1e"):
-        sha, _, body = entry.strip("\n").partition("\x1f")
-        reason = revert_reason(body)
-        if sha and reason:
-            out[sha] = reason
+    for commit in reverts:
+        reason = revert_reason(commit.body)
+        if reason:
+            out[commit.sha] = reason
     return out
 
 
@@ -141,7 +139,7 @@ def _run(args, started) -> int:
         raise UsageError(f"「{args.field}」という項目はありません（選べる項目: {'・'.join(fields)}）")
     with open_store(args) as store:
         changes = history.field_history(store, year, no, args.field, args.department, started=started)
-        reasons = _revert_reasons(store, changes)
+        reasons = _revert_reasons(changes)
         unknown = None if changes else _not_in_plan(store, no, args.department)
         hint = "" if changes or unknown else _why_nothing(store, year, no, args.department)
         talk = _cycle_lines(store, year, no, args.department)
@@ -158,7 +156,7 @@ def _run(args, started) -> int:
 
 
 def render_json(changes, reasons: dict[str, str]) -> str:
-    return json.dumps([{**c.as_json(), **({"reason": reasons[c.commit]} if c.commit in reasons else {})}
+    return json.dumps([{**c.as_json(), **({"reason": reasons[c.commit.sha]} if c.commit.sha in reasons else {})}
                        for c in changes], ensure_ascii=False, indent=1) + "\n"
 
 
@@ -170,14 +168,14 @@ def render_text(changes, reasons: dict[str, str], talk: list[str], what: str, de
     who = f"（{department}）" if department else ""
     lines = [f"{what}{who}の変更: {len(changes)}件（新しい順）"]
     for c in changes:
-        lines += ["", f"{c.when.astimezone().strftime('%Y-%m-%d %H:%M')}  {c.author}  {c.commit[:7]}  {c.department}"]
+        lines += ["", f"{c.commit.when_text}  {c.author}  {c.commit.short}  {c.department}"]
         for label, value in (("変更前", c.before), ("変更後", c.after)):
             first, *more = (value or "（空欄）").split("\n")
             lines.append(f"  {label}: {first}")
             lines += [f"          {line}" for line in more]
-        lines.append(f"  説明:   {clip(c.subject, 100)}")
-        if c.commit in reasons:
-            lines.append(f"  理由:   {clip(reasons[c.commit], 200)}")
+        lines.append(f"  説明:   {clip(c.commit.subject, 100)}")
+        if c.commit.sha in reasons:
+            lines.append(f"  理由:   {clip(reasons[c.commit.sha], 200)}")
     if talk:
         lines += ["", "提出状況とコメント（やりとり）:", *talk]
     return "\n".join(lines) + "\n"

@@ -37,6 +37,7 @@ def configure(p) -> None:
 
 
 def run(args) -> int:
+    from shinchoku.publish import reviewpage
     from shinchoku.sharing import review
     from shinchoku.store import Store
 
@@ -57,22 +58,23 @@ def run(args) -> int:
         if args.approve:
             return _approve(store, compared, behind, args.note)
         result = review.collect(store, args.since, target)
-    result.compared = f"{compared}を、{review.base_text(result)}から比べました"
+    result.compared = f"{compared}を、{reviewpage.base_text(result)}から比べました"
     if args.json:
         print(result.compared, file=sys.stderr)
-        sys.stdout.write(review.to_json(result) + "\n")
+        sys.stdout.write(reviewpage.to_json(result) + "\n")
     elif args.html:
         out = Path(args.html)
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(review.render_html(result), encoding="utf-8", newline="\n")
-        print(f"{out} に書き出しました（{review.summary_line(result)}）")
+        out.write_text(reviewpage.render_html(result), encoding="utf-8", newline="\n")
+        print(f"{out} に書き出しました（{reviewpage.summary_line(result)}）")
         print(result.compared)
     else:
-        sys.stdout.write(review.render_text(result, color=sys.stdout.isatty()))
+        sys.stdout.write(reviewpage.render_text(result, color=sys.stdout.isatty()))
     return 0
 
 
 def _approve(store, compared: str, behind: int, note: str | None) -> int:
+    from shinchoku.publish import reviewpage
     from shinchoku.sharing import review
 
     if behind:
@@ -82,8 +84,8 @@ def _approve(store, compared: str, behind: int, note: str | None) -> int:
             "shinchoku review で確かめてから、もう一度承認してください")
     result = review.collect(store)
     tag, count = review.approve(store, note)
-    pushed = "中央のリポジトリへ送りました" if review._has_remote(store) else "中央のリポジトリがないため、この PC にだけ付けました"
-    print(f"{compared}を、{review.base_text(result)}から比べました")
+    pushed = "中央のリポジトリへ送りました" if store.has_remote() else "中央のリポジトリがないため、この PC にだけ付けました"
+    print(f"{compared}を、{reviewpage.base_text(result)}から比べました")
     print(f"確認済みの印 {tag} を付けました（変更 {count}件）。{pushed}")
     return 0
 
@@ -123,7 +125,7 @@ def _fetch(store, fetch: bool = True, approving: bool = False) -> tuple[str, str
 
     branch = store.branch()
     local = f"この PC の記録（{branch}、{(store.head() or '')[:7]}）"
-    if not review._has_remote(store):
+    if not store.has_remote():
         return "HEAD", local, 0
     if fetch:
         try:
@@ -138,8 +140,7 @@ def _fetch(store, fetch: bool = True, approving: bool = False) -> tuple[str, str
     central = store.rev(upstream)
     if central is None:
         return "HEAD", local + "（中央のリポジトリにまだ送っていないため）", 0
-    behind = int(store.git("rev-list", "--count", f"HEAD..{central}").strip() or 0)
-    ahead = int(store.git("rev-list", "--count", f"{central}..HEAD").strip() or 0)
+    ahead, behind = store.ahead_behind()
     checked = "" if fetch else "、最後に取得した時点"
     label = f"中央のリポジトリ（{upstream}、{central[:7]}{checked}）"
     if behind and not approving:
@@ -151,11 +152,12 @@ def _fetch(store, fetch: bool = True, approving: bool = False) -> tuple[str, str
 
 
 def _revert(store, sha: str, note: str) -> int:
+    from shinchoku.publish import reviewpage
     from shinchoku.sharing import review
 
     commit, recs, changes = review.reverted_records(store, sha)
     author = store.author_from_config()
-    store.commit_records(recs, author, review.revert_note(commit, note))
+    store.commit_records(recs, author, reviewpage.revert_note(commit, note))
     print(f"{commit.short}（{commit.author}「{commit.subject}」）の変更 {len(changes)}件を取り消すコミットを作りました")
     for c in changes:
         print(f"  {c.year} No {c.no} {c.department} {c.field}")

@@ -19,20 +19,9 @@ from shinchoku.store import Store
 PLAN_RELPATH = validate.PLAN_RELPATH
 
 
-def staged_paths(store: Store) -> list[str]:
-    """Added, copied, modified or renamed paths under records/ in the index."""
-    out = store.git("diff", "--cached", "--name-only", "-z", "--diff-filter=ACMR", "--", records.RECORDS)
-    return [p for p in out.split("\0") if p]
-
-
-def index_paths(store: Store) -> list[str]:
-    out = store.git("ls-files", "-z", "--cached", "--", records.RECORDS)
-    return [p for p in out.split("\0") if p]
-
-
 def check_index(store: Store) -> tuple[list[validate.Problem], int]:
     """(problems, number of files checked) for what the index would commit."""
-    staged = staged_paths(store)
+    staged = store.staged_paths(records.RECORDS)
     if not staged:
         return [], 0
     plan_raw = store.read_object(f":{PLAN_RELPATH}")
@@ -48,7 +37,7 @@ def check_index(store: Store) -> tuple[list[validate.Problem], int]:
             plan = load_cached(plan_raw, store.cache_dir())
         except yamlio.YamlError:
             plan = None
-    targets = index_paths(store) if PLAN_RELPATH in staged else staged
+    targets = store.index_paths(records.RECORDS) if PLAN_RELPATH in staged else staged
     checker = validate.Checker(root, plan)
     for rel in targets:
         if rel == PLAN_RELPATH or not rel.endswith((".yaml", ".yml")):

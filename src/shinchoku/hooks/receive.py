@@ -17,6 +17,9 @@ leaves the repository exactly as it was.
 * **refs** – main cannot be deleted; staff may push main only (fast-forward), never
   another branch or tag; coordinators may push other refs (``reviewed/*`` tags …).
 
+This module reads the push; every decision on who may do what (the pusher, the refs,
+departments, closed years, coordinator-only files) is :mod:`shinchoku.rules.access`'s.
+
 Rules come from the server's own main as it is before the push (``records/access.yaml``,
 the plan's open years); only for the very first push from what is pushed.  A problem
 found on main's change is reported under the newest pushed commit that made it.
@@ -40,19 +43,18 @@ from pathlib import Path
 from typing import Iterable, TextIO
 
 from shinchoku.model import records, yamlio
+from shinchoku.model.fields import Commit
 from shinchoku.model.plan import Plan, load_cached
 from shinchoku.rules import access as access_mod
 from shinchoku.rules import cycle, treeshape, validate
 from shinchoku.rules.validate import Problem
-from shinchoku.store import GitError, Store
+from shinchoku.store import FileChange, GitError, Store
 
 PUSHER_ENV = ("GL_USERNAME", "GITEA_PUSHER_NAME", "REMOTE_USER")
 PLAN_RELPATH = validate.PLAN_RELPATH
 ACCESS_RELPATH = access_mod.ACCESS_RELPATH
-REVIEWED_TAGS = "refs/tags/reviewed/"
-BRANCHES = "refs/heads/"
-MAIN = "refs/heads/main"
-EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+BRANCHES = access_mod.BRANCHES
+MAIN = access_mod.MAIN
 BLOB_MODES = (treeshape.REGULAR, treeshape.EXECUTABLE, treeshape.SYMLINK)
 
 
@@ -66,41 +68,14 @@ class Update:
     new: str
     ref: str
 
-    @property
-    def short_ref(self) -> str:
-        for prefix in (BRANCHES, "refs/tags/"):
-            if self.ref.startswith(prefix):
-                return self.ref[len(prefix):]
-        return self.ref
+
+def commit_heading(commit: Commit) -> str:
+    """How a problem's commit is named to the pusher (git's own abbreviation)."""
+    return f"コミット {commit.short}「{commit.subject}」"
 
 
-@dataclass(frozen=True)
-class Commit:
-    sha: str
-    short: str
-    subject: str
-    parents: tuple[str, ...] = ()
-
-    def heading(self) -> str:
-        return f"コミット {self.short}「{self.subject}」"
-
-
-@dataclass(frozen=True)
-class Change:
-    """One path a commit changed: its blob in each parent (zero: absent) and in the commit."""
-    path: str
-    parents: tuple[str, ...]
-    new: str
-    old_modes: tuple[str, ...] = ()
-    new_mode: str = ""
-
-    @property
-    def deleted(self) -> bool:
-        return _zero(self.new)
-
-    @property
-    def is_blob(self) -> bool:
-        return self.new_mode in BLOB_MODES
+def _is_blob(ch: FileChange) -> bool:
+    return ch.new_mode in BLOB_MODES
 
 
 @dataclass
@@ -121,10 +96,8 @@ def read_updates(stdin: Iterable[str]) -> list[Update]:
 
 
 def server_config(store: Store, key: str) -> str:
-    """A setting of the server's repository itself (``--local``: never one the pusher's
-    environment adds through GIT_CONFIG_PARAMETERS or GIT_CONFIG_COUNT)."""
-    ok, out = store.try_git("config", "--local", "--get", key)
-    return out.strip() if ok else ""
+    """A setting of the server's repository itself (never one the pusher's environment adds)."""
+    return store.local_config(key)
 
 
 def pusher(store: Store, environ: dict[str, str]) -> tuple[str | None, tuple[str, ...]]:
@@ -136,32 +109,6 @@ def pusher(store: Store, environ: dict[str, str]) -> tuple[str | None, tuple[str
         if value:
             return value, names
     return None, names
-
-
-def parse_raw_diff(out: str) -> dict[str, list[Change]]:
-    """{commit (the first id of each header line): its changes} from ``diff-tree --stdin -z``
-    raw output, plain (one parent) or combined (``-c``, n parents)."""
-    result: dict[str, list[Change]] = {}
-    tokens = out.split("\0")
-    current: list[Change] | None = None
-    i = 0
-    while i < len(tokens):
-        tok = tokens[i]
-        if not tok:
-            i += 1
-            continue
-        if tok.startswith(":"):
-            n = len(tok) - len(tok.lstrip(":"))
-            fields = tok.lstrip(":").split()
-            modes, shas = fields[:n + 1], fields[n + 1: 2 * n + 2]
-            path = tokens[i + 1]
-            if current is not None:
-                current.append(Change(path, tuple(shas[:n]), shas[n], tuple(modes[:n]), modes[n]))
-            i += 2
-        else:
-            current = result.setdefault(tok.split()[0], [])
-            i += 1
-    return result
 
 
 class Receive:
@@ -188,7 +135,7 @@ class Receive:
         head = self.store.rev("HEAD")
         if head:
             return head
-        branches = [b for b in self.store.git("for-each-ref", "--format=%(refname)", BRANCHES).split() if b]
+        branches = self.store.refs(BRANCHES)
         for name in (f"{BRANCHES}master", *branches):
             if name in branches:
                 return self.store.rev(name)
@@ -227,58 +174,40 @@ class Receive:
         return self._policy
 
     def is_staff(self) -> bool:
-        rules = self.policy().rules
-        return rules is not None and not rules.is_coordinator(self.user)
+        return access_mod.is_staff(self.policy().rules, self.user)
 
     # -- what the push brings ----------------------------------------------------------------
     def new_commits(self, update: Update, seen: set[str]) -> list[Commit]:
         """Commits ``update`` brings that the repository does not have yet, oldest first."""
         if _zero(update.new):
             return []
-        out = self.store.git("log", "--topo-order", "--reverse", "--format=%H%x1f%h%x1f%P%x1f%s",
-                             update.new, "--not", "--all")
         commits = []
-        for line in out.splitlines():
-            sha, short, parents, subject = line.split("\x1f", 3)
-            if sha not in seen:
-                seen.add(sha)
-                commits.append(Commit(sha, short, subject, tuple(parents.split())))
+        for commit in self.store.log([update.new, "--not", "--all"], path=None, abbrev=True):
+            if commit.sha not in seen:
+                seen.add(commit.sha)
+                commits.append(commit)
         return commits
 
-    def _diff_tree(self, lines: list[str], *options: str) -> dict[str, list[Change]]:
-        if not lines:
-            return {}
-        data = "".join(f"{line}\n" for line in lines).encode()
-        out = self.store.git("diff-tree", "--stdin", "-r", "--root", "-z", "--no-renames", *options,
-                             input=data, raw=True).decode("utf-8", "surrogateescape")
-        return parse_raw_diff(out)
-
-    def changes(self, commits: list[Commit]) -> dict[str, list[Change]]:
+    def changes(self, commits: list[Commit]) -> dict[str, list[FileChange]]:
         """{commit: paths it changed}, from one ``git diff-tree --stdin -c``: for a merge,
         only the paths that differ from every parent (what content checks need)."""
-        return self._diff_tree([c.sha for c in commits], "-c")
+        return self.store.commits_changes([c.sha for c in commits], combined=True)
 
-    def own_changes(self, commits: list[Commit]) -> dict[str, list[Change]]:
+    def own_changes(self, commits: list[Commit]) -> dict[str, list[FileChange]]:
         """{commit: every entry, folders too, that differs from its first parent}: what the
         commit brings into the tree, and whom a change on main is attributed to."""
-        return self._diff_tree([" ".join((c.sha, *c.parents[:1])) for c in commits], "-t")
+        return self.store.commits_changes([(c.sha, *c.parents[:1]) for c in commits], trees=True)
 
-    def tree_change(self, old: str, new: str) -> list[Change]:
+    def tree_change(self, old: str, new: str) -> list[FileChange]:
         """Every entry (folders too) that differs between two commits (old may be zero)."""
-        base = EMPTY_TREE if _zero(old) else old
-        out = self.store.git("diff-tree", "-r", "-t", "-z", "--no-renames", base, new,
-                             raw=True).decode("utf-8", "surrogateescape")
-        return parse_raw_diff(f"{new}\0{out}").get(new, [])
+        return self.store.tree_diff(None if _zero(old) else old, new)
 
     def object_ids(self, specs: Iterable[str]) -> dict[str, str | None]:
         """``rev:path`` -> object id (None: absent), many at once through one
         ``cat-file --batch-check`` (remembered for the push)."""
-        wanted = [s for s in dict.fromkeys(specs) if s not in self._ids and "\n" not in s]
+        wanted = [s for s in dict.fromkeys(specs) if s not in self._ids]
         if wanted:
-            out = self.store.git("cat-file", "--batch-check", input="".join(f"{s}\n" for s in wanted).encode())
-            for spec, line in zip(wanted, out.splitlines()):
-                parts = line.split()
-                self._ids[spec] = parts[0] if len(parts) == 3 else None
+            self._ids.update(self.store.object_ids(wanted))
         return self._ids
 
     def object_id(self, spec: str) -> str | None:
@@ -352,7 +281,7 @@ class Receive:
         tips = [u.new for u in self.updates if not _zero(u.new)]
         self.object_ids(f"{rev}:{path}" for rev in [c.sha for c in commits] + tips
                         for path in (PLAN_RELPATH, "schema"))
-        self.read_ahead(ch.new for chs in combined.values() for ch in chs if ch.is_blob)
+        self.read_ahead(ch.after for chs in combined.values() for ch in chs if _is_blob(ch))
         reported: set[Problem] = set()
         for update, update_commits in per_update:
             ref_problem = self.ref_problem(update)
@@ -361,7 +290,7 @@ class Receive:
             for commit in update_commits:
                 problems = self.commit_problems(commit, combined.get(commit.sha, []), own.get(commit.sha, []))
                 if problems:
-                    found.setdefault(commit.heading(), []).extend(problems)
+                    found.setdefault(commit_heading(commit), []).extend(problems)
                     reported.update(problems)
         for update, update_commits in per_update:
             if update.ref != MAIN or _zero(update.new):
@@ -372,25 +301,10 @@ class Receive:
         return {h: sorted(set(ps), key=lambda p: (p.path, p.line, p.field, p.message)) for h, ps in found.items()}
 
     def ref_problem(self, update: Update) -> str | None:
-        name = update.short_ref
-        if update.ref == MAIN and _zero(update.new):
-            return "main（記録の本体）は削除できません"
-        if not self.is_staff():
-            return None
-        if update.ref.startswith(REVIEWED_TAGS):
-            return f"確認済みの印（{name}）を付けたり消したりできるのは調整担当だけです"
-        if update.ref != MAIN:
-            kind = "ブランチ" if update.ref.startswith(BRANCHES) else "タグ" if update.ref.startswith("refs/tags/") else ""
-            return (f"{kind}{'「' + name + '」' if kind else update.ref}には送れません（担当の方が送れるのは main だけです）。"
-                    "shinchoku sync（または git push origin HEAD:main）で送ってください")
-        if not _zero(update.old):
-            ok, _ = self.store.try_git("merge-base", "--is-ancestor", update.old, update.new)
-            if not ok:
-                return ("main の履歴を書き換える送信（強制送信）はできません。"
-                        "中央の変更を取り込んでから（shinchoku sync または git pull）送ってください")
-        return None
+        return access_mod.ref_problem(self.policy().rules, self.user, update.ref, old=update.old, new=update.new,
+                                      fast_forward=lambda: self.store.is_ancestor(update.old, update.new))
 
-    def commit_problems(self, commit: Commit, changes: list[Change], own: list[Change]) -> list[Problem]:
+    def commit_problems(self, commit: Commit, changes: list[FileChange], own: list[FileChange]) -> list[Problem]:
         """A commit's own problems: the tree entries it brings, the content of what it changed."""
         problems: list[Problem] = []
         misshapen = set()
@@ -401,9 +315,9 @@ class Receive:
                     problems.append(Problem(ch.path, 0, "", why))
                     misshapen.add(ch.path)
         has_plan = None
-        blobs = [ch for ch in changes if not ch.deleted and ch.is_blob and ch.path not in misshapen]
+        blobs = [ch for ch in changes if not ch.deleted and _is_blob(ch) and ch.path not in misshapen]
         for ch in blobs:
-            problems.extend(self.validated(commit.sha, ch.path, ch.new))
+            problems.extend(self.validated(commit.sha, ch.path, ch.after))
             if records.is_record_path(ch.path):
                 if has_plan is None:
                     has_plan = self.object_id(f"{commit.sha}:{PLAN_RELPATH}") is not None
@@ -427,7 +341,7 @@ class Receive:
         return problems
 
     # -- what the push does to main --------------------------------------------------------
-    def main_problems(self, update: Update, commits: list[Commit], own: dict[str, list[Change]],
+    def main_problems(self, update: Update, commits: list[Commit], own: dict[str, list[FileChange]],
                       reported: set[Problem]) -> dict[str, list[Problem]]:
         """The change from main's old tree to its new one: entries, content, permissions;
         {heading: problems}, each under the newest pushed commit that made it."""
@@ -439,8 +353,8 @@ class Receive:
             why = treeshape.entry_problem(ch.path, ch.new_mode)
             if why:
                 problems.append(Problem(ch.path, 0, "", why))
-            elif ch.is_blob:
-                problems.extend(self.validated(update.new, ch.path, ch.new))
+            elif _is_blob(ch):
+                problems.extend(self.validated(update.new, ch.path, ch.after))
         paths = {ch.path for ch in change}
         if any(p == PLAN_RELPATH or p.startswith("schema/") for p in paths):
             problems.extend(self.unchanged_records(update.new, paths))
@@ -455,32 +369,32 @@ class Receive:
         fresh = [p for p in problems if p not in reported]
         return self.attribute(fresh, update, commits, own)
 
-    def access_problems(self, change: list[Change], policy: Policy) -> list[Problem]:
+    def access_problems(self, change: list[FileChange], policy: Policy) -> list[Problem]:
         """:func:`shinchoku.rules.access.judge` on main's change (blobs only: a folder, a gitlink
         is judged by its files or refused by shape)."""
-        blobs = [ch for ch in change if ch.is_blob or (ch.deleted and ch.old_modes[0] in BLOB_MODES)]
-        wanted = [s for ch in blobs for s in (ch.parents[0], ch.new) if not _zero(s)]
+        blobs = [ch for ch in change if _is_blob(ch) or (ch.deleted and ch.old_modes[0] in BLOB_MODES)]
+        wanted = [s for ch in blobs for s in (ch.before, ch.after) if not _zero(s)]
         contents = self.store.read_objects(wanted)
-        old = {ch.path: contents.get(ch.parents[0], b"") for ch in blobs if not _zero(ch.parents[0])}
-        new = {ch.path: contents.get(ch.new, b"") for ch in blobs if not _zero(ch.new)}
+        old = {ch.path: contents.get(ch.before, b"") for ch in blobs if not _zero(ch.before)}
+        new = {ch.path: contents.get(ch.after, b"") for ch in blobs if not _zero(ch.after)}
         return access_mod.judge(old, new, self.user, policy.rules, policy.plan)
 
-    def cycle_problems(self, change: list[Change], policy: Policy) -> list[Problem]:
+    def cycle_problems(self, change: list[FileChange], policy: Policy) -> list[Problem]:
         """The yearly cycle's transitions (:func:`shinchoku.rules.cycle.transition_problems`) from
         main's old tree to its new one: who may submit, send back, approve, edit a 確認済 report."""
         out: list[Problem] = []
         for ch in change:
-            if ch.deleted or not ch.is_blob or not records.is_record_path(ch.path):
+            if ch.deleted or not _is_blob(ch) or not records.is_record_path(ch.path):
                 continue
-            content = self.blob(ch.new)
-            old = None if _zero(ch.parents[0]) else records.mapping_or_none(self.blob(ch.parents[0]))
+            content = self.blob(ch.after)
+            old = None if _zero(ch.before) else records.mapping_or_none(self.blob(ch.before))
             y = policy.plan.year(ch.path.split("/")[1]) if policy.plan is not None else None
             out.extend(cycle.transition_problems(old, records.mapping_or_none(content), self.user, policy.rules,
                                                  year_open=bool(y and y.open), path=ch.path, content=content))
         return out
 
     def attribute(self, problems: list[Problem], update: Update, commits: list[Commit],
-                  own: dict[str, list[Change]]) -> dict[str, list[Problem]]:
+                  own: dict[str, list[FileChange]]) -> dict[str, list[Problem]]:
         """Each problem under the newest pushed commit whose own change made it: the one
         that changed that field, else the newest that touched the path, else the pushed tip;
         when nothing new was pushed (an existing commit moved to main), under main's change."""
@@ -499,12 +413,12 @@ class Receive:
                 chosen = touching[0][0]
             if chosen is None and newest_first and newest_first[0].sha == update.new:
                 chosen = newest_first[0]         # e.g. a merge whose first parent is not main
-            out.setdefault(chosen.heading() if chosen else fallback, []).append(problem)
+            out.setdefault(commit_heading(chosen) if chosen else fallback, []).append(problem)
         return out
 
-    def _fields_changed(self, ch: Change) -> set[str]:
-        before = None if _zero(ch.parents[0]) else records.mapping_or_none(self.blob(ch.parents[0]))
-        after = None if ch.deleted else records.mapping_or_none(self.blob(ch.new))
+    def _fields_changed(self, ch: FileChange) -> set[str]:
+        before = None if _zero(ch.before) else records.mapping_or_none(self.blob(ch.before))
+        after = None if ch.deleted else records.mapping_or_none(self.blob(ch.after))
         labels = {label for label, _d, _w in access_mod.department_changes(before or {}, after or {})}
         keys = set(before or {}) | set(after or {})
         return labels | {k for k in keys if (before or {}).get(k) != (after or {}).get(k)}
@@ -644,15 +558,10 @@ def main(stdin: TextIO, environ: dict[str, str] | None = None, out: TextIO | Non
         clean_stale(cache)
         receive = Receive(store, updates, user, cache)
         policy = receive.policy()
-        if policy.rules is not None and not policy.problems:
-            if user is None:
-                out.write("送った人の利用者名が分からないため、受け付けませんでした"
-                          f"（サーバーが {'・'.join(names)} のどれにも名前を渡していません）。"
-                          "サーバーの管理者にご連絡ください\n")
-                return 1
-            if not policy.rules.knows(user):
-                out.write(access_mod.unknown_user_message(user))
-                return 1
+        refusal = None if policy.problems else access_mod.pusher_problem(policy.rules, user, names)
+        if refusal:
+            out.write(refusal)
+            return 1
         found = receive.run()
     except GitError as exc:
         out.write(f"shinchoku: 送られてきた内容を確認できませんでした（{exc.message}）\n{exc.detail}\n")

@@ -95,10 +95,13 @@ class Commit:
     subject: str
     body: str = ""
     parents: tuple[str, ...] = ()
+    abbrev: str = ""            # git's own abbreviation, where the store asked git for it
 
     @property
     def short(self) -> str:
-        return self.sha[:7]
+        """git's abbreviation when the store read it (the server hook's headings), else
+        the first seven characters."""
+        return self.abbrev or self.sha[:7]
 
     @property
     def when_text(self) -> str:

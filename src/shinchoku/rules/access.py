@@ -11,11 +11,17 @@ User names are the names the server knows the pusher by (GitLab, Gitea, or the w
 server in front of ``git http-backend``).  This module reads and checks the file and
 answers :meth:`Access.may_edit` and :meth:`Access.is_coordinator`.
 
-:func:`judge` is the permission decision of the pre-receive hook (:mod:`shinchoku.hooks.receive`):
-given the files that differ between main before a push and main after it (whatever
-commits and merges carry the change), it says what the pusher may not change.  Rules on
-other aspects of a change (e.g. the states of a report) belong beside it, with the same
-inputs.
+The permission decisions of the pre-receive hook (:mod:`shinchoku.hooks.receive`, which
+only reads the push and asks here) are this module's:
+
+* :func:`pusher_problem`: is the pusher named, and known?
+* :func:`ref_problem`: may the pusher move this ref (main only, forward only, for staff)?
+* :func:`judge`: given the files that differ between main before a push and main after
+  it (whatever commits and merges carry the change), what may the pusher not change
+  (another department's report, a closed year, the plan, the schema …)?
+
+Rules on other aspects of a change (e.g. the states of a report) belong beside them,
+with the same inputs.
 """
 
 from __future__ import annotations
@@ -29,8 +35,8 @@ from typing import Any, Callable, Mapping
 from shinchoku import PACKAGE_DIR
 from shinchoku.errors import Kind, ShinchokuError
 from shinchoku.model import records, schema, yamlio
+from shinchoku.model.fields import Record, changes
 from shinchoku.model.plan import Plan
-from shinchoku.rules import fielddiff
 
 ACCESS_FILE = "access.yaml"
 ACCESS_RELPATH = f"{records.RECORDS}/{ACCESS_FILE}"
@@ -66,12 +72,71 @@ class Access:
         return self.is_coordinator(user) or (user or "") in self.staff
 
 
+def is_staff(rules: Access | None, user: str | None) -> bool:
+    """Whether the access rules in force (None: no access file) hold ``user`` to staff's
+    limits rather than a coordinator's."""
+    return rules is not None and not rules.is_coordinator(user)
+
+
+def pusher_problem(rules: Access | None, user: str | None, names: tuple[str, ...]) -> str | None:
+    """Why a push is refused before anything it brings is read (the line to say, with its
+    newline), or None: with an access file in force, the pusher must be named (by one of
+    the environment variables ``names``) and be in one of its lists."""
+    if rules is None:
+        return None
+    if user is None:
+        return ("送った人の利用者名が分からないため、受け付けませんでした"
+                f"（サーバーが {'・'.join(names)} のどれにも名前を渡していません）。"
+                "サーバーの管理者にご連絡ください\n")
+    if not rules.knows(user):
+        return unknown_user_message(user)
+    return None
+
+
 def unknown_user_message(user: str) -> str:
     """The one line a pusher who is in neither list is refused with."""
     return (f"{user} さんは records/access.yaml に登録されていないため、送信を受け付けませんでした。"
             "協働推進課（調整担当）に records/access.yaml への登録を頼んでください"
             f"（管理者が「{STAFF}:」に {user} と担当する課を、調整担当にするときは「{COORDINATORS}:」に "
             f"{user} を追加します）。送ろうとした内容はそのまま送れます\n")
+
+
+# ----------------------------------------------------------------------------- refs
+
+MAIN = "refs/heads/main"
+BRANCHES = "refs/heads/"
+TAGS = "refs/tags/"
+REVIEWED_TAGS = "refs/tags/reviewed/"
+
+
+def _short(ref: str) -> str:
+    for prefix in (BRANCHES, TAGS):
+        if ref.startswith(prefix):
+            return ref[len(prefix):]
+    return ref
+
+
+def ref_problem(rules: Access | None, user: str | None, ref: str, *, old: str, new: str,
+                fast_forward: Callable[[], bool]) -> str | None:
+    """Why ``user`` may not move ``ref`` from ``old`` to ``new`` (forty zeros: absent), or
+    None.  main is never deleted; staff push main only, and only forward
+    (``fast_forward``: asked only when it matters); coordinators push any other ref
+    (``reviewed/*`` tags …)."""
+    name = _short(ref)
+    if ref == MAIN and not new.strip("0"):
+        return "main（記録の本体）は削除できません"
+    if not is_staff(rules, user):
+        return None
+    if ref.startswith(REVIEWED_TAGS):
+        return f"確認済みの印（{name}）を付けたり消したりできるのは調整担当だけです"
+    if ref != MAIN:
+        kind = "ブランチ" if ref.startswith(BRANCHES) else "タグ" if ref.startswith(TAGS) else ""
+        return (f"{kind}{'「' + name + '」' if kind else ref}には送れません（担当の方が送れるのは main だけです）。"
+                "shinchoku sync（または git push origin HEAD:main）で送ってください")
+    if old.strip("0") and not fast_forward():
+        return ("main の履歴を書き換える送信（強制送信）はできません。"
+                "中央の変更を取り込んでから（shinchoku sync または git pull）送ってください")
+    return None
 
 
 # ----------------------------------------------------------------------------- judging a change
@@ -142,12 +207,12 @@ def judge(old: Mapping[str, bytes | None], new: Mapping[str, bytes | None], user
 def department_changes(old: dict[str, Any], new: dict[str, Any]) -> list[tuple[str, str, tuple[Any, ...]]]:
     """(field label, department, key path in ``new``) of every report change: each field
     that differs, and each department's report entry added or removed (even an empty one)."""
-    before, after = fielddiff.reports_by_department(old), fielddiff.reports_by_department(new)
+    before, after = Record(old).reports(), Record(new).reports()
     index = {dept: i for i, dept in enumerate(after)}
     out = []
-    for fc in fielddiff.changes(old, new):
+    for fc in changes(old, new, key=("", 0)):
         where = ("報告", index[fc.department], fc.field) if fc.department in index else ("報告",)
-        out.append((fc.path, fc.department, where))
+        out.append((fc.ref.path, fc.department, where))
     for dept in [d for d in after if d not in before] + [d for d in before if d not in after]:
         where = ("報告", index[dept]) if dept in index else ("報告",)
         out.append((f"報告[{dept}]", dept, where))

@@ -265,7 +265,7 @@ def post_receive(store, lines: Iterable[str], out) -> int:
         return 0
     if settings is None:
         return 0
-    head_ref = store.git("symbolic-ref", "-q", "HEAD").strip() if store.try_git("symbolic-ref", "-q", "HEAD")[0] else "refs/heads/main"
+    head_ref = store.head_ref() or "refs/heads/main"
     for line in lines:
         parts = line.split()
         if len(parts) != 3 or parts[2] != head_ref or not parts[1].strip("0"):
@@ -289,8 +289,7 @@ def post_receive(store, lines: Iterable[str], out) -> int:
 
 
 def sent_log_path(store) -> Path:
-    git_dir = Path(store.git("rev-parse", "--absolute-git-dir").strip())
-    return git_dir / "shinchoku" / SENT_LOG
+    return store.git_dir() / "shinchoku" / SENT_LOG
 
 
 def remind(store, today: _dt.date, days: int, settings: SmtpSettings | None, *, rev: str = "HEAD",

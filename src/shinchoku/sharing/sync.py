@@ -156,7 +156,7 @@ def _conflict(store: Store, edit: FieldChange, theirs: str | None) -> Conflict:
     ref = edit.ref
     for change in history.field_history(store, ref.year, ref.no, ref.field, ref.department):
         if change.after == theirs:
-            return Conflict(edit, theirs, change.author, change.when, change.commit)
+            return Conflict(edit, theirs, change.author, change.when, change.commit.sha)
     return Conflict(edit, theirs)
 
 

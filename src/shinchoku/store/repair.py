@@ -149,14 +149,14 @@ def _broken_index(store: Store, gitdir: Path) -> list[str]:
     index = gitdir / "index"
     if not index.exists() or store.head() is None:
         return []
-    ok, _ = store.try_git("ls-files", "--stage", "-z")        # reads nothing but the index
+    ok, _ = store._try_git("ls-files", "--stage", "-z")        # reads nothing but the index
     if ok and index_intact(index):
         return []
     keep = gitdir / "shinchoku" / f"index.broken-{_stamp()}"
     keep.parent.mkdir(exist_ok=True)
     os.replace(index, keep)
-    store.git("read-tree", "HEAD")                             # the index of the last commit
-    store.try_git("update-index", "-q", "--refresh")
+    store._git("read-tree", "HEAD")                             # the index of the last commit
+    store._try_git("update-index", "-q", "--refresh")
     return ["git の索引ファイル（.git/index）が壊れていたため、最後のコミットから作り直しました"
             f"（フォルダーのファイルはそのままです。壊れたファイルは {keep.relative_to(gitdir.parent).as_posix()} にあります）"]
 
@@ -193,18 +193,18 @@ def _unfinished_merge(store: Store, gitdir: Path) -> list[str]:
     saved = save_folder(store, "取り込み（マージ）が途中で止まっていたときの記録のフォルダー")
     touched = set()
     if store.rev(merge_head):
-        touched.update(p for p in store.git("diff", "--name-only", "-z", head, merge_head, "--").split("\0") if p)
-    touched.update(p for p in store.git("diff", "--name-only", "-z", "--diff-filter=U").split("\0") if p)
-    store.git("reset", "-q")                                   # index = HEAD; ends the merge; files stay
+        touched.update(store.changed_paths(head, merge_head, "."))
+    touched.update(store.conflicted_paths())
+    store._git("reset", "-q")                                   # index = HEAD; ends the merge; files stay
     for name in MERGE_STATE:
         (gitdir / name).unlink(missing_ok=True)
     in_head = set()
     if touched:
-        in_head = {p for p in store.git("ls-tree", "-r", "--name-only", "-z", "--full-tree", head, "--",
-                                        *sorted(touched)).split("\0") if p}
+        in_head = {p for p in store._git("ls-tree", "-r", "--name-only", "-z", "--full-tree", head, "--",
+                                         *sorted(touched)).split("\0") if p}
     restore = sorted(p for p in touched if p in in_head)
     if restore:
-        store.git("checkout", "-q", head, "--", *restore)
+        store._git("checkout", "-q", head, "--", *restore)
     for path in sorted(touched - in_head):
         (Path(store.root) / path).unlink(missing_ok=True)
     note = ("前回の取り込み（マージ）が途中で止まっていたため、取り込む前の状態に戻しました"
@@ -225,18 +225,18 @@ def save_folder(store: Store, message: str) -> str:
     tmp_index.parent.mkdir(exist_ok=True)
     env = {"GIT_INDEX_FILE": str(tmp_index)}
     try:
-        store.git("read-tree", head, env=env)
-        store.git("add", "-A", "--", RECORDS, env=env)
-        tree = store.git("write-tree", env=env).strip()
+        store._git("read-tree", head, env=env)
+        store._git("add", "-A", "--", RECORDS, env=env)
+        tree = store._git("write-tree", env=env).strip()
     finally:
         tmp_index.unlink(missing_ok=True)
-    if tree == store.git("rev-parse", f"{head}^{{tree}}").strip():
+    if tree == store._git("rev-parse", f"{head}^{{tree}}").strip():
         return ""
     who = fallback_author(store)
-    commit = store.git("commit-tree", tree, "-p", head, "-F", "-", env=who.env(),
+    commit = store._git("commit-tree", tree, "-p", head, "-F", "-", env=who.env(),
                        input=f"{message}（自動保存）\n".encode("utf-8")).strip()
     ref = f"{SAVED_PREFIX}{_stamp()}-{commit[:7]}"
-    store.git("update-ref", ref, commit)
+    store._git("update-ref", ref, commit)
     return ref
 
 

@@ -49,8 +49,7 @@ def install(root: Path) -> list[str]:
             settings["core.hooksPath"] = "hooks"
             done.append("コミット前の確認（hooks/pre-commit）を有効にしました")
         else:
-            git_hooks = Path(store.git("rev-parse", "--git-path", "hooks").strip())
-            copy_hooks(root / git_hooks if not git_hooks.is_absolute() else git_hooks, ("pre-commit",))
+            copy_hooks(store.git_path("hooks"), ("pre-commit",))
             done.append("コミット前の確認を .git/hooks に入れました")
         with store.repo.config_writer() as writer:          # .git/config, through GitPython
             for key, value in settings.items():
@@ -65,8 +64,7 @@ def install(root: Path) -> list[str]:
                         "git config user.name \"氏名\" と git config user.email \"メール\" で設定してください")
         attributes = root / ".gitattributes"
         if ATTRIBUTES.strip() not in (attributes.read_text(encoding="utf-8") if attributes.is_file() else ""):
-            info = Path(store.git("rev-parse", "--git-path", "info/attributes").strip())
-            info = info if info.is_absolute() else root / info
+            info = store.git_path("info/attributes")
             info.parent.mkdir(parents=True, exist_ok=True)
             existing = info.read_text(encoding="utf-8") if info.is_file() else ""
             if ATTRIBUTES.strip() not in existing:
@@ -85,8 +83,7 @@ def checkout_problem(store: Store) -> str | None:
     not exist, or nothing pushed yet), another branch, a detached HEAD or a repository
     without records/plan.yaml would otherwise be "installed" and fail later, confusingly."""
     again = "。そのあとで、もう一度 shinchoku install を実行してください"
-    ok, ref = store.try_git("symbolic-ref", "-q", "HEAD")
-    ref = ref.strip() if ok else ""
+    ref = store.head_ref() or ""
     head = store.head()
     central = store.rev(f"origin/{BRANCH}") if store.has_remote() else None
     if head is None:
@@ -113,8 +110,7 @@ def central_head(store: Store) -> str:
     """Point a bare central repository's HEAD at ``main`` when it names a branch that does
     not exist yet (``git init --bare`` without ``-b main``), so clones check main out.
     Returns what was done or found (Japanese), "" when HEAD already names main."""
-    ok, ref = store.try_git("symbolic-ref", "-q", "HEAD")
-    ref = ref.strip() if ok else ""
+    ref = store.head_ref() or ""
     want = f"refs/heads/{BRANCH}"
     if ref == want:
         return ""
@@ -122,7 +118,7 @@ def central_head(store: Store) -> str:
         return (f"注意: HEAD が枝を指していません（{(store.head() or '')[:7]}）。複製で main を取り出すには: "
                 f"git -C {store.root} symbolic-ref HEAD {want}")
     if store.rev(ref) is None:
-        store.git("symbolic-ref", "HEAD", want)
+        store.point_head(want)
         return (f"HEAD を {want} にしました（まだない枝 {ref.removeprefix('refs/heads/')} を指していたため。"
                 "このままでは複製が空になります）")
     return (f"注意: HEAD は枝「{ref.removeprefix('refs/heads/')}」を指しています（main ではありません）。"
@@ -240,8 +236,7 @@ def server_install(repo: Path, *, python: str | None = None, pusher_env: list[st
         if hooks_dir is not None:
             hooks = hooks_dir if hooks_dir.is_absolute() else repo / hooks_dir
         else:
-            hooks = Path(store.git("rev-parse", "--git-path", "hooks").strip())   # core.hooksPath too
-            hooks = hooks if hooks.is_absolute() else Path(store.root) / hooks
+            hooks = store.git_path("hooks")                     # core.hooksPath too
         target = hooks / SERVER_HOOK
         shim = (hooks_dir_source() / SERVER_HOOK).read_bytes()
         if target.exists() and target.read_bytes() != shim and not force:
@@ -249,9 +244,9 @@ def server_install(repo: Path, *, python: str | None = None, pusher_env: list[st
                                  "置き換えるときは --force を付けてください")
         _put_shim(target, shim)
         notify = _put_post_receive(hooks, force)
-        store.git("config", "shinchoku.python", python)
+        store.set_config("shinchoku.python", python)
         if pusher_env:
-            store.git("config", "shinchoku.pusherEnv", " ".join(v for arg in pusher_env for v in arg.replace(",", " ").split()))
+            store.set_config("shinchoku.pusherEnv", " ".join(v for arg in pusher_env for v in arg.replace(",", " ").split()))
         names = store.config("shinchoku.pusherEnv") or DEFAULT_PUSHER_ENV
         head_note = central_head(store)
         has_access = store.head() is not None and store.read_blob("HEAD", "records/access.yaml") is not None
