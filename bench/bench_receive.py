@@ -3,7 +3,10 @@
     python bench/bench_receive.py [--commits 100] [--initiatives 1000] [--years 10] [--no-synth]
 
 Floors measured in the same run: a plain ``git receive-pack`` (the same push into a bare
-copy without the hook) and a whole-repository ``shinchoku check --canonical``.
+copy without the hook) and a whole-repository ``shinchoku check --canonical``.  Each
+round pushes the same new commits to both servers, the order rotating, and the figures
+are medians with their spread (bench/measure.py); a first push is prepared afresh (new
+empty servers) for every round.
 
 1. **The bundled records** (this project's ``records/`` and ``schema/``, with an
    ``access.yaml`` naming one staff user for every department, R2 opened): a staff clone
@@ -21,12 +24,15 @@ import os
 import random
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from measure import line, machine  # noqa: E402
 from shinchoku.model import records  # noqa: E402
 from shinchoku.model.plan import load as load_plan  # noqa: E402
 from synth import make_repo  # noqa: E402
@@ -95,7 +101,19 @@ def edit_commits(clone: Path, year: str, n: int, rng: random.Random) -> None:
             env={**os.environ, **WHO})
 
 
-def bundled(work: Path, commits: int) -> None:
+def rotating(cases: dict[str, Callable[[], float]], rounds: int, before_round: Callable[[], None]) -> dict[str, list[float]]:
+    """Seconds of each case per round: ``before_round`` prepares a round (new commits, new
+    empty servers), then every case runs once, the order rotating from round to round."""
+    names = list(cases)
+    times: dict[str, list[float]] = {n: [] for n in names}
+    for r in range(rounds):
+        before_round()
+        for name in names[r % len(names):] + names[:r % len(names)]:
+            times[name].append(cases[name]())
+    return times
+
+
+def bundled(work: Path, commits: int, rounds: int) -> None:
     seed = work / "bundled-seed"
     seed.mkdir(parents=True)
     for part in ("records", "schema", "hooks"):
@@ -111,29 +129,32 @@ def bundled(work: Path, commits: int) -> None:
     hooked, plain = servers(work, seed)
     clone = work / "bundled-clone"
     git(work, "clone", "-q", str(hooked), clone.name)
-    check = shinchoku("check", "--canonical", "--repo", str(clone))
     n = sum(1 for _ in records.iter_record_files(clone))
     rng = random.Random(3)
-    print(f"bundled records: {n} records; whole-repository `shinchoku check --canonical`: {check:.2f} s")
-    # the first push after server-install also writes the hook's memos (schema, access.yaml)
-    for label, count in (("first push after install, 1 commit ", 1), ("push of   1 commit ", 1),
-                         (f"push of {commits:>3} commits", commits)):
-        edit_commits(clone, "R2", count, rng)
-        floor = push(clone, plain, STAFF)
-        took = push(clone, hooked, STAFF)
-        print(f"  {label} as staff: {took:.2f} s with the hook, "
-              f"{floor:.2f} s plain receive-pack (×{took / floor:.1f}; ×{took / check:.2f} of a whole check)"
-              f"  goal < 1 s: {'ok' if took < 1 else 'MISSED'}")
+    check = [shinchoku("check", "--canonical", "--repo", str(clone)) for _ in range(rounds)]
+    print(f"\nbundled records: {n} records")
+    print(line("whole-repository check --canonical (command)", check))
+    # the first push after server-install also writes the hook's memos (schema, access.yaml): once
+    edit_commits(clone, "R2", 1, rng)
+    floor, took = push(clone, plain, STAFF), push(clone, hooked, STAFF)
+    print(f"{'first push after install, 1 commit (once)':<46}{took:7.3f} s with the hook, {floor:.3f} s plain "
+          f"receive-pack  goal < 1 s: {'met' if took < 1 else 'NOT met'}")
+    for label, count in (("push of 1 commit", 1), (f"push of {commits} commits", commits)):
+        times = rotating({"plain": lambda: push(clone, plain, STAFF), "hooked": lambda: push(clone, hooked, STAFF)},
+                         rounds, lambda count=count: edit_commits(clone, "R2", count, rng))
+        print(line(f"floor: {label}, plain receive-pack", times["plain"]))
+        print(line(f"{label} as staff, with the hook", times["hooked"], times["plain"])
+              + f"  goal < 1 s: {'met' if statistics.median(times['hooked']) < 1 else 'NOT met'}")
     # the hook was really there: a record out of canonical form is refused
     path = next(records.iter_record_files(clone))
     path.write_text(path.read_text(encoding="utf-8") + "\n", encoding="utf-8")
     git(clone, "commit", "-q", "-am", "空行を追加", env={**os.environ, **WHO})
     env = {**os.environ, "REMOTE_USER": STAFF}
     refused = subprocess.run(["git", "push", "-q", str(hooked), "HEAD:main"], cwd=clone, capture_output=True, env=env)
-    print("  sanity: a non-canonical record is", "refused" if refused.returncode else "ACCEPTED (hook not running?)")
+    print("sanity: a non-canonical record is", "refused" if refused.returncode else "ACCEPTED (hook not running?)")
 
 
-def synthetic(work: Path, initiatives: int, years: int) -> None:
+def synthetic(work: Path, initiatives: int, years: int, rounds: int) -> None:
     source = OUT / f"synth-{initiatives}x{years}-git"
     if not (source / ".git").is_dir():
         print(f"making {source} …", flush=True)
@@ -142,15 +163,27 @@ def synthetic(work: Path, initiatives: int, years: int) -> None:
         git(source, "add", "-A")
         git(source, "commit", "-q", "-m", "変更できる人の表", env={**os.environ, **WHO})
     n = sum(1 for _ in records.iter_record_files(source))
-    first = work / "first"
-    first.mkdir()
-    hooked, plain = servers(first, source, empty=True)
-    check = shinchoku("check", "--canonical", "--repo", str(source))
-    floor = push(source, plain, COORDINATOR)
-    took = push(source, hooked, COORDINATOR)
-    print(f"synthetic repository: {n} records; whole-repository `shinchoku check --canonical`: {check:.2f} s")
-    print(f"  first push into an empty server: {took:.2f} s with the hook, {floor:.2f} s plain receive-pack "
-          f"(×{took / floor:.1f}); ×{took / check:.2f} of a whole check  goal ≤ 2: {'ok' if took <= 2 * check else 'MISSED'}")
+    made = {"round": 0}
+    where: dict[str, Path] = {}
+
+    def new_servers() -> None:
+        made["round"] += 1
+        first = work / f"first-{made['round']}"
+        first.mkdir()
+        if "hooked" in where:
+            shutil.rmtree(where["hooked"].parent, ignore_errors=True)
+        where["hooked"], where["plain"] = servers(first, source, empty=True)
+
+    times = rotating({
+        "check": lambda: shinchoku("check", "--canonical", "--repo", str(source)),
+        "plain": lambda: push(source, where["plain"], COORDINATOR),
+        "hooked": lambda: push(source, where["hooked"], COORDINATOR),
+    }, rounds, new_servers)
+    print(f"\nsynthetic repository: {n} records, first push into an empty server")
+    print(line("floor: plain receive-pack", times["plain"]))
+    print(line("floor: whole-repository check --canonical", times["check"]))
+    print(line("push with the hook, against receive-pack", times["hooked"], times["plain"]))
+    print(line("push with the hook, against the check", times["hooked"], times["check"], 2))
 
 
 def main() -> None:
@@ -158,15 +191,17 @@ def main() -> None:
     ap.add_argument("--commits", type=int, default=100)
     ap.add_argument("--initiatives", type=int, default=1000)
     ap.add_argument("--years", type=int, default=10)
+    ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--no-synth", action="store_true", help="only the bundled records")
     args = ap.parse_args()
     work = OUT / "receive-bench"
     if work.exists():
         shutil.rmtree(work)
     work.mkdir(parents=True)
-    bundled(work, args.commits)
+    print(machine())
+    bundled(work, args.commits, args.rounds)
     if not args.no_synth:
-        synthetic(work, args.initiatives, args.years)
+        synthetic(work, args.initiatives, args.years, max(1, min(args.rounds, 3)))
 
 
 if __name__ == "__main__":

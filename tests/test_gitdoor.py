@@ -17,7 +17,7 @@ from shinchoku.store import NULL, Store, gitlog
 SRC = Path(__file__).resolve().parents[1] / "src" / "shinchoku"
 # Modules other helpers are restructuring; each has its intent-named Store methods and
 # switches to them (then this set is empty and Store.git/try_git go).
-TRANSITIONAL = {"commands/init.py", "xlserver/workspace.py"}
+TRANSITIONAL: set[str] = set()      # modules still allowed to run git themselves: none
 _RUNS_GIT = re.compile(r"\.(_?git|_?try_git)\(|\[\s*[\"']git[\"']\s*,|\b(spawn|_spawn|_collect)\(")
 
 

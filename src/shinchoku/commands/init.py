@@ -103,8 +103,7 @@ def run(args) -> int:
                   '  git commit -m "記録リポジトリを作成"')
             return 0
         try:
-            store.git("add", "-A")
-            store.git("commit", "-q", "-m", "記録リポジトリを作成", env=author.env())
+            store.commit_all(author, "記録リポジトリを作成")
         except GitError as exc:
             raise ShinchokuError(f"{root} を作りましたが、最初のコミットができませんでした（{exc.message}）",
                                  kind=exc.kind, detail=exc.detail) from None

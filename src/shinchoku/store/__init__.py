@@ -356,12 +356,6 @@ class Store:
         except GitError as exc:
             return False, exc.detail
 
-    # Transitional: two modules another helper is restructuring still call these
-    # (commands/init.py, xlserver/workspace.py; tests/test_gitdoor.py holds the list).
-    # Each has an intent-named method now; remove these two once they use them.
-    git = _git
-    try_git = _try_git
-
     # -- reading: refs and commits ------------------------------------------------------
     def rev(self, ref: str) -> str | None:
         """The commit ``ref`` names, or None."""

@@ -111,14 +111,13 @@ def ensure_central(data: Path) -> tuple[str, bool]:
             "# 変更できる人（shinchoku serve が最初の起動で作りました。調整担当が書き換えてください）\n"
             f"調整担当:\n  - {FIRST_USER}\n", encoding="utf-8")
         with Store.create(seed) as store:
-            store.git("add", "-A")
-            store.git("commit", "-q", "--no-verify", "-m", "記録リポジトリを作成（shinchoku serve）", env=SEED_AUTHOR.env())
+            store.commit_all(SEED_AUTHOR, "記録リポジトリを作成（shinchoku serve）", verify=False)
         building = central.with_name(central.name + ".new")
         shutil.rmtree(building, ignore_errors=True)
         Store.create(building, bare=True).close()
         repo_setup.server_install(building, pusher_env=["REMOTE_USER"])
         with Store(seed) as store, environment(REMOTE_USER=FIRST_USER):
-            store.git("push", "-q", str(building), "main")
+            store.push_to(str(building), "main")
         os.replace(building, central)
     return where, True
 
@@ -169,7 +168,7 @@ def _no_commit_hook(path: Path) -> None:
     empty = path / ".git" / "shinchoku-no-hooks"
     empty.mkdir(parents=True, exist_ok=True)
     with Store(path) as store:
-        store.git("config", "core.hooksPath", str(empty))
+        store.set_config("core.hooksPath", str(empty))
 
 
 def _clean(path: Path) -> bool:
@@ -178,7 +177,7 @@ def _clean(path: Path) -> bool:
         return False
     try:
         with Store(path) as store:
-            return store.head() is not None and store.git("status", "--porcelain", "-uall").strip() == ""
+            return store.head() is not None and store.is_clean()
     except GitError:
         return False
 
