@@ -142,7 +142,7 @@ def bundled(work: Path, commits: int, rounds: int) -> None:
     for label, count in (("push of 1 commit", 1), (f"push of {commits} commits", commits)):
         times = rotating({"plain": lambda: push(clone, plain, STAFF), "hooked": lambda: push(clone, hooked, STAFF)},
                          rounds, lambda count=count: edit_commits(clone, "R2", count, rng))
-        print(line(f"floor: {label}, plain receive-pack", times["plain"]))
+        print(line(f"floor: {label}, receive-pack", times["plain"]))
         print(line(f"{label} as staff, with the hook", times["hooked"], times["plain"])
               + f"  goal < 1 s: {'met' if statistics.median(times['hooked']) < 1 else 'NOT met'}")
     # the hook was really there: a record out of canonical form is refused

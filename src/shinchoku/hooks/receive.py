@@ -126,6 +126,7 @@ class Receive:
         self._policy: Policy | None = None
         self._ids: dict[str, str | None] = {}              # rev:path -> object id (None: absent)
         self._blobs: dict[str, bytes] = {}                 # blobs read ahead, by id
+        self._parsed: dict[str, object] = {}               # blob id → its document, or the YamlError
         self._server_head = self.store.rev(MAIN) or self._default_tip()
 
     # -- the rules in force ----------------------------------------------------------------
@@ -224,6 +225,24 @@ class Receive:
             return self._blobs[sha]
         return self.store.read_object(sha)
 
+    def parsed(self, sha: str, content: bytes | None = None):
+        """The document in blob ``sha`` (parsed once however many checks ask), or the
+        :class:`~shinchoku.model.yamlio.YamlError` it cannot be read for."""
+        if sha not in self._parsed:
+            raw = content if content is not None else self.blob(sha)
+            try:
+                self._parsed[sha] = yamlio.load(raw or b"")
+            except yamlio.YamlError as exc:
+                self._parsed[sha] = exc
+        return self._parsed[sha]
+
+    def mapping(self, sha: str) -> dict | None:
+        """The record in blob ``sha`` as a mapping; None when absent, unreadable or not one."""
+        if _zero(sha):
+            return None
+        data = self.parsed(sha)
+        return data if isinstance(data, dict) else None
+
     def checker(self, rev: str) -> tuple[tuple[str | None, str | None], validate.Checker]:
         """The checker for one commit: its schema/ and its plan (cached by their blobs)."""
         plan_sha = self.object_id(f"{rev}:{PLAN_RELPATH}")
@@ -262,7 +281,9 @@ class Receive:
             if path.startswith("schema/") and path.endswith(".json"):
                 found = schema_problems(path, content)
             else:
-                found = checker.check(path, content, canonical=path != ACCESS_RELPATH)
+                data = self.parsed(sha, content) if path.endswith(".yaml") else None
+                found = checker.check(path, content, canonical=path != ACCESS_RELPATH,
+                                      data=None if isinstance(data, yamlio.YamlError) else data)
             self._checked[memo] = found
         return self._checked[memo]
 
@@ -387,9 +408,9 @@ class Receive:
             if ch.deleted or not _is_blob(ch) or not records.is_record_path(ch.path):
                 continue
             content = self.blob(ch.after)
-            old = None if _zero(ch.before) else records.mapping_or_none(self.blob(ch.before))
+            old = self.mapping(ch.before)
             y = policy.plan.year(ch.path.split("/")[1]) if policy.plan is not None else None
-            out.extend(cycle.transition_problems(old, records.mapping_or_none(content), self.user, policy.rules,
+            out.extend(cycle.transition_problems(old, self.mapping(ch.after), self.user, policy.rules,
                                                  year_open=bool(y and y.open), path=ch.path, content=content))
         return out
 
@@ -417,8 +438,8 @@ class Receive:
         return out
 
     def _fields_changed(self, ch: FileChange) -> set[str]:
-        before = None if _zero(ch.before) else records.mapping_or_none(self.blob(ch.before))
-        after = None if ch.deleted else records.mapping_or_none(self.blob(ch.after))
+        before = self.mapping(ch.before)
+        after = None if ch.deleted else self.mapping(ch.after)
         labels = {label for label, _d, _w in access_mod.department_changes(before or {}, after or {})}
         keys = set(before or {}) | set(after or {})
         return labels | {k for k in keys if (before or {}).get(k) != (after or {}).get(k)}
