@@ -161,3 +161,29 @@ def test_the_bundled_records_are_in_the_reference_order():
         whole = schema.load(kind)
         assert json.dumps(schema.canonical(data, kind), ensure_ascii=False) == \
             json.dumps(schema.ordered(data, whole, whole), ensure_ascii=False)
+
+
+@given(data=_documents, kind=st.sampled_from([schema.RECORD, schema.PLAN]))
+def test_in_order_says_what_the_reference_order_would_do(data, kind):
+    """The canonical check's shortcut: a document whose keys the reference order would
+    move is not canonical; one it would leave alone is its own canonical form."""
+    whole = schema.load(kind)
+    untouched = json.dumps(schema.ordered(data, whole, whole), ensure_ascii=False) == json.dumps(data, ensure_ascii=False)
+    assert schema.in_order(data, kind) == untouched
+
+
+_field_values = st.one_of(st.just(""), st.none(), st.text(max_size=6), st.sampled_from(["計画通りに進んでいる", "0回"]))
+
+
+@given(reports=st.lists(st.dictionaries(st.sampled_from(["主管課", "進捗状況", "実績", "課題", "備考", "感想"]),
+                                        _field_values, min_size=1, max_size=5), min_size=1, max_size=3),
+       key_first=st.booleans())
+def test_the_canonical_check_agrees_with_writing_the_record_again(reports, key_first):
+    """``records.is_canonical`` (in order, no empty field, the fast writer) against the
+    reference: the text is what canonical form writes for what it holds."""
+    from shinchoku.model import records, yamlio
+
+    record = {"No": 5, "年度": "R2", "報告": reports} if key_first else {"報告": reports, "年度": "R2", "No": 5}
+    text = yamlio.dump(record)                       # laid out as given: in order or not, empties kept
+    loaded = yamlio.load(text)
+    assert records.is_canonical(schema.RECORD, text, loaded) == (text == records.canonical_text(schema.RECORD, loaded))

@@ -89,11 +89,42 @@ def values(sheet) -> list[list[Any]]:
     """The sheet's cells from A1 to the end of the used range, read at once (error
     values as text)."""
     used = sheet.used_range
-    rows = used.options(ndim=2, err_to_str=True).value or [[]]
+    rows = (_remote_values(used) if _on_remote_engine(sheet) else used.options(ndim=2, err_to_str=True).value) or [[]]
     top, left = used.row, used.column
     if top > 1 or left > 1:                # pad so that rows[r - 1][c - 1] is cell (r, c)
         rows = [[None] * (left - 1 + len(rows[0]))] * (top - 1) + [[None] * (left - 1) + list(r) for r in rows]
     return [list(r) for r in rows]
+
+
+def _on_remote_engine(sheet) -> bool:
+    """The book came as a payload (xlwings Server, the tests' client), not through COM."""
+    try:
+        return sheet.book.app.engine.name == "remote"
+    except Exception:      # noqa: BLE001 - an engine without a name
+        return False
+
+
+def _remote_values(used) -> list[list[Any]]:
+    """``used.options(ndim=2, err_to_str=True).value`` on xlwings' remote engine, from the
+    payload's own values: empty cells are "" there (None here) and dates ISO text
+    (datetime here, by the engine's own pattern); numbers, text and error values
+    (``#N/A`` …) stand as they are.  xlwings' converter asks a regular expression about
+    every cell, which on a 2,000-row sheet is most of what a button press reads;
+    ``tests/test_addin.py`` holds the two to the same values."""
+    import datetime as dt
+
+    from xlwings.pro._xlremote import _clean_value_data_element as engine_cell
+    from xlwings.pro._xlremote import datetime_regex
+
+    raw = used.raw_value
+    if not isinstance(raw, (list, tuple)):
+        raw = [[raw]]
+    elif raw and not isinstance(raw[0], (list, tuple)):
+        raw = [raw]
+    match, text = datetime_regex.match, str
+    # one expression per cell, no call: a date is rare, so it alone goes to the engine's own reader
+    return [[None if v == "" else engine_cell(v, dt.datetime, None, None, True)
+             if v.__class__ is text and "T" in v and match(v) else v for v in row] for row in raw]
 
 
 def _selection(book) -> Selection | None:

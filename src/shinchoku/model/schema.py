@@ -181,6 +181,62 @@ def _compile_order(node: dict[str, Any], whole: dict[str, Any], memo: dict[int, 
     return order
 
 
+Orderly = Callable[[Any], bool]
+
+
+def _compile_orderly(node: dict[str, Any], whole: dict[str, Any], memo: dict[int, list[Any]]) -> Orderly | None:
+    """For one schema node, a predicate True when a value's keys are already in the order
+    :func:`_compile_order` gives them (so putting it in order would change nothing),
+    without building the ordered copy; None where nothing below ``node`` has an order."""
+    known = memo.get(id(node))
+    if known is not None:
+        if known[1]:
+            return known[0]
+        return lambda v, cell=known: cell[0](v) if cell[0] is not None else True      # a recursive schema
+    cell = memo[id(node)] = [None, False]
+    node = resolve(node, whole)
+    subs = {k: _compile_orderly(sub, whole, memo) for k, sub in node.get("properties", {}).items()}
+    rank = {k: i for i, k in enumerate(subs)}
+    extra, items = node.get("additionalProperties"), node.get("items")
+    extra_check = _compile_orderly(extra, whole, memo) if isinstance(extra, dict) else None
+    item_check = _compile_orderly(items, whole, memo) if isinstance(items, dict) else None
+    check: Orderly | None = None
+    if subs or extra_check is not None or item_check is not None:
+        def check(data: Any) -> bool:
+            if isinstance(data, dict):
+                last, unknown = -1, False
+                for key, value in data.items():
+                    at = rank.get(key)
+                    if at is None:
+                        unknown = True                 # unknown keys go last, in their own order
+                        if extra_check is not None and not extra_check(value):
+                            return False
+                        continue
+                    if unknown or at < last:
+                        return False
+                    last = at
+                    sub = subs[key]
+                    if sub is not None and not sub(value):
+                        return False
+                return True
+            if isinstance(data, list) and item_check is not None:
+                return all(item_check(v) for v in data)
+            return True
+    cell[0], cell[1] = check, True
+    return check
+
+
+@lru_cache(maxsize=None)
+def _orderly_check(directory: str, name: str) -> Orderly:
+    whole = _load(directory, name)
+    return _compile_orderly(whole, whole, {}) or (lambda data: True)
+
+
+def in_order(data: Any, name: str, root: Path | None = None) -> bool:
+    """True when :func:`canonical` would leave ``data``'s keys where they are."""
+    return _orderly_check(_folder(name, root), name)(data)
+
+
 @lru_cache(maxsize=None)
 def _orderer(directory: str, name: str) -> Order:
     whole = _load(directory, name)

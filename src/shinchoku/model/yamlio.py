@@ -399,12 +399,14 @@ def _plain_ok(value: str) -> bool:
 
 
 def _scalar(value: Any, indent: int, out: list[str], key: bool = False) -> bool:
-    """Append `` value`` as the emitter writes it after ``key:`` (or the key itself)."""
+    """Append `` value`` as the emitter writes it after ``key:`` (or the key itself).
+    Characters the emitter would escape are looked for once in the whole output
+    (:func:`fast_dump`), not here."""
     t = type(value)
     if t is int:
         out.append(str(value))
         return True
-    if t is not str or _UNSAFE.search(value) is not None:
+    if t is not str:
         return False
     if "\n" not in value:
         if key and (not value or len(value) >= 128):
@@ -416,11 +418,31 @@ def _scalar(value: Any, indent: int, out: list[str], key: bool = False) -> bool:
         return True
     if key or value[0] in " \n" or value[-1] == " " or " \n" in value or value.endswith("\n\n"):
         return False
-    pad = " " * indent
-    out.append("|" if value.endswith("\n") else "|-")
-    for line in (value[:-1] if value.endswith("\n") else value).split("\n"):
-        out.append("\n" + pad + line if line else "\n")
+    pad = "\n" + " " * indent
+    if value.endswith("\n"):
+        out.append("|")
+        value = value[:-1]
+    else:
+        out.append("|-")
+    # every line on its own, indented; an empty line is a bare line break
+    out.append(pad + pad.join(value.split("\n")) if "\n\n" not in value else
+               "".join(pad + line if line else "\n" for line in value.split("\n")))
     return True
+
+
+_KEYS: dict[Any, str | None] = {}
+
+
+def _key(k: Any) -> str | None:
+    """A mapping key as the emitter writes it (None: the reference writer decides); the
+    few keys records have are worked out once."""
+    text = _KEYS.get(k)
+    if text is None and k not in _KEYS:
+        out: list[str] = []
+        text = "".join(out) if _scalar(k, 0, out, key=True) else None
+        if len(_KEYS) < 10_000:
+            _KEYS[k] = text
+    return text
 
 
 def _mapping(data: dict, indent: int, out: list[str], first_inline: bool) -> bool:
@@ -430,8 +452,10 @@ def _mapping(data: dict, indent: int, out: list[str], first_inline: bool) -> boo
         if not (first and first_inline):
             out.append(pad)
         first = False
-        if not _scalar(k, indent, out, key=True):
+        rendered = _key(k) if type(k) is str or type(k) is int else None
+        if rendered is None:
             return False
+        out.append(rendered)
         t = type(v)
         if t is dict or t is list:
             if not v:
@@ -443,6 +467,11 @@ def _mapping(data: dict, indent: int, out: list[str], first_inline: bool) -> boo
                     return False
             elif not _sequence(v, indent + 2, out):
                 return False
+        elif t is str and "\n" not in v:            # the common case, inline: a one-line text
+            ok = _PLAIN_CACHE.get(v)
+            if ok is None:
+                ok = _plain_ok(v)
+            out.append(": " + v + "\n" if ok else ": '" + v.replace("'", "''") + "'\n")
         else:
             out.append(": ")
             if not _scalar(v, indent + 2, out):
@@ -475,7 +504,9 @@ def fast_dump(data: Any) -> str | None:
     out: list[str] = []
     if not _mapping(data, 0, out, False):
         return None
-    return "".join(out)
+    text = "".join(out)
+    # a character the emitter would escape, anywhere (keys, values): the reference writer decides
+    return None if _UNSAFE.search(text) is not None else text
 
 
 def is_canonical(text: str, data: Any) -> bool:

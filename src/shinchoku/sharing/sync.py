@@ -236,7 +236,7 @@ def publish(store: Store, edits: list[FieldChange], author: Author, note: str | 
         say(f"{len(result.sent)}件の変更を記録しています…")
         # the hook would check these same texts against the same plan again (its own
         # process): they were just checked; the central repository checks them anyway
-        result.commit = store.commit_records(recs, author, note=note, verify=False)
+        result.commit = store.commit_records(recs, author, note=note, verify=False, head=target)
         result.head = result.commit or target
         if not remote:
             return result

@@ -79,6 +79,13 @@ class DiskFull(GitError):
         self.on_server = on_server
 
 
+class GitLocked(GitError):
+    """Another git held this clone's lock (``index.lock``): the operation did nothing."""
+
+    def __init__(self, detail: str = ""):
+        super().__init__(LOCKED, detail)
+
+
 class PushRefused(GitError):
     """The server refused the content; ``detail`` holds the server's own reasons."""
 
@@ -248,6 +255,8 @@ def _failure(args: list[str] | tuple[str, ...], stderr: bytes) -> GitError:
     detail = stderr.decode("utf-8", "replace").strip()
     if no_space(detail):
         return DiskFull(detail)
+    if _locked(detail):
+        return GitLocked(detail)
     return GitError(_explain(args[0] if args else "", detail), detail)
 
 
@@ -260,6 +269,10 @@ class Store:
         self._check: subprocess.Popen | None = None
         self._repo = None
         self.repaired: list[str] = []      # what shinchoku.store.repair.heal put right, for staff (Japanese)
+        # Asked many times per button press and changed only through this Store (point_head):
+        # the current branch and the remotes are read from git once.
+        self._branch: str | None = None
+        self._remotes: list[str] | None = None
         if not self.root.is_dir():
             raise GitError(f"{self.root} は git のリポジトリではありません")
         # one git for what every later question needs: bare or not, and where its folders are
@@ -373,10 +386,14 @@ class Store:
     def point_head(self, ref: str) -> None:
         """Make HEAD name ``ref`` (``refs/heads/main``), which need not exist yet."""
         self._git("symbolic-ref", "HEAD", ref)
+        self._branch = None
 
     def branch(self) -> str:
-        ok, out = self._try_git("symbolic-ref", "--short", "-q", "HEAD")
-        return out.strip() if ok and out.strip() else "main"
+        """The current branch (``main`` when HEAD is detached)."""
+        if self._branch is None:
+            ok, out = self._try_git("symbolic-ref", "--short", "-q", "HEAD")
+            self._branch = out.strip() if ok and out.strip() else "main"
+        return self._branch
 
     def refs(self, prefix: str) -> list[str]:
         """The full names of the refs under ``prefix`` (``refs/heads/``)."""
@@ -666,22 +683,27 @@ class Store:
             paths.append(records.record_relpath(rec["年度"], int(rec["No"])))
         return paths
 
-    def commit(self, paths: list[str], author: Author, message: str, *, verify: bool = True) -> str | None:
-        """Stage ``paths`` and commit them as ``author`` (None when nothing changed).
+    def commit(self, paths: list[str], author: Author, message: str, *, verify: bool = True,
+               changed: bool = False, new_files: bool = True) -> str | None:
+        """Stage ``paths`` and commit them as ``author`` (None when nothing changed;
+        ``changed``: the caller knows the files differ from HEAD, so git is not asked;
+        ``new_files``: some of them are not in HEAD yet, so they are added first).
 
         The commit runs the repository's hooks (pre-commit validates the staged records)."""
         if not paths:
             return None
-        self._git("add", "--", *paths)
-        ok, _ = self._try_git("diff", "--cached", "--quiet", "--", *paths)
-        if ok:
-            return None                                  # nothing staged differs from HEAD
+        if not changed or new_files:             # `git commit -- PATHS` takes tracked files' new content itself
+            self._git("add", "--", *paths)
+        if not changed:
+            ok, _ = self._try_git("diff", "--cached", "--quiet", "--", *paths)
+            if ok:
+                return None                              # nothing staged differs from HEAD
         args = ["commit", "-q", "-F", "-", "--", *paths]
         if not verify:
             args.insert(1, "--no-verify")
         try:
             self._git(*args, env=author.env(), input=message.encode("utf-8"))
-        except DiskFull:
+        except (DiskFull, GitLocked):
             self._try_git("reset", "-q", "--", *paths)
             raise
         except GitError as exc:
@@ -702,7 +724,7 @@ class Store:
         return self.head()
 
     def commit_records(self, recs: list[dict[str, Any]], author: Author, message: str | None = None,
-                       *, note: str | None = None, verify: bool = True) -> str | None:
+                       *, note: str | None = None, verify: bool = True, head: str | None = None) -> str | None:
         """Write ``recs`` and commit them; the message is generated when not given.
         ``verify=False`` skips the pre-commit hook, for a caller that has just checked
         the very text of these records as the hook would.
@@ -711,16 +733,20 @@ class Store:
         as HEAD has them, so the clone stays clean and the next attempt can go ahead."""
         from shinchoku.model import records
 
-        head = self.head()
+        head = head or self.head()          # (a caller that has just put HEAD somewhere says where)
         keys = [(r["年度"], int(r["No"])) for r in recs]
         paths = [records.record_relpath(year, no) for year, no in keys]
         originals = {p: self.read_blob(head, p) if head else None for p in paths}
         if message is None:
             message = commit_message([(year, no, records.mapping_or_none(originals[p]), r)
                                       for (year, no), p, r in zip(keys, paths, recs)], note)
+        texts = {p: records.dumps(r, self.root).encode("utf-8") for p, r in zip(paths, recs)}
+        if all(texts[p] == originals[p] for p in paths):
+            return None                                  # the records are as HEAD has them
         try:
             self.write_records(recs)
-            return self.commit(paths, author, message, verify=verify)
+            return self.commit(paths, author, message, verify=verify, changed=True,
+                               new_files=any(originals[p] is None for p in paths))
         except GitError:
             self._put_back(originals)
             raise
@@ -744,7 +770,9 @@ class Store:
 
     # -- the central repository ----------------------------------------------------------
     def has_remote(self, name: str = "origin") -> bool:
-        return name in self._git("remote").split()
+        if self._remotes is None:
+            self._remotes = self._git("remote").split()
+        return name in self._remotes
 
     def upstream(self) -> str:
         """The remote-tracking ref of the current branch (``origin/main``)."""
@@ -953,11 +981,16 @@ class LogStream:
         self.close()
 
 
+def _locked(detail: str) -> bool:
+    """git could not take a lock file another git holds (it exits 128 as for any failure)."""
+    return "index.lock" in detail or ".lock': File exists" in detail
+
+
 def _explain(command: str, detail: str) -> str:
     """A Japanese sentence for staff from what git said."""
     if no_space(detail):
         return DiskFull().message
-    if "index.lock" in detail or ".lock': File exists" in detail:
+    if _locked(detail):
         return LOCKED
     if "would be overwritten" in detail:
         return "まだコミットしていない記録の変更があるため、中央の変更を取り込めませんでした"

@@ -147,7 +147,11 @@ def git_running_in(root: Path, gitdir: Path) -> bool:
 
 def _broken_index(store: Store, gitdir: Path) -> list[str]:
     index = gitdir / "index"
-    if not index.exists() or store.head() is None:
+    if not index.exists():
+        return []
+    if index_intact(index, checked_only=True):                 # its own checksum holds: git need not be asked
+        return []
+    if store.head() is None:
         return []
     ok, _ = store._try_git("ls-files", "--stage", "-z")        # reads nothing but the index
     if ok and index_intact(index):
@@ -161,9 +165,11 @@ def _broken_index(store: Store, gitdir: Path) -> list[str]:
             f"（フォルダーのファイルはそのままです。壊れたファイルは {keep.relative_to(gitdir.parent).as_posix()} にあります）"]
 
 
-def index_intact(index: Path) -> bool:
+def index_intact(index: Path, *, checked_only: bool = False) -> bool:
     """The index has git's signature and its trailing checksum matches (git itself checks
-    the checksum only in fsck, so a half-written index can read as a shorter one)."""
+    the checksum only in fsck, so a half-written index can read as a shorter one).  An
+    index written without a checksum (``index.skipHash``) counts as intact, unless
+    ``checked_only``: then only a checksum that matches does."""
     import hashlib
 
     try:
@@ -173,7 +179,7 @@ def index_intact(index: Path) -> bool:
     if len(data) < 12 + 20 or data[:4] != b"DIRC":
         return False
     if data[-20:] == b"\0" * 20:      # index.skipHash: no checksum written
-        return True
+        return not checked_only
     for algo in ("sha1", "sha256"):
         size = hashlib.new(algo).digest_size
         if len(data) > size and hashlib.new(algo, data[:-size]).digest() == data[-size:]:
