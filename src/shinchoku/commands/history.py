@@ -183,10 +183,16 @@ def render_text(changes, reasons: dict[str, str], talk: list[str], what: str, de
 
 def _cycle_lines(store, year: str, no: int, department: str | None) -> list[str]:
     """The report's state and comments now (shinchoku.rules.cycle), shown under its history."""
-    from shinchoku.model import records
-    from shinchoku.sheet.progressview import history_lines
+    from shinchoku.model import records, schema
+    from shinchoku.model.fields import Record
 
     current = records.mapping_or_none(store.read_blob("HEAD", records.record_relpath(year, no)))
-    plan = store.plan_at("HEAD") if current else None
+    cycle_fields = schema.shape().cycle_fields
+    if not any(f in report for name, report in Record(current).reports().items()
+               if not department or name == department for f in cycle_fields):
+        return []                   # nothing of the cycle to show: the plan (open or closed year) is not needed
+    from shinchoku.sheet.progressview import history_lines
+
+    plan = store.plan_at("HEAD")
     y = plan.year(year) if plan is not None else None
     return history_lines(current, department, bool(y and y.open))
