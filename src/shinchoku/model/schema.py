@@ -142,105 +142,97 @@ def ordered(data: Any, node: dict[str, Any], whole: dict[str, Any]) -> Any:
     return data
 
 
-Order = Callable[[Any], Any]
+Walk = Callable[[Any], Any]
 
 
-def _compile_order(node: dict[str, Any], whole: dict[str, Any], memo: dict[int, list[Any]]) -> Order | None:
-    """:func:`ordered` for one schema node, compiled: a function giving a value under
-    ``node`` its keys in schema order, or None where nothing below ``node`` has an order
-    (text, numbers, free mappings): such a value is kept as it is, not walked."""
+def _compile_walk(node: dict[str, Any], whole: dict[str, Any], memo: dict[int, list[Any]],
+                  build: Callable[..., Walk], unordered: Walk) -> Walk | None:
+    """One schema node compiled into a function of a value under it: ``build(props, extra,
+    items)`` makes it from the compiled children ([(key, child)], the child for other keys,
+    the child for list items); None where nothing below ``node`` has an order (text,
+    numbers, free mappings), which a parent then need not walk.  ``unordered`` stands for
+    such a value inside a recursive schema."""
     known = memo.get(id(node))
     if known is not None:
         if known[1]:
             return known[0]
-        return lambda v, cell=known: cell[0](v) if cell[0] is not None else v      # a recursive schema
+        return lambda v, cell=known: cell[0](v) if cell[0] is not None else unordered(v)      # a recursive schema
     cell = memo[id(node)] = [None, False]
     node = resolve(node, whole)
-    props = [(k, _compile_order(sub, whole, memo)) for k, sub in node.get("properties", {}).items()]
+    props = [(k, _compile_walk(sub, whole, memo, build, unordered)) for k, sub in node.get("properties", {}).items()]
     extra, items = node.get("additionalProperties"), node.get("items")
-    extra_order = _compile_order(extra, whole, memo) if isinstance(extra, dict) else None
-    item_order = _compile_order(items, whole, memo) if isinstance(items, dict) else None
-    order: Order | None = None
-    if props or extra_order is not None or item_order is not None:
-        def order(data: Any) -> Any:
-            if isinstance(data, dict):
-                out: dict[str, Any] = {}
-                for key, sub in props:
-                    if key in data:
-                        value = data[key]
-                        out[key] = value if sub is None else sub(value)
-                if len(out) != len(data):
-                    for key, value in data.items():
-                        if key not in out:
-                            out[key] = value if extra_order is None else extra_order(value)
-                return out
-            if isinstance(data, list) and item_order is not None:
-                return [item_order(v) for v in data]
-            return data
-    cell[0], cell[1] = order, True
+    extra_fn = _compile_walk(extra, whole, memo, build, unordered) if isinstance(extra, dict) else None
+    item_fn = _compile_walk(items, whole, memo, build, unordered) if isinstance(items, dict) else None
+    fn = build(props, extra_fn, item_fn) if props or extra_fn is not None or item_fn is not None else None
+    cell[0], cell[1] = fn, True
+    return fn
+
+
+def _build_order(props: list[tuple[str, Walk | None]], extra_order: Walk | None, item_order: Walk | None) -> Walk:
+    """:func:`ordered` for one node: the value with its keys in schema order."""
+    def order(data: Any) -> Any:
+        if isinstance(data, dict):
+            out: dict[str, Any] = {}
+            for key, sub in props:
+                if key in data:
+                    value = data[key]
+                    out[key] = value if sub is None else sub(value)
+            if len(out) != len(data):
+                for key, value in data.items():
+                    if key not in out:
+                        out[key] = value if extra_order is None else extra_order(value)
+            return out
+        if isinstance(data, list) and item_order is not None:
+            return [item_order(v) for v in data]
+        return data
     return order
 
 
-Orderly = Callable[[Any], bool]
+def _build_in_order(props: list[tuple[str, Walk | None]], extra_check: Walk | None, item_check: Walk | None) -> Walk:
+    """For one node, True when :func:`_build_order` would leave the value's keys where
+    they are (known keys in schema order, unknown ones after them), without building
+    the ordered copy."""
+    rank = {k: i for i, (k, _sub) in enumerate(props)}
+    subs = dict(props)
 
-
-def _compile_orderly(node: dict[str, Any], whole: dict[str, Any], memo: dict[int, list[Any]]) -> Orderly | None:
-    """For one schema node, a predicate True when a value's keys are already in the order
-    :func:`_compile_order` gives them (so putting it in order would change nothing),
-    without building the ordered copy; None where nothing below ``node`` has an order."""
-    known = memo.get(id(node))
-    if known is not None:
-        if known[1]:
-            return known[0]
-        return lambda v, cell=known: cell[0](v) if cell[0] is not None else True      # a recursive schema
-    cell = memo[id(node)] = [None, False]
-    node = resolve(node, whole)
-    subs = {k: _compile_orderly(sub, whole, memo) for k, sub in node.get("properties", {}).items()}
-    rank = {k: i for i, k in enumerate(subs)}
-    extra, items = node.get("additionalProperties"), node.get("items")
-    extra_check = _compile_orderly(extra, whole, memo) if isinstance(extra, dict) else None
-    item_check = _compile_orderly(items, whole, memo) if isinstance(items, dict) else None
-    check: Orderly | None = None
-    if subs or extra_check is not None or item_check is not None:
-        def check(data: Any) -> bool:
-            if isinstance(data, dict):
-                last, unknown = -1, False
-                for key, value in data.items():
-                    at = rank.get(key)
-                    if at is None:
-                        unknown = True                 # unknown keys go last, in their own order
-                        if extra_check is not None and not extra_check(value):
-                            return False
-                        continue
-                    if unknown or at < last:
+    def check(data: Any) -> bool:
+        if isinstance(data, dict):
+            last, unknown = -1, False
+            for key, value in data.items():
+                at = rank.get(key)
+                if at is None:
+                    unknown = True                 # unknown keys go last, in their own order
+                    if extra_check is not None and not extra_check(value):
                         return False
-                    last = at
-                    sub = subs[key]
-                    if sub is not None and not sub(value):
-                        return False
-                return True
-            if isinstance(data, list) and item_check is not None:
-                return all(item_check(v) for v in data)
+                    continue
+                if unknown or at < last:
+                    return False
+                last = at
+                sub = subs[key]
+                if sub is not None and not sub(value):
+                    return False
             return True
-    cell[0], cell[1] = check, True
+        if isinstance(data, list) and item_check is not None:
+            return all(item_check(v) for v in data)
+        return True
     return check
 
 
 @lru_cache(maxsize=None)
-def _orderly_check(directory: str, name: str) -> Orderly:
+def _orderer(directory: str, name: str) -> Walk:
     whole = _load(directory, name)
-    return _compile_orderly(whole, whole, {}) or (lambda data: True)
+    return _compile_walk(whole, whole, {}, _build_order, lambda v: v) or (lambda data: data)
+
+
+@lru_cache(maxsize=None)
+def _orderly_check(directory: str, name: str) -> Walk:
+    whole = _load(directory, name)
+    return _compile_walk(whole, whole, {}, _build_in_order, lambda v: True) or (lambda data: True)
 
 
 def in_order(data: Any, name: str, root: Path | None = None) -> bool:
     """True when :func:`canonical` would leave ``data``'s keys where they are."""
     return _orderly_check(_folder(name, root), name)(data)
-
-
-@lru_cache(maxsize=None)
-def _orderer(directory: str, name: str) -> Order:
-    whole = _load(directory, name)
-    return _compile_order(whole, whole, {}) or (lambda data: data)
 
 
 def canonical(data: Any, name: str, root: Path | None = None) -> Any:
