@@ -198,9 +198,13 @@ def load_record(path: Path) -> dict[str, Any]:
 
 
 def write_record(root: Path, record: dict[str, Any]) -> Path:
-    path = root / record_relpath(record[fields.YEAR], int(record[fields.NO]))
+    return write_text(root, record_relpath(record[fields.YEAR], int(record[fields.NO])), dumps(record, root))
+
+
+def write_text(root: Path, relpath: str, text: str) -> Path:
+    """Write a record's canonical ``text`` to ``relpath`` whole or not at all."""
+    path = root / relpath
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = dumps(record, root)
     tmp = path.with_suffix(".yaml.tmp")
     try:
         tmp.write_text(text, encoding="utf-8", newline="\n")

@@ -673,16 +673,6 @@ class Store:
         self._git("push", remote, f"refs/tags/{name}")
 
     # -- writing -------------------------------------------------------------------------
-    def write_records(self, recs: Iterable[dict[str, Any]]) -> list[str]:
-        """Write records into the working tree in canonical form; their repository paths."""
-        from shinchoku.model import records
-
-        paths = []
-        for rec in recs:
-            records.write_record(self.root, rec)
-            paths.append(records.record_relpath(rec["年度"], int(rec["No"])))
-        return paths
-
     def commit(self, paths: list[str], author: Author, message: str, *, verify: bool = True,
                changed: bool = False, new_files: bool = True) -> str | None:
         """Stage ``paths`` and commit them as ``author`` (None when nothing changed;
@@ -740,11 +730,12 @@ class Store:
         if message is None:
             message = commit_message([(year, no, records.mapping_or_none(originals[p]), r)
                                       for (year, no), p, r in zip(keys, paths, recs)], note)
-        texts = {p: records.dumps(r, self.root).encode("utf-8") for p, r in zip(paths, recs)}
-        if all(texts[p] == originals[p] for p in paths):
+        texts = {p: records.dumps(r, self.root) for p, r in zip(paths, recs)}
+        if all(texts[p].encode("utf-8") == originals[p] for p in paths):
             return None                                  # the records are as HEAD has them
         try:
-            self.write_records(recs)
+            for p in paths:
+                records.write_text(self.root, p, texts[p])
             return self.commit(paths, author, message, verify=verify, changed=True,
                                new_files=any(originals[p] is None for p in paths))
         except GitError:
