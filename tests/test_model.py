@@ -51,13 +51,14 @@ def test_a_record_gives_its_reports_by_department_and_keeps_plan_order():
     assert rec.departments() == ["指導室", "児童青少年課"]          # the plan's order, not the order of adding
     rec.set("児童青少年課", "課題", "")                                # emptied: the field is left out
     assert rec.report("児童青少年課") == {"主管課": "児童青少年課"}
-    assert list(rec.refs()) == [(FieldRef("R2", 5, "指導室", "実績"), "授業を実施した。")]
+    assert rec.reports() == {"指導室": {"主管課": "指導室", "実績": "授業を実施した。"},
+                             "児童青少年課": {"主管課": "児童青少年課"}}
 
 
 def test_a_record_that_is_not_one_has_no_key_and_no_reports():
     for data in (None, [], {"No": True, "年度": "R2"}, {"No": 5, "年度": 2, "報告": "x"}):
         rec = Record(data)
-        assert rec.key is None and rec.reports() == {} and list(rec.refs()) == []
+        assert rec.key is None and rec.reports() == {} and rec.value("指導室", "実績") is None
 
 
 def test_changes_between_two_versions_name_each_field_once():

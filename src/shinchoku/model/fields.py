@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from dataclasses import dataclass
-from typing import Any, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 # The shape of a record file (schema/record.schema.json): {No, 年度, 報告: [{主管課, …}]}.
 NO = "No"
@@ -62,9 +62,6 @@ class FieldRef:
     def label(self, title: str | None = None) -> str:
         """``R2 No.5 児童青少年課 課題`` (``title``: the field's label, when it differs)."""
         return f"{self.year} No.{self.no} {self.department} {title or self.field}"
-
-    def with_field(self, field: str) -> "FieldRef":
-        return FieldRef(self.year, self.no, self.department, field)
 
     @classmethod
     def at(cls, relpath: str, path: str) -> "FieldRef | None":
@@ -219,20 +216,6 @@ class Record:
             report.pop(field, None)
         else:
             report[field] = value
-
-    def refs(self, fields: Iterable[str] | None = None) -> Iterator[tuple[FieldRef, str]]:
-        """(ref, text) of every non-empty field of every report (the department itself
-        left out), in the record's order, or of ``fields`` in their order."""
-        key = self.key
-        if key is None:
-            return
-        wanted = list(fields) if fields is not None else None
-        for department, report in self.reports().items():
-            names = wanted if wanted is not None else [k for k in report if k != DEPARTMENT]
-            for name in names:
-                text = text_or_none(report.get(name)) if name != DEPARTMENT else None
-                if text is not None:
-                    yield FieldRef(key[0], key[1], department, name), text
 
 
 def changes(old: Mapping[str, Any] | None, new: Mapping[str, Any] | None, fields: Sequence[str] | None = None,
