@@ -248,9 +248,6 @@ def table(rows: list[list[Any]]) -> list[list[Any]]:
 # ----------------------------------------------------------------------------- the records
 
 
-FEW = 200      # changed records read one by one; more are read in one pass
-
-
 def read_records(store: "Store", rev: str, since: str = "", *, with_plan: bool = True
                  ) -> tuple["Plan", dict[tuple[str, int], dict[str, Any]], set[tuple[str, int]] | None]:
     """The plan and the records at ``rev``: every record, or (when ``since``, the sheet's
@@ -260,9 +257,7 @@ def read_records(store: "Store", rev: str, since: str = "", *, with_plan: bool =
     from shinchoku.model import records as records_mod
     from shinchoku.model import yamlio
     from shinchoku.model.plan import Plan
-    from shinchoku.store import Unreadable
-
-    from shinchoku.store import GitError
+    from shinchoku.store import GitError, Unreadable
 
     only: set[tuple[str, int]] | None = None
     paths = None
@@ -283,20 +278,10 @@ def read_records(store: "Store", rev: str, since: str = "", *, with_plan: bool =
         except yamlio.YamlError:
             broken.append(PLAN_PATH)
     out: dict[tuple[str, int], dict[str, Any]] = {}
-    if paths is not None and len(paths) <= FEW:
-        # a few records (a 送信, a 取得 soon after the last): read each one at ``rev``
-        for path in paths:
-            raw = store.read_blob(rev, path) if records_mod.is_record_path(path) else None
-            rec = records_mod.mapping_or_none(raw)
-            if rec is not None:
-                out[records_mod.parse_relpath(path.split("/", 1)[1])] = rec
-            elif raw is not None:
-                broken.append(path)
-    else:
-        try:
-            out = store.read_records(rev, paths=paths, strict=True)
-        except Unreadable as exc:
-            broken += exc.paths
+    try:
+        out = store.read_records(rev, paths=paths, strict=True)      # a few changed ones by path
+    except Unreadable as exc:
+        broken += exc.paths
     if broken:
         shown = "、".join(broken[:3]) + (f" ほか{len(broken) - 3}件" if len(broken) > 3 else "")
         raise Stop(f"中央の記録 {shown} が読めない形になっているため、取り込めませんでした。"

@@ -260,6 +260,9 @@ def _failure(args: list[str] | tuple[str, ...], stderr: bytes) -> GitError:
     return GitError(_explain(args[0] if args else "", detail), detail)
 
 
+FEW_BY_PATH = 200     # records read one by one by path; more are read from one listing of the tree
+
+
 class Store:
     """A git clone (or bare repository) holding ``records/``."""
 
@@ -523,12 +526,26 @@ class Store:
         than git's objects."""
         from shinchoku.model import records
 
-        entries = self.tree_entries(rev)
-        if paths is not None:
-            entries = {p: entries[p] for p in paths if p in entries}
-        from_files = self.head() == rev and not self.dirty_paths()
         out: dict[tuple[str, int], dict[str, Any]] = {}
         broken: list[str] = []
+        wanted = None if paths is None else [p for p in paths if records.is_record_path(p)]
+        if wanted is not None and len(wanted) <= FEW_BY_PATH:
+            # a few records (a 送信, a 取得 soon after the last): each read at ``rev`` by its
+            # path, without listing the whole tree
+            for path in wanted:
+                raw = self.read_blob(rev, path)
+                rec = records.mapping_or_none(raw)
+                if rec is not None:
+                    out[records.parse_relpath(path.split("/", 1)[1])] = rec
+                elif raw is not None:
+                    broken.append(path)
+            if broken and strict:
+                raise Unreadable(broken)
+            return out
+        entries = self.tree_entries(rev)
+        if wanted is not None:
+            entries = {p: entries[p] for p in wanted if p in entries}
+        from_files = self.head() == rev and not self.dirty_paths()
         for path, sha in entries.items():
             if not records.is_record_path(path):
                 continue
