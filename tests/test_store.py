@@ -283,6 +283,15 @@ def test_commit_messages_say_what_changed():
     assert "R1 No.9 児童青少年課: 実績, 課題 を更新" in two and two.endswith("\n\n課長確認済み\n")
 
 
+def test_a_commit_message_names_every_record_whatever_fields_the_first_changed():
+    only_results = ({"No": 5, "年度": "R2", "報告": [{"主管課": "指導室", "実績": "a"}]},
+                    {"No": 5, "年度": "R2", "報告": [{"主管課": "指導室", "実績": "A"}]})
+    only_issues = ({"No": 9, "年度": "R2", "報告": [{"主管課": "産業振興課", "課題": "b"}]},
+                   {"No": 9, "年度": "R2", "報告": [{"主管課": "産業振興課", "課題": "B"}]})
+    said = commit_message([("R2", 5, *only_results), ("R2", 9, *only_issues)])
+    assert said == "R2 No.5 指導室: 実績 を更新 ほか1件\n\nR2 No.5 指導室: 実績 を更新\nR2 No.9 産業振興課: 課題 を更新\n"
+
+
 def test_init_from_the_real_sheet_and_history_answers_with_the_import_commit(tmp_path, capsys):
     run_git(tmp_path, "config", "--global", "--get", "user.name", check=False)
     repo = tmp_path / "records-repo"

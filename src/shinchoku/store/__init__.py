@@ -1010,11 +1010,11 @@ def commit_message(changed: list[tuple[str, int, dict | None, dict]], note: str 
     first is the subject, ``ほかN件`` when there are more), then the editor's note."""
     from shinchoku.model import fields as model, schema
 
-    names = schema.report_fields()
+    order = schema.shape().sheet_fields
     lines = []
     for year, no, old, new in changed:
         by_dept: dict[str, list[str]] = {}
-        for fc in model.changes(old, new, names, key=(year, no)):
+        for fc in model.changes(old, new, order, key=(year, no)):
             by_dept.setdefault(fc.department, []).append(fc.field)
         for dept, names in by_dept.items():
             lines.append(f"{year} No.{no} {dept}: {', '.join(names)} を更新")
