@@ -17,7 +17,7 @@ from shinchoku.model.fields import DEPARTMENT, Commit, FieldChange, FieldRef, Re
 from shinchoku.store import NULL, FileChange, Store
 
 
-class _Blobs:
+class Blobs:
     """Parsed records by blob sha, each read and parsed once."""
 
     def __init__(self, store: Store, raw: dict[str, bytes] | None = None):
@@ -38,7 +38,7 @@ def _key(path: str, default: tuple[str, int] | None = None) -> tuple[str, int] |
     return parsed or default
 
 
-def _changes_in(commit: Commit, change: FileChange, blobs: _Blobs, key: tuple[str, int] | None) -> list[FieldChange]:
+def _changes_in(commit: Commit, change: FileChange, blobs: Blobs, key: tuple[str, int] | None) -> list[FieldChange]:
     new = blobs(change.after)
     parents = [blobs(b) for b in change.befores] or [None]
     found = changes(parents[0], new, key=key, commit=commit)
@@ -57,7 +57,7 @@ def field_history(store: Store, year: str, no: int, field: str, department: str 
     logged = store.file_log([path], follow=True, rev=rev, started=started)
     raw = store.read_objects(sha for _c, files in logged for ch in files for sha in (ch.after, *ch.befores)
                              if sha != NULL)
-    blobs = _Blobs(store, raw)
+    blobs = Blobs(store, raw)
     spans = {sha: fieldspans.field_spans(data, field) for sha, data in raw.items()}
     spans[NULL] = {}
     decoded: dict[bytes | None, str | None] = {None: None}
@@ -92,14 +92,14 @@ def blame(store: Store, year: str, no: int | None = None, rev: str = "HEAD") -> 
     """For each report field of the year's records (or one record) as ``rev`` has them:
     its last change.  Ordered by No, then department and field as the record has them."""
     scope = records.record_relpath(year, no) if no is not None else f"{records.RECORDS}/{year}/"
+    blobs = Blobs(store)          # the current versions are the newest commits' afters: parsed once
     current: dict[str, dict[str, dict[str, Any]]] = {}
     for path, sha in store.tree_entries(rev, scope).items():
         if records.is_record_path(path):
-            current[path] = Record(_Blobs(store)(sha)).reports()
+            current[path] = Record(blobs(sha)).reports()
     wanted = {(path, dept, f) for path, reports in current.items() for dept, report in reports.items()
               for f, v in report.items() if f != DEPARTMENT and v not in (None, "")}
     found: dict[tuple[str, str, str], FieldChange] = {}
-    blobs = _Blobs(store)
     for commit, files in store.file_log([scope], rev=rev):
         for change in files:
             if change.path not in current:

@@ -25,6 +25,7 @@ from shinchoku.errors import ShinchokuError
 from shinchoku.model import fieldspans, records, schema, yamlio
 from shinchoku.model.fields import Commit, FieldChange, FieldRef, Record, changes
 from shinchoku.model.plan import Plan
+from shinchoku.sharing.history import Blobs
 from shinchoku.store import NULL, FileChange, Store
 
 TAG_PREFIX = "reviewed/"
@@ -138,9 +139,11 @@ def collect(store: Store, since: str | None = None, target: str = "HEAD") -> Rev
     with store.log_with_blobs(rev_range, since=date, wanted=records.is_record_path) as stream:
         review = Review(base, base_commit, head, plan=_plan(store, head))
         spans: dict[str, Any] = {NULL: {}}     # each blob cut once: the after of one change is the before of the next
+        blobs = Blobs(store)                   # …and parsed once, where it must be parsed
         for commit, files, raw in stream:
             review.commits.append(commit)
-            review.changes.extend(_changes_of(store, commit, files, raw, spans))
+            blobs.raw = raw
+            review.changes.extend(_changes_of(commit, files, raw, spans, blobs))
             if any(ch.path == PLAN_RELPATH for ch in files):
                 review.plan_commits.append(commit)
     return review
@@ -160,8 +163,8 @@ _FIELDS = schema.report_fields()
 _FIELD_NAMES = [f for f in _FIELDS if f != "主管課"]
 
 
-def _changes_of(store: Store, commit: Commit, files: list[FileChange], raw: dict[str, bytes],
-                spans: dict[str, Any]) -> list[FieldChange]:
+def _changes_of(commit: Commit, files: list[FileChange], raw: dict[str, bytes], spans: dict[str, Any],
+                blobs: Blobs) -> list[FieldChange]:
     """The field changes of one commit's files, each record compared in bytes field by
     field (parsed whole where it is not in canonical layout)."""
     out: list[FieldChange] = []
@@ -174,24 +177,17 @@ def _changes_of(store: Store, commit: Commit, files: list[FileChange], raw: dict
                 spans[sha] = fieldspans.report_sections(raw.get(sha))
         found = fieldspans.compare(spans[ch.before], spans[ch.after], _FIELD_NAMES, key=key, commit=commit)
         if found is None:           # not in canonical layout: parse both versions whole
-            found = changes(_parsed(store, raw, ch.before), _parsed(store, raw, ch.after), _FIELDS, key=key,
-                            commit=commit)
+            found = changes(blobs(ch.before), blobs(ch.after), _FIELDS, key=key, commit=commit)
         out.extend(found)           # (a report added or removed shows through its fields)
         old, new = raw.get(ch.before) or b"", raw.get(ch.after) or b""
         if any(k in old or k in new for k in _CYCLE_KEYS):
-            out.extend(_cycle_changes(_parsed(store, raw, ch.before), _parsed(store, raw, ch.after), key, commit))
+            out.extend(_cycle_changes(blobs(ch.before), blobs(ch.after), key, commit))
     return out
 
 
 def _record_key(path: str) -> tuple[str, int] | None:
     """(年度, No) of a record's path (``records/R2/05.yaml``), None for any other path."""
     return records.parse_relpath(path[len(records.RECORDS) + 1:]) if records.is_record_path(path) else None
-
-
-def _parsed(store: Store, raw: dict[str, bytes], sha: str) -> dict[str, Any] | None:
-    if sha == NULL:
-        return None
-    return records.mapping_or_none(raw[sha] if sha in raw else store.read_object(sha))
 
 
 # ----------------------------------------------------------------------------- approve
