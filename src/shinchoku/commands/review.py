@@ -83,7 +83,7 @@ def _approve(store, compared: str, behind: int, note: str | None) -> int:
             "見ていない変更を承認しないよう、承認の印は付けませんでした。shinchoku sync で取り込み、"
             "shinchoku review で確かめてから、もう一度承認してください")
     result = review.collect(store)
-    tag, count = review.approve(store, note)
+    tag, count = review.approve(store, note, collected=result)
     pushed = "中央のリポジトリへ送りました" if store.has_remote() else "中央のリポジトリがないため、この PC にだけ付けました"
     print(f"{compared}を、{reviewpage.base_text(result)}から比べました")
     print(f"確認済みの印 {tag} を付けました（変更 {count}件）。{pushed}")

@@ -194,10 +194,11 @@ def _record_key(path: str) -> tuple[str, int] | None:
 
 
 def approve(store: Store, note: str | None = None, today: _dt.date | None = None,
-            push: bool = True) -> tuple[str, int]:
+            push: bool = True, collected: Review | None = None) -> tuple[str, int]:
     """Tag HEAD ``reviewed/YYYY-MM-DD`` (``-2``, ``-3`` … when that day already has one)
-    and push the tag.  Returns (tag, number of changes it covers)."""
-    review = collect(store)
+    and push the tag.  Returns (tag, number of changes it covers).  ``collected``: the
+    review of HEAD the caller has just made (:func:`collect`), so it is not read again."""
+    review = collected or collect(store)
     if review.base is not None and review.base_commit == review.head:
         raise ReviewError(f"前回の確認（{review.base}）のあと、新しいコミットはありません。承認の印は付けませんでした")
     central = push and store.has_remote()
