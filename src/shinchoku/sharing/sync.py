@@ -189,16 +189,18 @@ def apply_edits(store: Store, edits: list[FieldChange], rev: str, plan: Plan | N
     return changed, result
 
 
-def _validate(store: Store, recs: list[dict[str, Any]], plan: Plan) -> None:
-    """:class:`Rejected` unless every record's canonical text passes the checks the
-    pre-commit hook makes (canonical form, the schema, the plan)."""
+def _validate(store: Store, recs: list[dict[str, Any]], plan: Plan) -> list[str]:
+    """The records' canonical texts; :class:`Rejected` unless every one passes the checks
+    the pre-commit hook makes (canonical form, the schema, the plan)."""
     checker = validate.Checker(Path(store.root), plan)
-    problems = []
+    problems, texts = [], []
     for rec in recs:
         rel = records.record_relpath(rec["年度"], int(rec["No"]))
-        problems += checker.check(rel, records.dumps(rec, Path(store.root)).encode("utf-8"), canonical=True)
+        texts.append(records.dumps(rec, Path(store.root)))
+        problems += checker.check(rel, texts[-1].encode("utf-8"), canonical=True)
     if problems:
         raise Rejected(problems)
+    return texts
 
 
 def _target(store: Store) -> str:
@@ -232,11 +234,11 @@ def publish(store: Store, edits: list[FieldChange], author: Author, note: str | 
             result.head = target
             return result
         recs = list(changed.values())
-        _validate(store, recs, plan)
+        texts = _validate(store, recs, plan)
         say(f"{len(result.sent)}件の変更を記録しています…")
         # the hook would check these same texts against the same plan again (its own
         # process): they were just checked; the central repository checks them anyway
-        result.commit = store.commit_records(recs, author, note=note, verify=False, head=target)
+        result.commit = store.commit_records(recs, author, note=note, verify=False, head=target, texts=texts)
         result.head = result.commit or target
         if not remote:
             return result

@@ -731,10 +731,12 @@ class Store:
         return self.head()
 
     def commit_records(self, recs: list[dict[str, Any]], author: Author, message: str | None = None,
-                       *, note: str | None = None, verify: bool = True, head: str | None = None) -> str | None:
+                       *, note: str | None = None, verify: bool = True, head: str | None = None,
+                       texts: list[str] | None = None) -> str | None:
         """Write ``recs`` and commit them; the message is generated when not given.
         ``verify=False`` skips the pre-commit hook, for a caller that has just checked
-        the very text of these records as the hook would.
+        the very text of these records as the hook would (``texts``: those canonical
+        texts, in the order of ``recs``, so they are not written out again).
 
         When git cannot take them (a held lock, a hook's refusal) the files are put back
         as HEAD has them, so the clone stays clean and the next attempt can go ahead."""
@@ -747,12 +749,13 @@ class Store:
         if message is None:
             message = commit_message([(year, no, records.mapping_or_none(originals[p]), r)
                                       for (year, no), p, r in zip(keys, paths, recs)], note)
-        texts = {p: records.dumps(r, self.root) for p, r in zip(paths, recs)}
-        if all(texts[p].encode("utf-8") == originals[p] for p in paths):
+        text_of = dict(zip(paths, texts)) if texts is not None else \
+            {p: records.dumps(r, self.root) for p, r in zip(paths, recs)}
+        if all(text_of[p].encode("utf-8") == originals[p] for p in paths):
             return None                                  # the records are as HEAD has them
         try:
             for p in paths:
-                records.write_text(self.root, p, texts[p])
+                records.write_text(self.root, p, text_of[p])
             return self.commit(paths, author, message, verify=verify, changed=True,
                                new_files=any(originals[p] is None for p in paths))
         except GitError:
