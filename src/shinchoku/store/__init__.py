@@ -526,22 +526,31 @@ class Store:
         than git's objects."""
         from shinchoku.model import records
 
+        wanted = None if paths is None else [p for p in paths if records.is_record_path(p)]
         out: dict[tuple[str, int], dict[str, Any]] = {}
         broken: list[str] = []
-        wanted = None if paths is None else [p for p in paths if records.is_record_path(p)]
+        for path, raw in self._record_bytes(rev, wanted):
+            rec = records.mapping_or_none(raw)
+            if rec is None:
+                broken.append(path)
+            else:
+                out[records.parse_relpath(path.split("/", 1)[1])] = rec
+        if broken and strict:
+            raise Unreadable(broken)
+        return out
+
+    def _record_bytes(self, rev: str, wanted: list[str] | None) -> Iterator[tuple[str, bytes]]:
+        """(path, bytes) of every record at ``rev`` (or of the ``wanted`` ones there)."""
+        from shinchoku.model import records
+
         if wanted is not None and len(wanted) <= FEW_BY_PATH:
             # a few records (a 送信, a 取得 soon after the last): each read at ``rev`` by its
-            # path, without listing the whole tree
+            # path, without listing the whole tree (one that is not there is left out)
             for path in wanted:
                 raw = self.read_blob(rev, path)
-                rec = records.mapping_or_none(raw)
-                if rec is not None:
-                    out[records.parse_relpath(path.split("/", 1)[1])] = rec
-                elif raw is not None:
-                    broken.append(path)
-            if broken and strict:
-                raise Unreadable(broken)
-            return out
+                if raw is not None:
+                    yield path, raw
+            return
         entries = self.tree_entries(rev)
         if wanted is not None:
             entries = {p: entries[p] for p in wanted if p in entries}
@@ -555,14 +564,7 @@ class Store:
                     data = (self.root / path).read_bytes()
                 except OSError:
                     data = None
-            rec = records.mapping_or_none(data if data is not None else self.read_object(sha))
-            if rec is None:
-                broken.append(path)
-            else:
-                out[records.parse_relpath(path.split("/", 1)[1])] = rec
-        if broken and strict:
-            raise Unreadable(broken)
-        return out
+            yield path, data if data is not None else self.read_object(sha)
 
     def record_at(self, rev: str, year: str, no: int) -> dict[str, Any] | None:
         from shinchoku.model import records
