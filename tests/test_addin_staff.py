@@ -10,7 +10,6 @@ import pytest
 # xlwings is a test dependency (pyproject [test]): without it these tests fail, never skip.
 import xlwings  # noqa: E402,F401
 
-import xlclient  # noqa: E402
 from conftest import edit_report  # noqa: E402
 from gitrepo import COORDINATOR as COORD  # noqa: E402
 from gitrepo import central_value, git  # noqa: E402

@@ -85,3 +85,15 @@ def test_every_refusal_shares_the_one_base(name):
             assert issubclass(cls, errors.ShinchokuError)
             return
     pytest.fail(f"{name} not found")
+
+
+def test_the_sentences_name_the_plan_where_the_model_keeps_it():
+    # words may import no layer, so it spells the plan's path itself; the model's is the one
+    from shinchoku import words
+    from shinchoku.model import plan, records
+    from shinchoku.rules import access, validate
+    from shinchoku.sharing import review
+    from shinchoku.store import repo_setup
+
+    assert plan.PLAN_RELPATH == f"{records.RECORDS}/{plan.PLAN_FILE}" == words.PLAN_RELPATH
+    assert {validate.PLAN_RELPATH, access.PLAN_RELPATH, review.PLAN_RELPATH, repo_setup.PLAN_RELPATH} == {plan.PLAN_RELPATH}

@@ -4,7 +4,6 @@ naming the problem, and leave the data as it was."""
 
 from __future__ import annotations
 
-import io
 import os
 import subprocess
 import sys

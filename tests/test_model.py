@@ -23,6 +23,11 @@ names = st.text(st.characters(blacklist_categories=("Cs", "Cc", "Zs", "Zl", "Zp"
 def test_a_field_named_in_a_problem_line_is_found_again(year, no, department, field):
     ref = FieldRef(year, no, department, field)
     assert FieldRef.at(ref.relpath, ref.path) == ref
+    # the checker names a report's field as the ref does, whichever report it is
+    from shinchoku.rules.validate import field_name
+
+    doc = {"No": no, "年度": year, "報告": [{"主管課": "他の課"}, {"主管課": department, field: "x"}]}
+    assert field_name(("報告", 1, field), doc) == ref.path
 
 
 @pytest.mark.parametrize("relpath, path", [
@@ -85,7 +90,7 @@ def test_the_shape_comes_from_the_schema():
     assert shape.sheet_fields[0] == fields.DEPARTMENT
     assert shape.statuses == tuple(props[shape.status]["enum"])
     assert shape.behind == props[shape.status]["x-behind-plan"] and shape.behind in shape.statuses
-    assert shape.cycle_fields == tuple(k for k, v in props.items() if v.get("x-cycle")) == schema.CYCLE_FIELDS
+    assert shape.cycle_fields == tuple(k for k, v in props.items() if v.get("x-cycle"))
     assert shape.title("実績") == props["実績"]["title"]
     assert set(shape.text_fields) == {k for k in shape.reported if "enum" not in props[k]}
 
@@ -188,3 +193,14 @@ def test_the_canonical_check_agrees_with_writing_the_record_again(reports, key_f
     text = yamlio.dump(record)                       # laid out as given: in order or not, empties kept
     loaded = yamlio.load(text)
     assert records.is_canonical(schema.RECORD, text, loaded) == (text == records.canonical_text(schema.RECORD, loaded))
+
+
+def test_a_record_key_is_read_only_from_a_record_path_in_the_repository():
+    from shinchoku.model import records
+
+    assert records.record_key("records/R2/05.yaml") == ("R2", 5)
+    assert records.record_key(records.record_relpath("H30", 123)) == ("H30", 123)
+    for other in ("records/plan.yaml", "records/access.yaml", "records/R2/05.yml", "records/x/R2/05.yaml",
+                  "R2/05.yaml", "other/R2/05.yaml", "records/R2/5.yaml", "records/R2/05.yaml/x", "records"):
+        assert records.record_key(other) is None, other
+        assert not records.is_record_path(other), other

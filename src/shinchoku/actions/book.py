@@ -269,7 +269,7 @@ def read_records(store: "Store", rev: str, since: str = "", *, with_plan: bool =
         except GitError:            # a base this clone does not have (a book from elsewhere): read all
             paths = None
         else:
-            only = {records_mod.parse_relpath(p.split("/", 1)[1]) for p in paths if records_mod.is_record_path(p)}
+            only = {k for k in map(records_mod.record_key, paths) if k is not None}
     broken: list[str] = []
     plan = Plan({})
     if with_plan:

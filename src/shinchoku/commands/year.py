@@ -111,7 +111,6 @@ def _keep_states(root: Path, outcome) -> None:
 def _set_deadline(root: Path, outcome, day) -> None:
     """Write the year's 締切日 into plan.yaml."""
     from shinchoku.model import plan as plan_mod
-    from shinchoku.model import records
     from shinchoku.rules import cycle
     from shinchoku.sharing import yearcycle
 
@@ -119,7 +118,7 @@ def _set_deadline(root: Path, outcome, day) -> None:
     new = cycle.with_deadline(data, outcome.year, day)
     if new != data:
         yearcycle._write_plan(root, new)
-        rel = f"{records.RECORDS}/{plan_mod.PLAN_FILE}"
+        rel = plan_mod.PLAN_RELPATH
         if rel not in outcome.paths:
             outcome.paths.insert(0, rel)
     outcome.message += f"。締切日は {day.isoformat()} です"

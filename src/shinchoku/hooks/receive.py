@@ -394,10 +394,9 @@ class Receive:
         """:func:`shinchoku.rules.access.judge` on main's change (blobs only: a folder, a gitlink
         is judged by its files or refused by shape)."""
         blobs = [ch for ch in change if _is_blob(ch) or (ch.deleted and ch.old_modes[0] in BLOB_MODES)]
-        wanted = [s for ch in blobs for s in (ch.before, ch.after) if not _zero(s)]
-        contents = self.store.read_objects(wanted)
-        old = {ch.path: contents.get(ch.before, b"") for ch in blobs if not _zero(ch.before)}
-        new = {ch.path: contents.get(ch.after, b"") for ch in blobs if not _zero(ch.after)}
+        self.read_ahead(s for ch in blobs for s in (ch.before, ch.after))   # most were read for the checks already
+        old = {ch.path: self.blob(ch.before) or b"" for ch in blobs if not _zero(ch.before)}
+        new = {ch.path: self.blob(ch.after) or b"" for ch in blobs if not _zero(ch.after)}
         return access_mod.judge(old, new, self.user, policy.rules, policy.plan)
 
     def cycle_problems(self, change: list[FileChange], policy: Policy) -> list[Problem]:

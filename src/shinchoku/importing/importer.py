@@ -475,7 +475,7 @@ class SheetImporter:
                     b.start, moved = col, True
         if moved:
             self.ledger.page_notes.append(PageNote(
-                f"各年度の進捗状況がそろっている行から、年度の列位置を補正しました（"
+                "各年度の進捗状況がそろっている行から、年度の列位置を補正しました（"
                 + "、".join(f"{b.year}は{b.start + 1}列目から" for b in page.blocks) + "）", page.number))
 
     def _split_row(self, page: Page, row: list[Cell]) -> tuple[int, list[Slot | None], list[Cell]]:

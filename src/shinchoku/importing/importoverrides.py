@@ -15,10 +15,8 @@ from pathlib import Path
 
 from shinchoku.errors import ShinchokuError
 from shinchoku.model import fields, yamlio
-from shinchoku.model.records import RECORDS
 from shinchoku.rules import sidefiles
 from shinchoku.rules.sidefiles import OVERRIDES_FILE as NAME  # noqa: E402
-from shinchoku.rules.sidefiles import OVERRIDES_RELPATH as RELPATH
 
 
 class OverrideError(ShinchokuError):

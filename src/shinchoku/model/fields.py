@@ -69,10 +69,10 @@ class FieldRef:
         (``records/R2/05.yaml``): how a problem line read back from the central
         repository's answer is put on its cell.  None for anything else (the plan, a
         record's own ``No``, a nested key)."""
-        from shinchoku.model.records import parse_relpath
+        from shinchoku.model.records import record_key
 
         head = f"{REPORTS}["
-        parsed = parse_relpath(relpath.split("/", 1)[1]) if relpath.startswith("records/") else None
+        parsed = record_key(relpath)
         if parsed is None or not path.startswith(head) or "]." not in path:
             return None
         department, _, field = path[len(head):].partition("].")

@@ -13,6 +13,7 @@ from shinchoku.model import yamlio
 from shinchoku.model.fields import DEPARTMENT, NO
 
 PLAN_FILE = "plan.yaml"
+PLAN_RELPATH = f"records/{PLAN_FILE}"      # its path in the repository (records.RECORDS is "records")
 # The plan's tree (schema/plan.schema.json): 推進方策 → 目標 → 施策, each initiative with its
 # No and its lead departments under the same words a record uses (fields.NO, fields.DEPARTMENT).
 STRATEGIES, GOALS, INITIATIVES = "推進方策", "目標", "施策"
@@ -183,7 +184,7 @@ def load_text(text: str | bytes) -> Plan:
     (an empty plan would make every record look like it belongs to nothing)."""
     data = yamlio.load(text)
     if not isinstance(data, dict):
-        raise yamlio.YamlError(1, "計画の形になっていません（項目と値の対応表が必要です）")
+        raise yamlio.YamlError(1, words.NOT_A_PLAN)
     return Plan(data)
 
 

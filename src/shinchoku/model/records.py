@@ -46,9 +46,15 @@ def parse_relpath(relpath: str) -> tuple[str, int] | None:
     return m.group("year"), int(m.group("no"))
 
 
+def record_key(repo_relpath: str) -> tuple[str, int] | None:
+    """(年度, No) named by a record's path in the repository (``records/R2/05.yaml`` →
+    ("R2", 5)), None for any other path (the plan, a side file, a deeper folder)."""
+    top, sep, rest = repo_relpath.partition("/")
+    return parse_relpath(rest) if top == RECORDS and sep else None
+
+
 def is_record_path(repo_relpath: str) -> bool:
-    parts = repo_relpath.split("/")
-    return len(parts) == 3 and parts[0] == RECORDS and parse_relpath("/".join(parts[1:])) is not None
+    return record_key(repo_relpath) is not None
 
 
 @dataclass(frozen=True)

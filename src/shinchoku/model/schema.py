@@ -377,10 +377,3 @@ def field_schema(field: str, root: Path | None = None) -> dict[str, Any]:
     whole = load(RECORD, root)
     node = resolve(whole["$defs"][fields_model.REPORTS], whole)["properties"][field]
     return resolve(node, whole)
-
-
-def __getattr__(name: str) -> Any:
-    # CYCLE_FIELDS: the yearly cycle's fields as the bundled schema marks them (x-cycle).
-    if name == "CYCLE_FIELDS":
-        return shape().cycle_fields
-    raise AttributeError(name)

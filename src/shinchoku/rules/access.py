@@ -34,6 +34,7 @@ from typing import Any, Callable, Mapping
 
 from shinchoku import PACKAGE_DIR
 from shinchoku.errors import Kind, ShinchokuError
+from shinchoku.model import plan as plan_mod
 from shinchoku.model import records, schema, yamlio
 from shinchoku.model.fields import Record, changes
 from shinchoku.model.plan import Plan
@@ -141,7 +142,7 @@ def ref_problem(rules: Access | None, user: str | None, ref: str, *, old: str, n
 
 # ----------------------------------------------------------------------------- judging a change
 
-PLAN_RELPATH = f"{records.RECORDS}/plan.yaml"
+PLAN_RELPATH = plan_mod.PLAN_RELPATH
 ONLY = Kind.COORDINATOR_ONLY        # the kind of a change only the coordinator may make (hooks.advice)
 
 
@@ -260,7 +261,7 @@ def problems(content: bytes, plan: Plan | None = None, root: Path | None = None,
              relpath: str = ACCESS_RELPATH) -> list:
     """Problems of an access file (empty when usable): schema, and departments the plan
     does not have as lead departments (when ``plan`` is given)."""
-    from shinchoku.rules.validate import Problem, _message
+    from shinchoku.rules.validate import Problem, finding, locate
 
     try:
         data = yamlio.load(content)
@@ -276,7 +277,7 @@ def problems(content: bytes, plan: Plan | None = None, root: Path | None = None,
                 where = (STAFF, err.instance)      # a user name (a key) of 担当
             findings.append((where, f"利用者名「{err.instance}」に空白や制御文字は使えません"))
         else:
-            findings.append(_message(err))
+            findings.append(finding(err))
     if plan is not None and isinstance(data.get(STAFF), dict):
         known = set(plan.departments())
         for user, depts in data[STAFF].items():
@@ -284,12 +285,7 @@ def problems(content: bytes, plan: Plan | None = None, root: Path | None = None,
                 if isinstance(dept, str) and dept and dept not in known:
                     findings.append(((STAFF, user, index),
                                      f"「{dept}」は計画（plan.yaml）のどの施策の主管課でもありません"))
-    if not findings:
-        return []
-    root_node = yamlio.compose(content.decode("utf-8"))
-    out = {Problem(relpath, yamlio.line_of(root_node, path) if root_node is not None else 0,
-                   _field(path, data), message) for path, message in findings}
-    return sorted(out, key=lambda p: (p.line, p.field, p.message))
+    return locate(relpath, content, data, findings, _field)
 
 
 def _field(path: tuple[Any, ...], data: Any) -> str:

@@ -16,10 +16,9 @@ from shinchoku.errors import Kind
 from shinchoku.model import fields, records, schema, yamlio
 from shinchoku.model.fastcheck import json_type
 from shinchoku.model.fields import FieldRef
-from shinchoku.model.plan import PLAN_FILE, Plan
+from shinchoku.model.plan import PLAN_RELPATH, Plan
 from shinchoku.rules import integrity
 
-PLAN_RELPATH = f"{records.RECORDS}/{PLAN_FILE}"
 ACCESS_RELPATH = f"{records.RECORDS}/access.yaml"   # who may change what (shinchoku.rules.access)
 
 # (key path inside the document, Japanese message[, Kind for code that must tell the problem apart])
@@ -63,19 +62,12 @@ _PROBLEM_LINE = re.compile(r"^(?P<path>(?:records|schema)/[^\s:]+?)(?::(?P<line>
 
 # ----------------------------------------------------------------------------- where
 
-def field_name(path: Iterable[Any], data: Any, key: tuple[str, int] | None = None) -> str:
-    """``報告[児童青少年課].課題`` for ('報告', 1, '課題'); a list item is named by its
-    主管課 or No, else by its 1-based index.  With ``key`` (the record's 年度, No), a
-    report's field is named by its :class:`FieldRef` (``FieldRef.path``)."""
-    steps = list(path)
+def field_name(path: Iterable[Any], data: Any) -> str:
+    """``報告[児童青少年課].課題`` for ('報告', 1, '課題') (a report's field is named as
+    :attr:`FieldRef.path` names it); a list item is named by its 主管課 or No, else by
+    its 1-based index."""
     out, node = "", data
-    if key is not None and len(steps) >= 3 and steps[0] == fields.REPORTS and isinstance(steps[2], str):
-        report = _item(_child(data, fields.REPORTS), steps[1])
-        department = report.get(fields.DEPARTMENT) if isinstance(report, dict) else None
-        if isinstance(department, str) and department:
-            out, node = FieldRef(key[0], key[1], department, steps[2]).path, _child(report, steps[2])
-            steps = steps[3:]
-    for step in steps:
+    for step in path:
         if isinstance(step, int) and not isinstance(node, dict):
             item = _item(node, step)
             name = None
@@ -180,7 +172,6 @@ def finding(err, wording: Wording | None = None) -> Finding:
     return path, err.message
 
 
-_message = finding          # the name rules.access still imports
 
 
 def _not_a_choice(value: Any, choices: Iterable[Any]) -> str:
@@ -280,8 +271,7 @@ class Checker:
         else:
             findings.extend(integrity.record_findings(relpath[len(records.RECORDS) + 1:], data, self.plan,
                                                       self._initiatives, self._year_labels))
-        key = None if is_plan else records.parse_relpath(relpath[len(records.RECORDS) + 1:])
-        problems = locate(relpath, content, data, findings, lambda path, doc: field_name(path, doc, key))
+        problems = locate(relpath, content, data, findings)
         if canonical and not problems:
             kind = schema.PLAN if is_plan else schema.RECORD
             if not records.is_canonical(kind, content, data, self.root):

@@ -34,8 +34,7 @@ class Blobs:
 
 def _key(path: str, default: tuple[str, int] | None = None) -> tuple[str, int] | None:
     """(年度, No) of a record path (the name it had in that commit), else ``default``."""
-    parsed = records.parse_relpath(path.split("/", 1)[1]) if records.is_record_path(path) else None
-    return parsed or default
+    return records.record_key(path) or default
 
 
 def _changes_in(commit: Commit, change: FileChange, blobs: Blobs, key: tuple[str, int] | None) -> list[FieldChange]:

@@ -41,7 +41,7 @@ from shinchoku.fileout import describe
 from shinchoku.model import records, yamlio
 from shinchoku.model.plan import Plan
 from shinchoku.rules import cycle, sidefiles
-from shinchoku.rules.sidefiles import CONTACTS_FILE, CONTACTS_RELPATH  # noqa: E402  (where they were)
+from shinchoku.rules.sidefiles import CONTACTS_RELPATH  # noqa: E402  (where they were)
 from shinchoku.words import NOT_MAILED, refusal
 
 SENT_LOG = "remind-sent.json"
@@ -250,7 +250,7 @@ def _records_at(store, rev: str | None) -> dict[tuple[str, int], dict]:
     for path, sha in entries.items():
         rec = records.mapping_or_none(blobs.get(sha))
         if rec is not None:
-            out[records.parse_relpath(path.split("/", 1)[1])] = rec
+            out[records.record_key(path)] = rec
     return out
 
 

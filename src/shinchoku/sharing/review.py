@@ -21,17 +21,19 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from shinchoku import words
 from shinchoku.errors import ShinchokuError
 from shinchoku.model import fieldspans, records, schema, yamlio
 from shinchoku.model.fields import Commit, FieldChange, FieldRef, Record, changes
+from shinchoku.model import plan as plan_mod
 from shinchoku.model.plan import Plan
 from shinchoku.sharing.history import Blobs
 from shinchoku.store import NULL, FileChange, Store
 
 TAG_PREFIX = "reviewed/"
-PLAN_RELPATH = f"{records.RECORDS}/plan.yaml"
+PLAN_RELPATH = plan_mod.PLAN_RELPATH
 _DATE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$")
-_CYCLE_KEYS = tuple(f"\n    {k}:".encode("utf-8") for k in schema.CYCLE_FIELDS)   # a report's 提出状況 / コメント
+_CYCLE_KEYS = tuple(f"\n    {k}:".encode("utf-8") for k in schema.shape().cycle_fields)   # a report's 提出状況 / コメント
 
 
 class ReviewError(ShinchokuError):
@@ -97,9 +99,9 @@ def commit_changes(store: Store, commit: Commit, parent: str | None = None) -> l
     parent = parent if parent is not None else store.rev(f"{commit.sha}^")
     out: list[FieldChange] = []
     for path in store.commit_paths(commit.sha):
-        if not records.is_record_path(path):
+        key = records.record_key(path)
+        if key is None:
             continue
-        key = records.parse_relpath(path.split("/", 1)[1])
         old = records.mapping_or_none(store.read_blob(parent, path)) if parent else None
         new = records.mapping_or_none(store.read_blob(commit.sha, path))
         out.extend(changes(old, new, schema.report_fields(), key=key, commit=commit))
@@ -153,14 +155,14 @@ def _plan(store: Store, head: str) -> Plan:
     try:
         plan = store.plan_at(head) or Plan({})          # parsed once per plan, then cached
         if not plan.data and store.read_blob(head, PLAN_RELPATH):
-            raise yamlio.YamlError(1, "計画の形になっていません（項目と値の対応表が必要です）")
+            raise yamlio.YamlError(1, words.NOT_A_PLAN)
     except yamlio.YamlError as exc:
-        raise ReviewError(f"計画を読めません: {PLAN_RELPATH}:{exc.line}: {exc.message}") from None
+        raise ReviewError(words.plan_unreadable(exc.line, exc.message)) from None
     return plan
 
 
-_FIELDS = schema.report_fields()
-_FIELD_NAMES = [f for f in _FIELDS if f != "主管課"]
+_FIELDS = schema.shape().sheet_fields          # 主管課 first, then what a department reports
+_FIELD_NAMES = schema.shape().reported
 
 
 def _changes_of(commit: Commit, files: list[FileChange], raw: dict[str, bytes], spans: dict[str, Any],
@@ -169,7 +171,7 @@ def _changes_of(commit: Commit, files: list[FileChange], raw: dict[str, bytes], 
     field (parsed whole where it is not in canonical layout)."""
     out: list[FieldChange] = []
     for ch in files:
-        key = _record_key(ch.path)
+        key = records.record_key(ch.path)
         if key is None:
             continue
         for sha in (ch.before, ch.after):
@@ -183,11 +185,6 @@ def _changes_of(commit: Commit, files: list[FileChange], raw: dict[str, bytes], 
         if any(k in old or k in new for k in _CYCLE_KEYS):
             out.extend(_cycle_changes(blobs(ch.before), blobs(ch.after), key, commit))
     return out
-
-
-def _record_key(path: str) -> tuple[str, int] | None:
-    """(年度, No) of a record's path (``records/R2/05.yaml``), None for any other path."""
-    return records.parse_relpath(path[len(records.RECORDS) + 1:]) if records.is_record_path(path) else None
 
 
 # ----------------------------------------------------------------------------- approve
@@ -253,7 +250,7 @@ def reverted_records(store: Store, sha: str) -> tuple[Commit, list[dict[str, Any
         raise ReviewError(f"{full[:7]} は記録（records/）を変更していません")
     commit = entry[0]
     undone = [c for c in commit_changes(store, commit, parents[0] if parents else None)
-              if c.field not in schema.CYCLE_FIELDS]     # 提出・差戻し・確認 have their own commands
+              if c.field not in schema.shape().cycle_fields]     # 提出・差戻し・確認 have their own commands
     if not undone:
         raise ReviewError(f"{commit.short}（{commit.subject}）には取り消せる記録の変更がありません")
     current: dict[str, Record] = {}

@@ -506,12 +506,12 @@ class SheetReading:
     def place(self, problem: "Problem", root: Path | None = None) -> CellProblem:
         """A finding of the records' checks (or the central repository's, read back with
         :meth:`Problem.parse`) on the cell of the field it names."""
-        from shinchoku.model.records import parse_relpath
+        from shinchoku.model.records import record_key
 
         ref = problem.ref
         if ref is not None:
             return CellProblem(self.cell(ref), ref.label(schema.shape(root).title(ref.field)), problem.message)
-        parsed = parse_relpath(problem.path.split("/", 1)[1]) if problem.path.startswith("records/") else None
+        parsed = record_key(problem.path)
         return CellProblem("", f"{parsed[0]} No.{parsed[1]}" if parsed else problem.path, problem.message)
 
 

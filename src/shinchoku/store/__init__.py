@@ -214,13 +214,11 @@ def _collect(proc: subprocess.Popen) -> bytes:
     try:
         out.seek(0)
         err.seek(0)
-        data, detail = out.read(), err.read().decode("utf-8", "replace").strip()
+        data, stderr = out.read(), err.read()
     finally:
         discard(proc)
     if proc.returncode != 0:
-        if no_space(detail):
-            raise DiskFull(detail)
-        raise GitError(_explain(proc.args[1] if len(proc.args) > 1 else "", detail), detail)
+        raise _failure(proc.args[1:], stderr)
     return data
 
 
@@ -534,7 +532,7 @@ class Store:
             if rec is None:
                 broken.append(path)
             else:
-                out[records.parse_relpath(path.split("/", 1)[1])] = rec
+                out[records.record_key(path)] = rec
         if broken and strict:
             raise Unreadable(broken)
         return out
@@ -876,7 +874,7 @@ class Store:
         self._try_git("merge", "--abort")
         if not conflicted:
             if (self.git_dir() / "index.lock").exists():      # git says only "Unable to write index"
-                raise GitError(LOCKED, detail)
+                raise GitLocked(detail)
             raise GitError("中央の変更を取り込めませんでした", detail)
         return conflicted
 

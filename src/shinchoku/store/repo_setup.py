@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from shinchoku import PACKAGE_DIR
+from shinchoku.model import plan as plan_mod
 from shinchoku.model import schema, yamlio
 from shinchoku.store import ATTRIBUTES, Store, driver_config
 
@@ -74,7 +75,7 @@ def install(root: Path) -> list[str]:
 
 
 BRANCH = "main"
-PLAN_RELPATH = "records/plan.yaml"
+PLAN_RELPATH = plan_mod.PLAN_RELPATH
 
 
 def checkout_problem(store: Store) -> str | None:
