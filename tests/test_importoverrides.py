@@ -6,7 +6,7 @@ import pytest
 
 from conftest import SEED
 from shinchoku.cli import main
-from shinchoku.importing import importer, importoverrides, importreport
+from shinchoku.importing import importer, importreport
 from shinchoku.importing.importoverrides import Override
 from shinchoku.importing.importrules import NoteKind, SetAside
 from shinchoku.model import records, schema
@@ -86,16 +86,16 @@ def test_a_re_import_honours_the_overrides_file_and_check_validates_it(tmp_path,
     assert main(["import-sheet", str(SEED), "--repo", str(root)]) == 0
     path = root / records.RECORDS / "R1" / "24.yaml"
     assert TEXT not in path.read_text(encoding="utf-8")
-    (root / importoverrides.RELPATH).write_text(OVERRIDES, encoding="utf-8")
+    (root / sidefiles.OVERRIDES_RELPATH).write_text(OVERRIDES, encoding="utf-8")
     assert validate.check_paths(root) == []
     assert main(["import-sheet", str(SEED), "--repo", str(root), "--force"]) == 0
     assert f"課題: {TEXT}" in path.read_text(encoding="utf-8")
-    assert (root / importoverrides.RELPATH).read_text(encoding="utf-8") == OVERRIDES   # kept as written
+    assert (root / sidefiles.OVERRIDES_RELPATH).read_text(encoding="utf-8") == OVERRIDES   # kept as written
     assert "取り込みの指定で置いたセル（1件）" in (root / records.RECORDS / "IMPORT_REPORT.md").read_text(encoding="utf-8")
     # a broken file is named in Japanese by `shinchoku check` and refused by the import
-    (root / importoverrides.RELPATH).write_text(OVERRIDES.replace("項目: 課題", "項目: 感想"), encoding="utf-8")
+    (root / sidefiles.OVERRIDES_RELPATH).write_text(OVERRIDES.replace("項目: 課題", "項目: 感想"), encoding="utf-8")
     problems = validate.check_paths(root)
-    assert [p.path for p in problems] == [importoverrides.RELPATH]
+    assert [p.path for p in problems] == [sidefiles.OVERRIDES_RELPATH]
     assert "「感想」は使えません" in problems[0].message
     before = path.read_bytes()
     capsys.readouterr()

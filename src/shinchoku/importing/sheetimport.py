@@ -71,8 +71,9 @@ def read_sheet(src: Path, root: Path, overrides: Path | None = None) -> ImportRe
                              "（Excel のブックは列の見出しどおりに読むため不要です）")
         return _read_xlsx(src)
     from shinchoku.importing import importer, importoverrides
+    from shinchoku.rules import sidefiles
 
-    given = overrides if overrides is not None else root / importoverrides.RELPATH
+    given = overrides if overrides is not None else root / sidefiles.OVERRIDES_RELPATH
     if overrides is not None and not given.is_file():
         raise UsageError(f"取り込みの指定のファイルがありません: {given}")
     try:
