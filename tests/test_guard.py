@@ -213,6 +213,15 @@ def _windows_name(clone: Path) -> None:
     git(clone, "add", "-A")
 
 
+def _case_twin(clone: Path) -> None:
+    # records/r2/ beside records/R2/: on Windows and macOS one folder, so a clone there
+    # would hold only one of the two 05.yaml
+    twin = clone / "records" / "r2" / "05.yaml"
+    twin.parent.mkdir()
+    twin.write_bytes((clone / "records" / "R2" / "05.yaml").read_bytes())
+    git(clone, "add", "-A")
+
+
 @pytest.mark.parametrize("attack, path, phrase", [
     (_symlink, "records/R2/05.yaml", "シンボリックリンクは置けません"),
     (_executable, "records/R2/05.yaml", "実行できるファイル（実行権限付き）は置けません"),
@@ -220,7 +229,8 @@ def _windows_name(clone: Path) -> None:
     (_dotdot, "..", "「..」という名前のファイルやフォルダは置けません"),
     (_dotgit, ".git", "「.git」という名前のファイルやフォルダは置けません"),
     (_windows_name, "records/aux.txt", "「aux.txt」は Windows の PC で扱えない名前です"),
-], ids=["symlink", "executable", "gitlink", "dotdot", "dotgit", "windows-name"])
+    (_case_twin, "records/r2/05.yaml", "「records/r2」と「records/R2」は大文字・小文字（または文字の組み立て方）だけが違う名前です"),
+], ids=["symlink", "executable", "gitlink", "dotdot", "dotgit", "windows-name", "case-twin"])
 def test_entries_that_break_clones_are_refused_from_staff_and_coordinators(office, attack, path, phrase):
     central, kyodo, yamada = office
     for user, clone in (("yamada", yamada), ("kyodo", kyodo)):
@@ -343,3 +353,17 @@ def test_judge_takes_main_before_and_after_and_nothing_else():
     assert sorted((p.path, p.message) for p in gone) == sorted([
         (access.ACCESS_RELPATH, "変更できる人の表（access.yaml）を変更できるのは調整担当だけです"),
         (path, "記録のファイルを削除できるのは調整担当だけです")])
+
+
+def test_only_a_new_name_that_one_pc_would_merge_with_another_is_a_clash():
+    from shinchoku.rules import treeshape
+
+    decomposed = "records/カ\u3099イド.txt"          # ガ written as カ + a combining mark (NFD, as macOS writes)
+    tree = ["records/R2/05.yaml", "records/r2/06.yaml", "records/ガイド.txt", decomposed,
+            "records/old/A.txt", "records/old/a.txt", "records/R3/05.yaml"]
+    found = treeshape.name_clashes(tree, ["records/r2/06.yaml", decomposed, "records/R3/05.yaml"])
+    assert set(found) == {"records/r2/06.yaml", decomposed}                   # R3 stands alone
+    assert "「records/r2」と「records/R2」は大文字・小文字" in found["records/r2/06.yaml"]
+    assert f"「{decomposed}」と「records/ガイド.txt」" in found[decomposed]
+    # a clash that was there before (old/A.txt beside old/a.txt) is not this push's doing
+    assert treeshape.name_clashes(tree, ["records/R3/05.yaml"]) == {}

@@ -376,6 +376,10 @@ class Receive:
                 problems.append(Problem(ch.path, 0, "", why))
             elif _is_blob(ch):
                 problems.extend(self.validated(update.new, ch.path, ch.after))
+        added = [ch.path for ch in change if not ch.deleted and _zero(ch.before) and ch.new_mode != treeshape.TREE]
+        if added:
+            for path, why in treeshape.name_clashes(self.store.tree_entries(update.new, "."), added).items():
+                problems.append(Problem(path, 0, "", why))
         paths = {ch.path for ch in change}
         if any(p == PLAN_RELPATH or p.startswith("schema/") for p in paths):
             problems.extend(self.unchanged_records(update.new, paths))

@@ -5,12 +5,16 @@ every clone can check out, on Linux, macOS and Windows alike.  The two hook shim
 (``hooks/pre-commit``, ``hooks/pre-receive``) may be executable: ``core.hooksPath`` needs
 them so.  Symlinks, gitlinks (submodules), ``.``/``..``/``.git`` entries, names Windows
 cannot hold and names that are not UTF-8 are refused: each of them breaks ``sync``,
-``check`` or a fresh clone somewhere.
+``check`` or a fresh clone somewhere.  So is a new name that differs from another in the
+tree only by upper and lower case or by how its characters are composed (NFC/NFD): on
+Windows and macOS the two are one file, so a clone there keeps only one of them.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
+from typing import Iterable
 
 REGULAR, EXECUTABLE, TREE, SYMLINK, GITLINK = "100644", "100755", "040000", "120000", "160000"
 EXECUTABLE_OK = frozenset({"hooks/pre-commit", "hooks/pre-receive"})
@@ -50,3 +54,31 @@ def _name_problem(path: str) -> str | None:
         if _WINDOWS_BAD.search(part) or part != part.rstrip(". ") or _WINDOWS_RESERVED.match(part):
             return f"「{part}」は Windows の PC で扱えない名前です（記号 <>:\"|?*\\ や末尾の点・空白、CON などは使えません）"
     return None
+
+
+def _folded(name: str) -> str:
+    """A name as Windows and macOS compare names: composed characters, any case."""
+    return unicodedata.normalize("NFC", name).lower()
+
+
+def name_clashes(paths: Iterable[str], added: Iterable[str]) -> dict[str, str]:
+    """{added path: why}: each path of ``added`` (all in ``paths``, the tree's files) whose
+    name, or the name of one of its folders, differs from another one in the tree only by
+    case or composition.  Clashes between names that were there before are left alone."""
+    spellings: dict[str, set[str]] = {}
+    for path in paths:
+        parts = path.split("/")
+        for i in range(1, len(parts) + 1):
+            prefix = "/".join(parts[:i])
+            spellings.setdefault(_folded(prefix), set()).add(prefix)
+    out: dict[str, str] = {}
+    for path in added:
+        parts = path.split("/")
+        for i in range(1, len(parts) + 1):
+            prefix = "/".join(parts[:i])
+            others = sorted(spellings.get(_folded(prefix), set()) - {prefix})
+            if others:
+                out[path] = (f"「{prefix}」と「{others[0]}」は大文字・小文字（または文字の組み立て方）だけが違う名前です。"
+                             "Windows や Mac の PC では同じ名前になり、片方しか取得できません。どちらかの名前にそろえてください")
+                break
+    return out
