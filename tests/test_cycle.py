@@ -277,7 +277,7 @@ CONTACTS = """\
 class Inbox:
     """A real SMTP server on loopback (aiosmtpd) keeping what arrives."""
 
-    def __init__(self):
+    def __init__(self, delay: float = 0.0):
         from aiosmtpd.controller import Controller
 
         self.messages: list[tuple[list[str], object]] = []
@@ -285,9 +285,11 @@ class Inbox:
 
         class Handler:
             async def handle_DATA(self, server, session, envelope):
+                import asyncio
                 import email
                 from email import policy
 
+                await asyncio.sleep(delay)          # a slow mail server: each message takes this long
                 inbox.messages.append((list(envelope.rcpt_tos),
                                        email.message_from_bytes(envelope.content, policy=policy.default)))
                 return "250 OK"
@@ -397,3 +399,64 @@ def test_an_edit_merged_over_an_approval_is_refused(office):
     assert done.returncode != 0
     assert "確認済の報告は変更できません" in remote_said(done)
     assert office.central_state("R3", 5, "指導室") == "確認済"
+
+
+def test_two_reminders_started_together_send_each_mail_once(office):
+    import os
+    import subprocess
+    import sys
+
+    slow = Inbox(delay=0.4)
+    try:
+        git(office.central, "config", "shinchoku.smtpHost", "127.0.0.1")
+        git(office.central, "config", "shinchoku.smtpPort", str(slow.port))
+        git(office.central, "config", "shinchoku.smtpFrom", "shinchoku@city.example")
+        coord = office.clone("kyodo")
+        (coord / "records" / "contacts.yaml").write_text(CONTACTS, encoding="utf-8")
+        git(coord, "add", "records/contacts.yaml")
+        git(coord, "commit", "-q", "-m", "連絡先", who=COORDINATOR)
+        assert push(coord, "kyodo").returncode == 0
+        assert office.run("kyodo", "year", "close", "R2") == 0
+        assert office.run("kyodo", "year", "open", "R3", "--yes", "--deadline", "2030-05-31") == 0
+
+        # two cron entries (or a rerun by hand) at the same moment: the second waits for the
+        # first and then finds everything sent
+        cmd = [sys.executable, "-m", "shinchoku", "remind", "--repo", str(office.central), "--today", "2030-05-28"]
+        env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+        runs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env) for _ in range(2)]
+        said = [r.communicate(timeout=120) for r in runs]
+        assert [r.returncode for r in runs] == [0, 0], said
+        got = sorted(to[0] for to, _m in slow.take())
+        assert got == ["jido@city.example", "kyodo-ka@city.example", "sangyo@city.example", "shido@city.example"]
+        outs = [o.decode("utf-8") for o, _e in said]
+        assert sum("今日はもう送っています" in o for o in outs) == 1, outs
+        assert not list((office.central / "shinchoku").glob("*.lock"))          # the lock is gone again
+    finally:
+        slow.stop()
+
+
+def test_a_lock_left_by_a_remind_that_died_does_not_stop_the_next(tmp_path):
+    from shinchoku.sharing import notify
+
+    log = tmp_path / "sent.json"
+    lock = tmp_path / "sent.json.lock"
+    dead = subprocess_pid_that_has_exited()
+    lock.write_text(str(dead), encoding="ascii")
+    with notify._one_at_a_time(log, wait=1.0):
+        assert lock.read_text(encoding="ascii") == str(__import__("os").getpid())
+    assert not lock.exists()
+    # one held by a live run is waited for, and then said in Japanese
+    lock.write_text(str(__import__("os").getpid()), encoding="ascii")
+    with pytest.raises(notify.NotifyError, match="別の催促（remind）が実行中のため"):
+        with notify._one_at_a_time(log, wait=0.5):
+            pass
+    assert lock.exists()                  # another run's lock is left to it
+
+
+def subprocess_pid_that_has_exited() -> int:
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid

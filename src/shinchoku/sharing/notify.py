@@ -26,10 +26,12 @@ to main as a whole), like the server's guard.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import json
 import os
 import smtplib
+import time
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
@@ -302,24 +304,82 @@ def remind(store, today: _dt.date, days: int, settings: SmtpSettings | None, *, 
     contacts = parse_contacts(store.read_blob(rev, CONTACTS_RELPATH))
     mails, warnings = remind_mails(plan, _records_at(store, rev), contacts, today, days)
     path = sent_log_path(store)
-    log = _read_log(path)
     day = today.isoformat()
-    done_today = set(log.get(day, []))
-    due = [m for m in mails if m.key not in done_today]
-    skipped = [m for m in mails if m.key in done_today]
-    if dry_run or not due:
-        return due, skipped, warnings
-    if settings is None:
-        raise NotifyError("メールの送り先のサーバーが設定されていません（git config shinchoku.smtpHost）")
+    with contextlib.nullcontext() if dry_run else _one_at_a_time(path):
+        log = _read_log(path)              # read while holding it: what another run sent counts
+        done_today = set(log.get(day, []))
+        due = [m for m in mails if m.key not in done_today]
+        skipped = [m for m in mails if m.key in done_today]
+        if dry_run or not due:
+            return due, skipped, warnings
+        if settings is None:
+            raise NotifyError("メールの送り先のサーバーが設定されていません（git config shinchoku.smtpHost）")
 
-    def record(mail: Mail) -> None:
-        log.setdefault(day, []).append(mail.key)
-        for old_day in [d for d in log if d < (today - _dt.timedelta(days=60)).isoformat()]:
-            del log[old_day]
-        _write_log(path, log)
+        def record(mail: Mail) -> None:
+            log.setdefault(day, []).append(mail.key)
+            for old_day in [d for d in log if d < (today - _dt.timedelta(days=60)).isoformat()]:
+                del log[old_day]
+            _write_log(path, log)
 
-    send(settings, due, after_each=record)
+        send(settings, due, after_each=record)
     return due, skipped, warnings
+
+
+LOCK_WAIT = 120.0        # seconds a second remind waits for the one already sending
+STALE_LOCK = 3600.0      # a lock this old was left by a run that died
+
+
+@contextlib.contextmanager
+def _one_at_a_time(log_path: Path, wait: float = LOCK_WAIT):
+    """Hold the sent log for one remind at a time.  A second run started meanwhile (two
+    cron entries, a rerun by hand) waits for the first and then reads what it sent, so
+    no department is reminded twice on one day."""
+    lock = log_path.with_name(log_path.name + ".lock")
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    until = time.monotonic() + wait
+    while True:
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            break
+        except FileExistsError:
+            if _stale(lock):
+                with contextlib.suppress(OSError):
+                    lock.rename(lock.with_name(f"{lock.name}.stale-{os.getpid()}"))   # only one run wins it
+                    lock.with_name(f"{lock.name}.stale-{os.getpid()}").unlink()
+                continue
+            if time.monotonic() >= until:
+                raise NotifyError("別の催促（remind）が実行中のため、送りませんでした。しばらく待ってから"
+                                  "もう一度実行してください（その日に送った催促は二度送りません）",
+                                  detail=str(lock)) from None
+            time.sleep(0.2)
+    try:
+        os.write(fd, str(os.getpid()).encode("ascii"))
+    finally:
+        os.close(fd)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            lock.unlink()
+
+
+def _stale(lock: Path) -> bool:
+    """The lock was left by a remind that is no longer running."""
+    try:
+        age = time.time() - lock.stat().st_mtime
+        pid = lock.read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        return False                    # gone meanwhile (the next try takes it), or unreadable
+    if age > STALE_LOCK:
+        return True
+    if os.name != "nt" and pid.isdigit():     # (os.kill(pid, 0) would signal a Windows process)
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            return True
+        except OSError:
+            return False
+    return False
 
 
 def _read_log(path: Path) -> dict[str, list[str]]:
