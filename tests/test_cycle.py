@@ -317,7 +317,9 @@ def inbox():
     box.stop()
 
 
-def test_mail_on_submit_and_sendback_and_reminders(office, inbox, capsys):
+def mail_from_the_server(office: Office, inbox: Inbox) -> None:
+    """The central repository mails through ``inbox``, with the departments' contacts
+    pushed, and R3 open with its deadline on 2030-05-31."""
     git(office.central, "config", "shinchoku.smtpHost", "127.0.0.1")
     git(office.central, "config", "shinchoku.smtpPort", str(inbox.port))
     git(office.central, "config", "shinchoku.smtpFrom", "shinchoku@city.example")
@@ -328,6 +330,10 @@ def test_mail_on_submit_and_sendback_and_reminders(office, inbox, capsys):
     assert push(coord, "kyodo").returncode == 0
     assert office.run("kyodo", "year", "close", "R2") == 0
     assert office.run("kyodo", "year", "open", "R3", "--yes", "--deadline", "2030-05-31") == 0
+
+
+def test_mail_on_submit_and_sendback_and_reminders(office, inbox, capsys):
+    mail_from_the_server(office, inbox)
     assert inbox.take() == []                      # nothing submitted yet: no mail
 
     fill_in(office, "yamada", "R3", 5, "指導室", "授業を実施した。")
@@ -408,16 +414,7 @@ def test_two_reminders_started_together_send_each_mail_once(office):
 
     slow = Inbox(delay=0.4)
     try:
-        git(office.central, "config", "shinchoku.smtpHost", "127.0.0.1")
-        git(office.central, "config", "shinchoku.smtpPort", str(slow.port))
-        git(office.central, "config", "shinchoku.smtpFrom", "shinchoku@city.example")
-        coord = office.clone("kyodo")
-        (coord / "records" / "contacts.yaml").write_text(CONTACTS, encoding="utf-8")
-        git(coord, "add", "records/contacts.yaml")
-        git(coord, "commit", "-q", "-m", "連絡先", who=COORDINATOR)
-        assert push(coord, "kyodo").returncode == 0
-        assert office.run("kyodo", "year", "close", "R2") == 0
-        assert office.run("kyodo", "year", "open", "R3", "--yes", "--deadline", "2030-05-31") == 0
+        mail_from_the_server(office, slow)
 
         # two cron entries (or a rerun by hand) at the same moment: the second waits for the
         # first and then finds everything sent
