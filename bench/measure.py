@@ -35,8 +35,9 @@ def bytecode() -> str:
     """Compile the installed packages (xlwings, PyYAML, …) and shinchoku to bytecode, as
     `pip install` leaves them on a staff PC, and say so.
 
-    Without it a machine that sets PYTHONDONTWRITEBYTECODE (CI images do) compiles xlwings
-    from source in every process: 0.2 s of each button press here, which no user pays.
+    Where the caches are missing (a virtualenv that lost them) and PYTHONDONTWRITEBYTECODE
+    is set (as on this machine), every process compiles xlwings from source: 0.2 s of each
+    button press here, which no user pays.
     The server hook runs Python with -I, which ignores that setting, so only our side of
     a ratio would carry the cost.  Up-to-date files are skipped, so this is quick after
     the first run."""
