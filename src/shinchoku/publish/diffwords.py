@@ -154,8 +154,8 @@ def _prefix_len(a: str, b: str) -> int:
 
 def _bounded(before: str, after: str) -> list[Piece]:
     """:func:`diff` for texts too long to compare run by run everywhere."""
-    n = len(_common_prefix(before, after))
-    m = len(_common_prefix(before[n:][::-1], after[n:][::-1]))
+    n = _prefix_len(before, after)
+    m = _prefix_len(before[n:][::-1], after[n:][::-1])
     a_mid, b_mid = before[n:len(before) - m], after[n:len(after) - m]
     head = [Piece(EQUAL, before[:n])] if n else []
     tail = [Piece(EQUAL, before[len(before) - m:])] if m else []
@@ -202,9 +202,9 @@ def _trim_replacements(pieces: list[Piece]) -> list[Piece]:
         nxt = pieces[i + 1] if i + 1 < len(pieces) else None
         if p.op == DELETE and nxt is not None and nxt.op == INSERT:
             a, b = p.text, nxt.text
-            pre = len(_common_prefix(a, b))
+            pre = _prefix_len(a, b)
             pre = pre if pre >= 2 else 0
-            suf = len(_common_prefix(a[pre:][::-1], b[pre:][::-1]))
+            suf = _prefix_len(a[pre:][::-1], b[pre:][::-1])
             suf = suf if suf >= 2 else 0
             parts = [Piece(EQUAL, a[:pre]), Piece(DELETE, a[pre:len(a) - suf]),
                      Piece(INSERT, b[pre:len(b) - suf]), Piece(EQUAL, a[len(a) - suf:])]
@@ -223,10 +223,6 @@ def _trim_replacements(pieces: list[Piece]) -> list[Piece]:
             out.append(p)
         i += 1
     return out
-
-
-def _common_prefix(a: str, b: str) -> str:
-    return a[:_prefix_len(a, b)]
 
 
 def changed_share(pieces: list[Piece]) -> float:
