@@ -40,7 +40,7 @@ from typing import Any, Iterable
 
 from shinchoku.errors import ShinchokuError
 from shinchoku.fileout import describe
-from shinchoku.model import records, yamlio
+from shinchoku.model import yamlio
 from shinchoku.model.plan import Plan
 from shinchoku.rules import cycle, sidefiles
 from shinchoku.rules.sidefiles import CONTACTS_RELPATH  # noqa: E402  (where they were)
@@ -244,16 +244,7 @@ def send(settings: SmtpSettings, mails: list[Mail], after_each=None) -> int:
 
 def _records_at(store, rev: str | None) -> dict[tuple[str, int], dict]:
     """{(年度, No): record} at ``rev``, from git's objects (works in a bare repository)."""
-    if not rev:
-        return {}
-    entries = {p: sha for p, sha in store.tree_entries(rev).items() if records.is_record_path(p)}
-    blobs = store.read_objects(entries.values())
-    out = {}
-    for path, sha in entries.items():
-        rec = records.mapping_or_none(blobs.get(sha))
-        if rec is not None:
-            out[records.record_key(path)] = rec
-    return out
+    return store.read_records(rev) if rev else {}
 
 
 def post_receive(store, lines: Iterable[str], out) -> int:

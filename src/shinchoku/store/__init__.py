@@ -537,7 +537,7 @@ class Store:
             raise Unreadable(broken)
         return out
 
-    def _record_bytes(self, rev: str, wanted: list[str] | None) -> Iterator[tuple[str, bytes]]:
+    def _record_bytes(self, rev: str, wanted: list[str] | None) -> Iterator[tuple[str, bytes | None]]:
         """(path, bytes) of every record at ``rev`` (or of the ``wanted`` ones there)."""
         from shinchoku.model import records
 
@@ -552,17 +552,15 @@ class Store:
         entries = self.tree_entries(rev)
         if wanted is not None:
             entries = {p: entries[p] for p in wanted if p in entries}
-        from_files = self.head() == rev and not self.dirty_paths()
+        entries = {p: sha for p, sha in entries.items() if records.is_record_path(p)}
+        from_files: dict[str, bytes] = {}
+        if not self.bare and self.head() == rev and not self.dirty_paths():
+            for path in entries:
+                with contextlib.suppress(OSError):
+                    from_files[path] = (self.root / path).read_bytes()
+        objects = self.read_objects(sha for p, sha in entries.items() if p not in from_files)   # the rest in one batch
         for path, sha in entries.items():
-            if not records.is_record_path(path):
-                continue
-            data = None
-            if from_files:
-                try:
-                    data = (self.root / path).read_bytes()
-                except OSError:
-                    data = None
-            yield path, data if data is not None else self.read_object(sha)
+            yield path, from_files[path] if path in from_files else objects.get(sha)
 
     def record_at(self, rev: str, year: str, no: int) -> dict[str, Any] | None:
         from shinchoku.model import records
