@@ -517,13 +517,9 @@ def clean_stale(cache: Path) -> None:
 
 
 def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    import psutil                  # only when a leftover is found (not on every push)
+
+    return psutil.pid_exists(pid)
 
 
 def schema_problems(path: str, content: bytes) -> list[Problem]:

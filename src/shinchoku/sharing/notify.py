@@ -334,9 +334,10 @@ def _one_at_a_time(log_path: Path, wait: float = LOCK_WAIT):
             break
         except FileExistsError:
             if _stale(lock):
+                taken = lock.with_name(f"{lock.name}.stale-{os.getpid()}")
                 with contextlib.suppress(OSError):
-                    lock.rename(lock.with_name(f"{lock.name}.stale-{os.getpid()}"))   # only one run wins it
-                    lock.with_name(f"{lock.name}.stale-{os.getpid()}").unlink()
+                    lock.rename(taken)          # only one run wins it
+                    taken.unlink()
                 continue
             if time.monotonic() >= until:
                 raise NotifyError("別の催促（remind）が実行中のため、送りませんでした。しばらく待ってから"
@@ -363,14 +364,9 @@ def _stale(lock: Path) -> bool:
         return False                    # gone meanwhile (the next try takes it), or unreadable
     if age > STALE_LOCK:
         return True
-    if os.name != "nt" and pid.isdigit():     # (os.kill(pid, 0) would signal a Windows process)
-        try:
-            os.kill(int(pid), 0)
-        except ProcessLookupError:
-            return True
-        except OSError:
-            return False
-    return False
+    import psutil
+
+    return pid.isdigit() and not psutil.pid_exists(int(pid))
 
 
 def _read_log(path: Path) -> dict[str, list[str]]:

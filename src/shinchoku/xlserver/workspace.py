@@ -191,13 +191,8 @@ def _drop_dead(base: Path) -> None:
         name, _, pid = d.name.rpartition("-")
         if name != host or not pid.isdigit():
             continue
-        try:
-            os.kill(int(pid), 0)
-            alive = True
-        except ProcessLookupError:
-            alive = False
-        except PermissionError:
-            alive = True
-        if not alive:
+        import psutil
+
+        if not psutil.pid_exists(int(pid)):
             shutil.rmtree(d, ignore_errors=True)
 
