@@ -162,6 +162,13 @@ def _stamp(report: dict[str, Any], state: str, who: str, when: str) -> None:
     report[FIELD] = {"状態": state, "変更者": who, "日時": when}
 
 
+def _enter(report: dict[str, Any], state: str, who: str, when: str, kind: str, text: str) -> None:
+    """How every action ends: the report stamped with its new state, and the action's
+    words (a reply, a reason, a note) among its comments when there are any."""
+    _stamp(report, state, who, when)
+    add_comment(report, kind, who, text, when)
+
+
 def add_comment(report: dict[str, Any], kind: str, who: str, text: str, when: str) -> None:
     text = (text or "").strip()
     if not text:
@@ -183,8 +190,7 @@ def submit(record: dict[str, Any], department: str, who: str, when: str, *, year
         raise CycleError(f"{label}はすでに提出済です")
     if not report.get("進捗状況"):
         raise CycleError(f"{label}は進捗状況がまだ入力されていないため、提出していません（入力して送信してから提出してください）")
-    _stamp(report, SUBMITTED, who, when)
-    add_comment(report, KIND_REPLY, who, comment, when)
+    _enter(report, SUBMITTED, who, when, KIND_REPLY, comment)
     return before
 
 
@@ -196,8 +202,7 @@ def send_back(record: dict[str, Any], department: str, who: str, reason: str, wh
     report, before, label = _current(record, department, year_open)
     if before == SENT_BACK:
         raise CycleError(f"{label}はすでに差戻し中です")
-    _stamp(report, SENT_BACK, who, when)
-    add_comment(report, KIND_SENDBACK, who, reason, when)
+    _enter(report, SENT_BACK, who, when, KIND_SENDBACK, reason)
     return before
 
 
@@ -207,8 +212,7 @@ def approve(record: dict[str, Any], department: str, who: str, when: str, *, yea
     report, before, label = _current(record, department, year_open)
     if before == APPROVED:
         raise CycleError(f"{label}はすでに確認済です")
-    _stamp(report, APPROVED, who, when)
-    add_comment(report, KIND_APPROVE, who, note, when)
+    _enter(report, APPROVED, who, when, KIND_APPROVE, note)
     return before
 
 

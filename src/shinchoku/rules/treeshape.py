@@ -61,21 +61,23 @@ def _folded(name: str) -> str:
     return unicodedata.normalize("NFC", name).lower()
 
 
+def _folders_and_self(path: str) -> Iterable[str]:
+    """``records``, ``records/R2``, ``records/R2/05.yaml`` for the last."""
+    parts = path.split("/")
+    return ("/".join(parts[:i]) for i in range(1, len(parts) + 1))
+
+
 def name_clashes(paths: Iterable[str], added: Iterable[str]) -> dict[str, str]:
-    """{added path: why}: each path of ``added`` (all in ``paths``, the tree's files) whose
-    name, or the name of one of its folders, differs from another one in the tree only by
-    case or composition.  Clashes between names that were there before are left alone."""
+    """{added path: why}: each path of ``added`` whose name, or the name of one of its
+    folders, differs from another among ``paths`` (the tree's files) only by case or
+    composition.  Clashes between names that were there before are left alone."""
     spellings: dict[str, set[str]] = {}
     for path in paths:
-        parts = path.split("/")
-        for i in range(1, len(parts) + 1):
-            prefix = "/".join(parts[:i])
+        for prefix in _folders_and_self(path):
             spellings.setdefault(_folded(prefix), set()).add(prefix)
     out: dict[str, str] = {}
     for path in added:
-        parts = path.split("/")
-        for i in range(1, len(parts) + 1):
-            prefix = "/".join(parts[:i])
+        for prefix in _folders_and_self(path):
             others = sorted(spellings.get(_folded(prefix), set()) - {prefix})
             if others:
                 out[path] = (f"「{prefix}」と「{others[0]}」は大文字・小文字（または文字の組み立て方）だけが違う名前です。"
