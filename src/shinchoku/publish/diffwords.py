@@ -209,20 +209,21 @@ def _trim_replacements(pieces: list[Piece]) -> list[Piece]:
             parts = [Piece(EQUAL, a[:pre]), Piece(DELETE, a[pre:len(a) - suf]),
                      Piece(INSERT, b[pre:len(b) - suf]), Piece(EQUAL, a[len(a) - suf:])]
             for q in parts:
-                if not q.text:
-                    continue
-                if out and out[-1].op == q.op:
-                    out[-1] = Piece(q.op, out[-1].text + q.text)
-                else:
-                    out.append(q)
+                if q.text:
+                    _join(out, q)
             i += 2
             continue
-        if out and out[-1].op == p.op:
-            out[-1] = Piece(p.op, out[-1].text + p.text)
-        else:
-            out.append(p)
+        _join(out, p)
         i += 1
     return out
+
+
+def _join(out: list[Piece], piece: Piece) -> None:
+    """Append ``piece``, merged into the last one when it is of the same kind."""
+    if out and out[-1].op == piece.op:
+        out[-1] = Piece(piece.op, out[-1].text + piece.text)
+    else:
+        out.append(piece)
 
 
 def changed_share(pieces: list[Piece]) -> float:
